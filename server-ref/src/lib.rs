@@ -1,1 +1,169 @@
-//! placeholder
+//! The Chinwag reference server: one data model in SQLite, served in the four dialects of the
+//! seed documents (see `docs/PROTOCOL.md`).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = chinwag_server::Server::start(chinwag_server::Config {
+//!     listen: "127.0.0.1:0".parse()?,
+//!     db: ":memory:".into(),
+//!     files: std::env::temp_dir().join("chinwag-files"),
+//!     notify_key: Some("secret".into()),
+//! })
+//! .await?;
+//! println!("listening on {}", server.addr());
+//! server.stop().await;
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod auth;
+pub mod db;
+pub mod dialect;
+pub mod error;
+pub mod hub;
+pub mod params;
+pub mod render;
+pub mod service;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::app::App;
+use crate::db::Db;
+
+/// How the server is started; the CLI flags map onto it one to one.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on (`--listen`, default `127.0.0.1:8080`; port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// SQLite database path or `:memory:` (`--db`, default `chinwag.db`).
+    pub db: String,
+    /// Directory for uploaded files (`--files`, default `./chinwag-files`).
+    pub files: PathBuf,
+    /// The key `POST /notification` requires (`--notify-key`); `None` generates and logs one.
+    pub notify_key: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            db: "chinwag.db".into(),
+            files: PathBuf::from("./chinwag-files"),
+            notify_key: None,
+        }
+    }
+}
+
+/// A running server.
+pub struct Server {
+    addr: SocketAddr,
+    notify_key: String,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+    app: Arc<App>,
+}
+
+impl Server {
+    /// Opens the database, binds the address and starts serving.
+    pub async fn start(config: Config) -> Result<Server, Box<dyn std::error::Error + Send + Sync>> {
+        tokio::fs::create_dir_all(&config.files).await?;
+        let db_path = config.db.clone();
+        let db = tokio::task::spawn_blocking(move || Db::open(&db_path)).await??;
+        db.call(|conn| store::users::reset_statuses(conn)).await?;
+        let notify_key = config.notify_key.clone().unwrap_or_else(|| {
+            let key = auth::new_token();
+            tracing::warn!(notify_key = %key, "no --notify-key given; generated one for this run");
+            key
+        });
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let app = Arc::new(App {
+            db,
+            hub: Default::default(),
+            notify_key: notify_key.clone(),
+            files_dir: config.files.clone(),
+            shutdown: shutdown_rx.clone(),
+        });
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let router = router(app.clone());
+        let mut stop = shutdown_rx;
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(%e, "server stopped with an error");
+            }
+        });
+        tracing::info!(%addr, db = %config.db, files = %config.files.display(), "chinwag-server listening");
+        Ok(Server {
+            addr,
+            notify_key,
+            shutdown,
+            task,
+            app,
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The notification key in force.
+    pub fn notify_key(&self) -> &str {
+        &self.notify_key
+    }
+
+    /// Number of live socket sessions.
+    pub fn session_count(&self) -> usize {
+        self.app.hub.session_count()
+    }
+
+    /// Stops accepting, closes every socket, and waits until the server has stopped.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+
+    /// Waits until the server stops (it stops only through [`Server::stop`] or an error).
+    pub async fn wait(&mut self) {
+        let _ = (&mut self.task).await;
+    }
+
+    /// A handle that stops the server from elsewhere (e.g. a signal handler).
+    pub fn stopper(&self) -> watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+/// Every route of every dialect.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .route("/ws", get(dialect::ws::upgrade))
+        .merge(dialect::room::routes())
+        .merge(dialect::module_rest::routes())
+        .layer(DefaultBodyLimit::max(chinwag_wire::MAX_FRAME_BYTES))
+        .merge(dialect::files::routes())
+        .fallback(|| async {
+            (
+                axum::http::StatusCode::NOT_FOUND,
+                axum::Json(serde_json::json!({"error": "no such endpoint"})),
+            )
+        })
+        .with_state(app)
+}

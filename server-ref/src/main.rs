@@ -1,1 +1,74 @@
-fn main() {}
+//! `chinwag-server`: the reference server's command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+/// The Chinwag reference server: every seed API over one SQLite model.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// SQLite database file, or `:memory:`.
+    #[arg(long, default_value = "chinwag.db")]
+    db: String,
+    /// Directory for uploaded files.
+    #[arg(long, default_value = "./chinwag-files")]
+    files: PathBuf,
+    /// Key that `POST /notification` requires in `X-Notify-Key` (default: random, logged).
+    #[arg(long)]
+    notify_key: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let config = chinwag_server::Config {
+        listen: cli.listen,
+        db: cli.db,
+        files: cli.files,
+        notify_key: cli.notify_key,
+    };
+    let mut server = match chinwag_server::Server::start(config).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("chinwag-server: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let stopper = server.stopper();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        let _ = stopper.send(true);
+    });
+    server.wait().await;
+    std::process::ExitCode::SUCCESS
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => return ctrl_c.await.unwrap_or(()),
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -63,7 +63,10 @@ mod tests {
         let start: BackendRequest =
             serde_json::from_value(json!({"module": "chat", "method": "serverStart"})).unwrap();
         assert_eq!(start.method, SERVER_START);
-        assert_eq!(serde_json::to_value(&start).unwrap(), json!({"module": "chat", "method": "serverStart"}));
+        assert_eq!(
+            serde_json::to_value(&start).unwrap(),
+            json!({"module": "chat", "method": "serverStart"})
+        );
         let resp: BackendResponse = serde_json::from_value(json!({
             "module": "chat", "method": "login", "result": "success", "users": [1, 2],
             "data": {"id": 1, "account": "demo"}

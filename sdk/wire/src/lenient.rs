@@ -4,8 +4,8 @@
 //! arrive as strings. These `deserialize_with` helpers accept every such spelling and reject
 //! anything else with a message naming what was expected.
 
-use serde::de::{self, Deserializer};
 use serde::Deserialize;
+use serde::de::{self, Deserializer};
 use serde_json::Value;
 
 /// An id from a JSON number (`12`) or a string holding one (`"12"`).
@@ -103,7 +103,10 @@ pub fn value_to_id_list(v: &Value) -> Result<Vec<i64>, String> {
             .split(',')
             .map(str::trim)
             .filter(|p| !p.is_empty())
-            .map(|p| p.parse().map_err(|_| format!("expected an id, found \"{p}\"")))
+            .map(|p| {
+                p.parse()
+                    .map_err(|_| format!("expected an id, found \"{p}\""))
+            })
             .collect(),
         other => value_to_id(other).map(|id| vec![id]),
     }
@@ -167,7 +170,10 @@ mod tests {
         assert_eq!(value_to_id(&json!({"id": 12})), Ok(12));
         assert!(value_to_id(&json!("x")).unwrap_err().contains("\"x\""));
         assert!(value_to_id(&json!(1.5)).is_err());
-        assert_eq!(value_to_id_list(&json!([{"id": 1}, "2", 3])), Ok(vec![1, 2, 3]));
+        assert_eq!(
+            value_to_id_list(&json!([{"id": 1}, "2", 3])),
+            Ok(vec![1, 2, 3])
+        );
         assert_eq!(value_to_id_list(&json!(",1,2,")), Ok(vec![1, 2]));
         assert_eq!(value_to_id_list(&json!(5)), Ok(vec![5]));
     }

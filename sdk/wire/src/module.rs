@@ -45,7 +45,11 @@ pub struct ClientFrame {
     /// The content: a string, or any JSON value (stored as JSON, content type `json`).
     pub content: Value,
     /// Optional client gid the server de-duplicates on (Chinwag extension).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_string"
+    )]
     pub gid: Option<String>,
 }
 
@@ -57,7 +61,10 @@ pub struct MessageFrame {
     #[serde(rename = "type")]
     pub kind: MessageKind,
     /// The sender.
-    #[serde(deserialize_with = "lenient::id", serialize_with = "lenient::id_as_string")]
+    #[serde(
+        deserialize_with = "lenient::id",
+        serialize_with = "lenient::id_as_string"
+    )]
     pub sender_id: i64,
     /// The recipient (direct messages only).
     #[serde(
@@ -109,7 +116,11 @@ pub struct ErrorFrame {
 impl ErrorFrame {
     /// An error frame with `code` and `message`.
     pub fn new(code: u16, message: impl Into<String>) -> Self {
-        ErrorFrame { kind: ERROR_TYPE.into(), code, message: message.into() }
+        ErrorFrame {
+            kind: ERROR_TYPE.into(),
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -151,7 +162,11 @@ pub struct MessageQuery {
     #[serde(default)]
     pub sort: Option<SortOrder>,
     /// Delete the returned messages from the server; default true.
-    #[serde(default, deserialize_with = "lenient::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub drop: Option<bool>,
     /// Which messages; default all.
     #[serde(default, rename = "type")]
@@ -162,7 +177,10 @@ pub struct MessageQuery {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OfflineBatch {
     /// The sender.
-    #[serde(deserialize_with = "lenient::id", serialize_with = "lenient::id_as_string")]
+    #[serde(
+        deserialize_with = "lenient::id",
+        serialize_with = "lenient::id_as_string"
+    )]
     pub id: i64,
     /// The messages, in the frame format of the socket.
     pub messages: Vec<MessageFrame>,
@@ -180,7 +198,11 @@ pub struct GroupNameRequest {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GroupListQuery {
     /// Full objects (default true) or ids only.
-    #[serde(default, deserialize_with = "lenient::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detailed: Option<bool>,
 }
 
@@ -204,15 +226,24 @@ pub struct GroupLeaveQuery {
 #[serde(rename_all = "camelCase")]
 pub struct GroupInfo {
     /// The group's id.
-    #[serde(deserialize_with = "lenient::id", serialize_with = "lenient::id_as_string")]
+    #[serde(
+        deserialize_with = "lenient::id",
+        serialize_with = "lenient::id_as_string"
+    )]
     pub id: i64,
     /// The group's name.
     pub name: String,
     /// The owner.
-    #[serde(deserialize_with = "lenient::id", serialize_with = "lenient::id_as_string")]
+    #[serde(
+        deserialize_with = "lenient::id",
+        serialize_with = "lenient::id_as_string"
+    )]
     pub manager_id: i64,
     /// Every member's id.
-    #[serde(deserialize_with = "lenient::id_list", serialize_with = "lenient::ids_as_strings")]
+    #[serde(
+        deserialize_with = "lenient::id_list",
+        serialize_with = "lenient::ids_as_strings"
+    )]
     pub users_id: Vec<i64>,
 }
 
@@ -221,10 +252,16 @@ pub struct GroupInfo {
 #[serde(rename_all = "camelCase")]
 pub struct InviteRequest {
     /// The group.
-    #[serde(deserialize_with = "lenient::id", serialize_with = "lenient::id_as_string")]
+    #[serde(
+        deserialize_with = "lenient::id",
+        serialize_with = "lenient::id_as_string"
+    )]
     pub group_id: i64,
     /// The user invited.
-    #[serde(deserialize_with = "lenient::id", serialize_with = "lenient::id_as_string")]
+    #[serde(
+        deserialize_with = "lenient::id",
+        serialize_with = "lenient::id_as_string"
+    )]
     pub user_id: i64,
 }
 
@@ -233,18 +270,30 @@ pub struct InviteRequest {
 #[serde(rename_all = "camelCase")]
 pub struct GroupRequest {
     /// The invitation's id.
-    #[serde(deserialize_with = "lenient::id", serialize_with = "lenient::id_as_string")]
+    #[serde(
+        deserialize_with = "lenient::id",
+        serialize_with = "lenient::id_as_string"
+    )]
     pub id: i64,
     /// The group's name.
     pub group_name: String,
     /// The group.
-    #[serde(deserialize_with = "lenient::id", serialize_with = "lenient::id_as_string")]
+    #[serde(
+        deserialize_with = "lenient::id",
+        serialize_with = "lenient::id_as_string"
+    )]
     pub group_id: i64,
     /// The user invited (the caller).
-    #[serde(deserialize_with = "lenient::id", serialize_with = "lenient::id_as_string")]
+    #[serde(
+        deserialize_with = "lenient::id",
+        serialize_with = "lenient::id_as_string"
+    )]
     pub user_id: i64,
     /// The member who invited.
-    #[serde(deserialize_with = "lenient::id", serialize_with = "lenient::id_as_string")]
+    #[serde(
+        deserialize_with = "lenient::id",
+        serialize_with = "lenient::id_as_string"
+    )]
     pub invited_by: i64,
 }
 
@@ -315,7 +364,10 @@ pub struct NotificationFrame {
 #[serde(rename_all = "camelCase")]
 pub struct UserRef {
     /// The other user.
-    #[serde(deserialize_with = "lenient::id", serialize_with = "lenient::id_as_string")]
+    #[serde(
+        deserialize_with = "lenient::id",
+        serialize_with = "lenient::id_as_string"
+    )]
     pub user_id: i64,
 }
 
@@ -323,7 +375,10 @@ pub struct UserRef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FriendStatus {
     /// The other user.
-    #[serde(deserialize_with = "lenient::id", serialize_with = "lenient::id_as_string")]
+    #[serde(
+        deserialize_with = "lenient::id",
+        serialize_with = "lenient::id_as_string"
+    )]
     pub id: i64,
     /// True once both have asked.
     pub friends: bool,
@@ -341,11 +396,18 @@ mod tests {
                 .unwrap();
         assert_eq!(f.kind, MessageKind::Unicast);
         assert_eq!(f.receiver_id, Some(2));
-        assert_eq!(serde_json::to_value(&f).unwrap(), json!({"type": "unicast", "receiverId": "2", "content": "hi"}));
+        assert_eq!(
+            serde_json::to_value(&f).unwrap(),
+            json!({"type": "unicast", "receiverId": "2", "content": "hi"})
+        );
         let g: ClientFrame =
-            serde_json::from_value(json!({"type": "multicast", "groupId": 7, "content": "yo"})).unwrap();
+            serde_json::from_value(json!({"type": "multicast", "groupId": 7, "content": "yo"}))
+                .unwrap();
         assert_eq!(g.group_id, Some(7));
-        assert!(serde_json::from_value::<ClientFrame>(json!({"type": "broadcast", "content": "x"})).is_err());
+        assert!(
+            serde_json::from_value::<ClientFrame>(json!({"type": "broadcast", "content": "x"}))
+                .is_err()
+        );
     }
 
     #[test]
@@ -375,15 +437,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(g.users_id, vec![1, 2]);
-        assert_eq!(serde_json::to_value(&g).unwrap()["usersId"], json!(["1", "2"]));
+        assert_eq!(
+            serde_json::to_value(&g).unwrap()["usersId"],
+            json!(["1", "2"])
+        );
         let r: GroupRequest = serde_json::from_value(
             json!({"id": "4", "groupName": "team", "groupId": "3", "userId": "2", "invitedBy": "1"}),
         )
         .unwrap();
         assert_eq!(r.invited_by, 1);
         let q: MessageQuery =
-            serde_json::from_value(json!({"sort": "desc", "drop": "false", "type": "unicast"})).unwrap();
-        assert_eq!((q.sort, q.drop, q.filter), (Some(SortOrder::Desc), Some(false), Some(MessageFilter::Unicast)));
+            serde_json::from_value(json!({"sort": "desc", "drop": "false", "type": "unicast"}))
+                .unwrap();
+        assert_eq!(
+            (q.sort, q.drop, q.filter),
+            (
+                Some(SortOrder::Desc),
+                Some(false),
+                Some(MessageFilter::Unicast)
+            )
+        );
     }
 
     #[test]
@@ -392,7 +465,10 @@ mod tests {
             json!({"notificationType": "friendRequest", "content": {"from": "1"}, "extra": 5}),
         )
         .unwrap();
-        let frame = NotificationFrame { kind: NOTIFICATION_TYPE.into(), body };
+        let frame = NotificationFrame {
+            kind: NOTIFICATION_TYPE.into(),
+            body,
+        };
         assert_eq!(
             serde_json::to_value(&frame).unwrap(),
             json!({"type": "NOTIFICATION", "notificationType": "friendRequest", "content": {"from": "1"}, "extra": 5})

@@ -28,19 +28,31 @@ fn none<T>() -> Option<T> {
 impl<T> Envelope<T> {
     /// A success envelope carrying `data`.
     pub fn ok(data: T) -> Self {
-        Envelope { code: 0, msg: "success".into(), data: Some(data) }
+        Envelope {
+            code: 0,
+            msg: "success".into(),
+            data: Some(data),
+        }
     }
 }
 
 impl Envelope<()> {
     /// A success envelope without data.
     pub fn ok_empty() -> Self {
-        Envelope { code: 0, msg: "success".into(), data: None }
+        Envelope {
+            code: 0,
+            msg: "success".into(),
+            data: None,
+        }
     }
 
     /// A failure envelope.
     pub fn fail(code: ErrorCode, msg: impl Into<String>) -> Self {
-        Envelope { code: code as i32, msg: msg.into(), data: None }
+        Envelope {
+            code: code as i32,
+            msg: msg.into(),
+            data: None,
+        }
     }
 }
 
@@ -174,7 +186,11 @@ pub struct SendRequest {
     #[serde(deserialize_with = "lenient::string")]
     pub msg: String,
     /// Optional client gid for de-duplication (Chinwag extension).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_string"
+    )]
     pub gid: Option<String>,
 }
 
@@ -195,7 +211,11 @@ pub struct ChannelSendRequest {
     #[serde(deserialize_with = "lenient::string")]
     pub message: String,
     /// Optional client gid for de-duplication (Chinwag extension).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_string"
+    )]
     pub gid: Option<String>,
 }
 
@@ -227,9 +247,13 @@ mod tests {
 
     #[test]
     fn seed_examples_round_trip() {
-        let fail: Envelope<()> = serde_json::from_value(json!({"code": 1, "msg": "错误信息"})).unwrap();
+        let fail: Envelope<()> =
+            serde_json::from_value(json!({"code": 1, "msg": "错误信息"})).unwrap();
         assert_eq!(fail, Envelope::fail(ErrorCode::InvalidInput, "错误信息"));
-        assert_eq!(serde_json::to_value(&fail).unwrap(), json!({"code": 1, "msg": "错误信息"}));
+        assert_eq!(
+            serde_json::to_value(&fail).unwrap(),
+            json!({"code": 1, "msg": "错误信息"})
+        );
 
         let reg: RegisterRequest = serde_json::from_value(
             json!({"name": "xxx", "password": "auth info", "password_repete": "auth info"}),

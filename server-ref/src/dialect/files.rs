@@ -1,0 +1,205 @@
+//! Files over HTTP (seed 000 "上传文件", 001 attach upload/download): multipart upload with
+//! fields `file` and `gid`, the token in `Authorization` (bare or `Bearer`), optional
+//! `ServerName`; answers `{result: "success", data: {url, time, id, name}}`. Download by id at
+//! `GET /files/{id}` or `GET /download?id=`. Only members of the file's chat may upload, list
+//! or download.
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use std::collections::HashMap;
+
+use chinwag_wire::MAX_UPLOAD_BYTES;
+use chinwag_wire::xuanxuan::{Outcome, UploadResponse, UploadedFile};
+
+use crate::app::AppState;
+use crate::db::now_ms;
+use crate::error::{ApiError, ApiResult};
+use crate::params::{authenticate, bearer};
+use crate::store::{chats, files};
+
+/// The file routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/upload", post(upload))
+        .route("/files", post(upload))
+        .route("/files/{id}", get(download_path))
+        .route("/download", get(download_query))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024))
+}
+
+fn fail(e: &ApiError) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = UploadResponse {
+        result: Outcome::Fail,
+        data: None,
+        message: Some(e.message.clone()),
+    };
+    (status, Json(body)).into_response()
+}
+
+fn token_of(headers: &HeaderMap, query: &HashMap<String, String>) -> Option<String> {
+    bearer(headers).or_else(|| {
+        query
+            .get("access_token")
+            .or_else(|| query.get("token"))
+            .cloned()
+    })
+}
+
+async fn upload(
+    State(app): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    match store_upload(&app, token_of(&headers, &query), multipart).await {
+        Ok(data) => Json(UploadResponse {
+            result: Outcome::Success,
+            data: Some(data),
+            message: None,
+        })
+        .into_response(),
+        Err(e) => fail(&e),
+    }
+}
+
+async fn store_upload(
+    app: &AppState,
+    token: Option<String>,
+    mut multipart: Multipart,
+) -> ApiResult<UploadedFile> {
+    let me = authenticate(app, token).await?;
+    let mut gid = None;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| ApiError::invalid(format!("malformed multipart body: {e}")))?
+    {
+        match field.name().unwrap_or("") {
+            "gid" => {
+                gid = Some(
+                    field
+                        .text()
+                        .await
+                        .map_err(|e| ApiError::invalid(format!("bad gid field: {e}")))?,
+                )
+            }
+            "file" => {
+                let name = field.file_name().unwrap_or("file").to_string();
+                let bytes = field.bytes().await.map_err(|e| {
+                    ApiError::invalid(format!(
+                        "bad file field (at most {MAX_UPLOAD_BYTES} bytes): {e}"
+                    ))
+                })?;
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    let gid = gid
+        .filter(|g| !g.trim().is_empty())
+        .ok_or_else(|| ApiError::invalid("missing form field `gid`"))?;
+    let (name, bytes) = file.ok_or_else(|| ApiError::invalid("missing form field `file`"))?;
+    let name: String = name
+        .chars()
+        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+        .take(255)
+        .collect();
+    let size = bytes.len() as i64;
+    let now = now_ms();
+    let row = app
+        .db
+        .tx(move |conn| {
+            let chat = chats::by_gid(conn, &gid)?
+                .ok_or_else(|| ApiError::not_found(format!("no chat with gid \"{gid}\"")))?;
+            if !chats::is_member(conn, chat.id, me)? {
+                return Err(ApiError::forbidden(format!(
+                    "you are not a member of chat {gid}"
+                )));
+            }
+            files::insert(conn, chat.id, &name, size, me, now)
+        })
+        .await?;
+    let path = app.files_dir.join(row.id.to_string());
+    if let Err(e) = tokio::fs::write(&path, &bytes).await {
+        let id = row.id;
+        let _ = app.db.call(move |conn| files::delete(conn, id)).await;
+        return Err(ApiError::internal(format!(
+            "writing {}: {e}",
+            path.display()
+        )));
+    }
+    Ok(UploadedFile {
+        url: format!("/files/{}", row.id),
+        time: now / 1000,
+        id: row.id,
+        name: row.title,
+    })
+}
+
+async fn download_path(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    download(&app, &id, token_of(&headers, &query)).await
+}
+
+async fn download_query(
+    State(app): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let id = query.get("id").cloned().unwrap_or_default();
+    download(&app, &id, token_of(&headers, &query)).await
+}
+
+async fn download(app: &AppState, id: &str, token: Option<String>) -> Response {
+    let result = async {
+        let id: i64 = id
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::invalid(format!("file id must be an integer, got \"{id}\"")))?;
+        let me = authenticate(app, token).await?;
+        let row = app
+            .db
+            .call(move |conn| {
+                let row = files::by_id(conn, id)?
+                    .ok_or_else(|| ApiError::not_found(format!("no file with id {id}")))?;
+                if !chats::is_member(conn, row.chat_id, me)? {
+                    return Err(ApiError::forbidden(
+                        "only members of the file's chat may download it",
+                    ));
+                }
+                Ok(row)
+            })
+            .await?;
+        let bytes = tokio::fs::read(app.files_dir.join(row.id.to_string()))
+            .await
+            .map_err(|e| ApiError::internal(format!("reading file {}: {e}", row.id)))?;
+        Ok::<_, ApiError>((row, bytes))
+    }
+    .await;
+    match result {
+        Ok((row, bytes)) => {
+            let disposition = format!("attachment; filename=\"{}\"", row.title.replace('"', "'"));
+            let mut resp = Response::new(Body::from(bytes));
+            let h = resp.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&disposition) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            resp
+        }
+        Err(e) => fail(&e),
+    }
+}

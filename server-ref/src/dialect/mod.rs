@@ -1,0 +1,9 @@
+//! The four dialects over the one model: each module turns its seed's requests into model
+//! operations and renders answers and errors in the seed's format.
+
+pub mod files;
+pub mod module_rest;
+pub mod module_ws;
+pub mod room;
+pub mod ws;
+pub mod xuanxuan;

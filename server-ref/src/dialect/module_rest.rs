@@ -1,0 +1,628 @@
+//! Seed 003's REST API: `/api/message`, `/api/group…`, `/api/request…`, `/notification`, and
+//! the friend/block extension `/api/friend…`, `/api/block…`. Success is 200 with the seed's
+//! body; failure is 400/401/403/404 with `{"error": "..."}`.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::Value;
+
+use chinwag_wire::module::*;
+
+use crate::app::{App, AppState};
+use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::hub::{Dialect, Outbound};
+use crate::params::{Params, TOKEN_KEYS};
+use crate::render;
+use crate::service;
+use crate::store::chats::{self, ChatRow, GROUP, NewChat};
+use crate::store::messages::{self, InboxFilter};
+use crate::store::{social, users};
+
+/// The 003 REST routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/message", get(offline_messages))
+        .route("/api/group", post(create_group).get(list_groups))
+        .route(
+            "/api/group/{group_id}",
+            put(rename_group).get(group_info).delete(leave_group),
+        )
+        .route("/api/request", post(invite).get(list_requests))
+        .route(
+            "/api/request/{request_id}",
+            put(accept_request).delete(decline_request),
+        )
+        .route("/notification", post(notification))
+        .route("/api/friend", post(ask_friend).get(list_friends))
+        .route("/api/friend/requests", get(friend_requests))
+        .route(
+            "/api/friend/{user_id}",
+            axum::routing::delete(remove_friend),
+        )
+        .route("/api/block", post(block).get(list_blocks))
+        .route("/api/block/{user_id}", axum::routing::delete(unblock))
+}
+
+/// An error response in 003's format.
+pub fn error_response(e: &ApiError) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        Json(ErrorBody {
+            error: e.message.clone(),
+        }),
+    )
+        .into_response()
+}
+
+fn reply<T: Serialize>(result: ApiResult<Option<T>>) -> Response {
+    match result {
+        Ok(Some(body)) => Json(body).into_response(),
+        Ok(None) => StatusCode::OK.into_response(),
+        Err(e) => error_response(&e),
+    }
+}
+
+/// Parses an id from a path segment.
+fn path_id(raw: &str, what: &str) -> ApiResult<i64> {
+    raw.trim()
+        .parse()
+        .map_err(|_| ApiError::invalid(format!("{what} must be an integer id, got \"{raw}\"")))
+}
+
+/// Reads parameters and the caller.
+async fn caller(app: &AppState, req: Request) -> ApiResult<(i64, Params)> {
+    let p = Params::read(req).await?;
+    let me = p.user(app).await?;
+    Ok((me, p))
+}
+
+/// A live group (not a one-to-one chat) the caller is a member of; 403 otherwise — a group
+/// that does not exist is one the caller is not in, so its existence is not revealed.
+fn member_group(conn: &rusqlite::Connection, group: i64, me: i64) -> ApiResult<ChatRow> {
+    let forbidden = || ApiError::forbidden(format!("you are not a member of group {group}"));
+    let chat = chats::by_id(conn, group)?
+        .filter(|c| !c.is_one2one())
+        .ok_or_else(forbidden)?;
+    if !chats::is_member(conn, chat.id, me)? {
+        return Err(forbidden());
+    }
+    Ok(chat)
+}
+
+fn group_info_of(conn: &rusqlite::Connection, chat: &ChatRow) -> ApiResult<GroupInfo> {
+    Ok(GroupInfo {
+        id: chat.id,
+        name: chat.name.clone(),
+        manager_id: chat.created_by,
+        users_id: chats::member_ids(conn, chat.id)?,
+    })
+}
+
+async fn offline_messages(State(app): State<AppState>, req: Request) -> Response {
+    reply(
+        async {
+            let (me, p) = caller(&app, req).await?;
+            let q: MessageQuery = p.decode()?;
+            let filter = match q.filter.unwrap_or_default() {
+                MessageFilter::All => InboxFilter::All,
+                MessageFilter::Unicast => InboxFilter::Direct,
+                MessageFilter::Multicast => InboxFilter::Group,
+            };
+            let drop = q.drop.unwrap_or(true);
+            let mut rows = app
+                .db
+                .tx(move |conn| {
+                    let rows = messages::inbox(conn, me, filter)?;
+                    if drop {
+                        let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+                        messages::inbox_remove(conn, me, &ids)?;
+                    }
+                    Ok(rows)
+                })
+                .await?;
+            if q.sort.unwrap_or_default() == SortOrder::Desc {
+                rows.reverse();
+            }
+            let mut batches: Vec<OfflineBatch> = Vec::new();
+            for m in &rows {
+                let frame = render::module_frame(m, Some(me));
+                match batches.iter_mut().find(|b| b.id == m.sender_id) {
+                    Some(b) => b.messages.push(frame),
+                    None => batches.push(OfflineBatch {
+                        id: m.sender_id,
+                        messages: vec![frame],
+                    }),
+                }
+            }
+            Ok(Some(batches))
+        }
+        .await,
+    )
+}
+
+async fn create_group(State(app): State<AppState>, req: Request) -> Response {
+    reply(
+        async {
+            let (me, p) = caller(&app, req).await?;
+            let body: GroupNameRequest = p.decode()?;
+            if body.name.trim().is_empty() {
+                return Err(ApiError::invalid("name must not be empty"));
+            }
+            let id = app
+                .db
+                .tx(move |conn| {
+                    let gid = format!("group:{}", crate::auth::new_token());
+                    let new = NewChat {
+                        gid: &gid,
+                        name: &body.name,
+                        kind: GROUP,
+                        ..Default::default()
+                    };
+                    Ok(chats::create(conn, &new, me, &[])?.id)
+                })
+                .await?;
+            Ok(Some(id.to_string()))
+        }
+        .await,
+    )
+}
+
+async fn list_groups(State(app): State<AppState>, req: Request) -> Response {
+    reply(
+        async {
+            let (me, p) = caller(&app, req).await?;
+            let q: GroupListQuery = p.decode()?;
+            let detailed = q.detailed.unwrap_or(true);
+            let groups = app
+                .db
+                .call(move |conn| {
+                    chats::of_user(conn, me)?
+                        .into_iter()
+                        .filter(|(c, _)| !c.is_one2one())
+                        .map(|(c, _)| group_info_of(conn, &c))
+                        .collect::<ApiResult<Vec<_>>>()
+                })
+                .await?;
+            let body = if detailed {
+                serde_json::to_value(groups)?
+            } else {
+                Value::from(groups.iter().map(|g| g.id.to_string()).collect::<Vec<_>>())
+            };
+            Ok(Some(body))
+        }
+        .await,
+    )
+}
+
+async fn group_info(
+    State(app): State<AppState>,
+    Path(group): Path<String>,
+    req: Request,
+) -> Response {
+    reply(
+        async {
+            let group = path_id(&group, "groupId")?;
+            let (me, _) = caller(&app, req).await?;
+            let info = app
+                .db
+                .call(move |conn| group_info_of(conn, &member_group(conn, group, me)?))
+                .await?;
+            Ok(Some(info))
+        }
+        .await,
+    )
+}
+
+async fn rename_group(
+    State(app): State<AppState>,
+    Path(group): Path<String>,
+    req: Request,
+) -> Response {
+    reply::<()>(
+        async {
+            let group = path_id(&group, "groupId")?;
+            let (me, p) = caller(&app, req).await?;
+            let body: GroupNameRequest = p.decode()?;
+            app.db
+                .tx(move |conn| {
+                    let chat = member_group(conn, group, me).map_err(|_| not_manager(group))?;
+                    if chat.created_by != me {
+                        return Err(not_manager(group));
+                    }
+                    chats::edit(conn, chat.id, me, chats::Edit::Name(&body.name))
+                })
+                .await?;
+            service::push_chat(&app, group, "changeName", &[]).await;
+            Ok(None)
+        }
+        .await,
+    )
+}
+
+fn not_manager(group: i64) -> ApiError {
+    ApiError::forbidden(format!("only the manager of group {group} may do this"))
+}
+
+async fn leave_group(
+    State(app): State<AppState>,
+    Path(group): Path<String>,
+    req: Request,
+) -> Response {
+    reply::<()>(
+        async {
+            let group = path_id(&group, "groupId")?;
+            let (me, p) = caller(&app, req).await?;
+            let q: GroupLeaveQuery = p.decode()?;
+            let gone = app
+                .db
+                .tx(move |conn| {
+                    let chat = member_group(conn, group, me)?;
+                    let members = chats::member_ids(conn, chat.id)?;
+                    match q.user_id.filter(|u| *u != me) {
+                        Some(target) => {
+                            if chat.created_by != me {
+                                return Err(not_manager(group));
+                            }
+                            if !members.contains(&target) {
+                                return Err(ApiError::invalid(format!(
+                                    "user {target} is not a member of group {group}"
+                                )));
+                            }
+                            chats::remove_member(conn, chat.id, target)?;
+                            Ok((false, vec![target]))
+                        }
+                        None if chat.created_by == me => {
+                            chats::dissolve(conn, chat.id)?;
+                            Ok((true, members))
+                        }
+                        None => {
+                            chats::remove_member(conn, chat.id, me)?;
+                            Ok((false, vec![me]))
+                        }
+                    }
+                })
+                .await?;
+            match gone {
+                (true, members) => service::push_xuanxuan(
+                    &app,
+                    Some(&members),
+                    None,
+                    "dismiss",
+                    serde_json::json!({"id": group}),
+                ),
+                (false, left) => service::push_chat(&app, group, "addMember", &left).await,
+            }
+            Ok(None)
+        }
+        .await,
+    )
+}
+
+async fn invite(State(app): State<AppState>, req: Request) -> Response {
+    reply::<()>(
+        async {
+            let (me, p) = caller(&app, req).await?;
+            let body: InviteRequest = p.decode()?;
+            app.db
+                .tx(move |conn| {
+                    let chat = member_group(conn, body.group_id, me)?;
+                    if !users::exists(conn, body.user_id)? {
+                        return Err(ApiError::invalid(format!(
+                            "no user with id {}",
+                            body.user_id
+                        )));
+                    }
+                    if chats::is_member(conn, chat.id, body.user_id)? {
+                        return Err(ApiError::forbidden(format!(
+                            "user {} is already in group {}",
+                            body.user_id, chat.id
+                        )));
+                    }
+                    social::invite(conn, chat.id, body.user_id, me)
+                })
+                .await?;
+            Ok(None)
+        }
+        .await,
+    )
+}
+
+async fn list_requests(State(app): State<AppState>, req: Request) -> Response {
+    reply(
+        async {
+            let (me, _) = caller(&app, req).await?;
+            let list = app
+                .db
+                .call(move |conn| social::invitations_of(conn, me))
+                .await?;
+            Ok(Some(
+                list.into_iter()
+                    .map(|i| GroupRequest {
+                        id: i.id,
+                        group_name: i.chat_name,
+                        group_id: i.chat_id,
+                        user_id: i.user_id,
+                        invited_by: i.invited_by,
+                    })
+                    .collect::<Vec<_>>(),
+            ))
+        }
+        .await,
+    )
+}
+
+/// The caller's own invitation, or 403.
+fn own_invitation(conn: &rusqlite::Connection, id: i64, me: i64) -> ApiResult<social::Invitation> {
+    social::invitation_by_id(conn, id)?
+        .filter(|i| i.user_id == me)
+        .ok_or_else(|| ApiError::forbidden(format!("invitation {id} was not sent to you")))
+}
+
+async fn accept_request(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Response {
+    reply::<()>(
+        async {
+            let id = path_id(&id, "requestId")?;
+            let (me, _) = caller(&app, req).await?;
+            let chat_id = app
+                .db
+                .tx(move |conn| {
+                    let inv = own_invitation(conn, id, me)?;
+                    chats::add_members(conn, inv.chat_id, &[me])?;
+                    social::delete_invitation(conn, id)?;
+                    Ok(inv.chat_id)
+                })
+                .await?;
+            service::push_chat(&app, chat_id, "addMember", &[]).await;
+            Ok(None)
+        }
+        .await,
+    )
+}
+
+async fn decline_request(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Response {
+    reply::<()>(
+        async {
+            let id = path_id(&id, "requestId")?;
+            let (me, _) = caller(&app, req).await?;
+            app.db
+                .tx(move |conn| {
+                    own_invitation(conn, id, me)?;
+                    social::delete_invitation(conn, id)
+                })
+                .await?;
+            Ok(None)
+        }
+        .await,
+    )
+}
+
+/// `POST /notification`: the backend pushes a notification; every failure is 403, as the seed
+/// writes ("403：请求有误").
+async fn notification(State(app): State<AppState>, req: Request) -> Response {
+    let result = async {
+        let key_ok = req
+            .headers()
+            .get("x-notify-key")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|k| constant_time_eq(k.as_bytes(), app.notify_key.as_bytes()));
+        if !key_ok {
+            return Err(ApiError::forbidden("missing or wrong X-Notify-Key"));
+        }
+        let p = Params::read(req).await?;
+        let target: NotificationParams = p.decode()?;
+        let mut map = p.map.clone();
+        for key in ["from", "type", "to"].iter().chain(TOKEN_KEYS) {
+            map.remove(*key);
+        }
+        let body: Notification = serde_json::from_value(Value::Object(map))
+            .map_err(|e| ApiError::invalid(format!("invalid notification body: {e}")))?;
+        let frame = render::text(&NotificationFrame {
+            kind: NOTIFICATION_TYPE.into(),
+            body,
+        });
+        let recipients = notification_targets(&app, target).await?;
+        push_module(&app, &recipients, frame);
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) => {
+            let e = if e.kind == ErrorKind::Internal {
+                e
+            } else {
+                ApiError::forbidden(e.message)
+            };
+            error_response(&e)
+        }
+    }
+}
+
+/// Who a notification reaches, before the offline ones are dropped.
+async fn notification_targets(app: &AppState, t: NotificationParams) -> ApiResult<Vec<i64>> {
+    app.db
+        .call(move |conn| {
+            let mut users_to = match t.target.unwrap_or_default() {
+                NotificationTarget::Unicast => {
+                    let to =
+                        t.to.ok_or_else(|| ApiError::invalid("unicast needs `to`, a user id"))?;
+                    if !users::exists(conn, to)? {
+                        return Err(ApiError::invalid(format!("no user with id {to}")));
+                    }
+                    vec![to]
+                }
+                NotificationTarget::Multicast => {
+                    let to =
+                        t.to.ok_or_else(|| ApiError::invalid("multicast needs `to`, a group id"))?;
+                    let chat = chats::by_id(conn, to)?
+                        .ok_or_else(|| ApiError::invalid(format!("no group with id {to}")))?;
+                    chats::member_ids(conn, chat.id)?
+                }
+                NotificationTarget::Broadcast => {
+                    let from = t
+                        .from
+                        .ok_or_else(|| ApiError::invalid("broadcast needs `from`, a user id"))?;
+                    social::friends(conn, from)?
+                }
+            };
+            if let Some(from) = t.from {
+                let mut kept = Vec::with_capacity(users_to.len());
+                for u in users_to {
+                    if !social::has_blocked(conn, u, from)? {
+                        kept.push(u);
+                    }
+                }
+                users_to = kept;
+            }
+            Ok(users_to)
+        })
+        .await
+}
+
+/// Pushes a frame to the 003 sockets of `users`; offline users miss it (the seed drops it).
+fn push_module(app: &Arc<App>, users: &[i64], frame: axum::extract::ws::Utf8Bytes) {
+    for &u in users {
+        for s in app.hub.sessions_of(u) {
+            if s.dialect == Dialect::Module {
+                s.send(Outbound::Frame(frame.clone()));
+            }
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The other user of a friend/block request; 404 if they do not exist, 400 if it is the caller.
+async fn other_user(app: &AppState, me: i64, other: i64) -> ApiResult<i64> {
+    if other == me {
+        return Err(ApiError::invalid("that is your own id"));
+    }
+    if !app.db.call(move |conn| users::exists(conn, other)).await? {
+        return Err(ApiError::not_found(format!("no user with id {other}")));
+    }
+    Ok(other)
+}
+
+async fn ask_friend(State(app): State<AppState>, req: Request) -> Response {
+    reply(
+        async {
+            let (me, p) = caller(&app, req).await?;
+            let body: UserRef = p.decode()?;
+            let other = other_user(&app, me, body.user_id).await?;
+            let friends = app
+                .db
+                .call(move |conn| social::ask_friend(conn, me, other))
+                .await?;
+            Ok(Some(FriendStatus { id: other, friends }))
+        }
+        .await,
+    )
+}
+
+fn id_strings(ids: Vec<i64>) -> Vec<String> {
+    ids.into_iter().map(|i| i.to_string()).collect()
+}
+
+async fn list_friends(State(app): State<AppState>, req: Request) -> Response {
+    reply(
+        async {
+            let (me, _) = caller(&app, req).await?;
+            Ok(Some(id_strings(
+                app.db.call(move |conn| social::friends(conn, me)).await?,
+            )))
+        }
+        .await,
+    )
+}
+
+async fn friend_requests(State(app): State<AppState>, req: Request) -> Response {
+    reply(
+        async {
+            let (me, _) = caller(&app, req).await?;
+            Ok(Some(id_strings(
+                app.db
+                    .call(move |conn| social::friend_requests(conn, me))
+                    .await?,
+            )))
+        }
+        .await,
+    )
+}
+
+async fn remove_friend(
+    State(app): State<AppState>,
+    Path(other): Path<String>,
+    req: Request,
+) -> Response {
+    reply::<()>(
+        async {
+            let other = path_id(&other, "userId")?;
+            let (me, _) = caller(&app, req).await?;
+            let other = other_user(&app, me, other).await?;
+            app.db
+                .call(move |conn| social::remove_friend(conn, me, other))
+                .await?;
+            Ok(None)
+        }
+        .await,
+    )
+}
+
+async fn block(State(app): State<AppState>, req: Request) -> Response {
+    reply::<()>(
+        async {
+            let (me, p) = caller(&app, req).await?;
+            let body: UserRef = p.decode()?;
+            let other = other_user(&app, me, body.user_id).await?;
+            app.db
+                .call(move |conn| social::block(conn, me, other))
+                .await?;
+            Ok(None)
+        }
+        .await,
+    )
+}
+
+async fn list_blocks(State(app): State<AppState>, req: Request) -> Response {
+    reply(
+        async {
+            let (me, _) = caller(&app, req).await?;
+            Ok(Some(id_strings(
+                app.db.call(move |conn| social::blocked(conn, me)).await?,
+            )))
+        }
+        .await,
+    )
+}
+
+async fn unblock(State(app): State<AppState>, Path(other): Path<String>, req: Request) -> Response {
+    reply::<()>(
+        async {
+            let other = path_id(&other, "userId")?;
+            let (me, _) = caller(&app, req).await?;
+            let other = other_user(&app, me, other).await?;
+            app.db
+                .call(move |conn| social::unblock(conn, me, other))
+                .await?;
+            Ok(None)
+        }
+        .await,
+    )
+}

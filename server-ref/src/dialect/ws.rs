@@ -1,0 +1,144 @@
+//! `GET /ws`: with a token (`access_token`, `token` or `Authorization: Bearer`) the socket
+//! speaks seed 003's frames; without one it speaks the xuanxuan dialect (000/001), whose
+//! first frame is `login`.
+//!
+//! Each socket has a reader (this task) and a writer task draining the session queue, so
+//! fan-out never waits on a slow socket.
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use futures::{SinkExt, StreamExt};
+use std::collections::HashMap;
+
+use chinwag_wire::MAX_FRAME_BYTES;
+
+use super::module_rest::error_response;
+use super::module_ws::ModuleConn;
+use super::xuanxuan::XuanxuanConn;
+use crate::app::AppState;
+use crate::hub::{Hub, Outbound};
+use crate::params::{authenticate, bearer};
+
+/// Frames larger than this close the connection (the WebSocket layer refuses them); frames
+/// between [`MAX_FRAME_BYTES`] and this get an error frame and the socket stays open.
+pub const HARD_FRAME_LIMIT: usize = 16 * MAX_FRAME_BYTES;
+
+/// What a dialect does with the frames of one socket.
+pub enum Conn {
+    /// Seed 003.
+    Module(ModuleConn),
+    /// Seeds 000/001.
+    Xuanxuan(XuanxuanConn),
+}
+
+/// The `/ws` handler.
+pub async fn upgrade(
+    State(app): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let token = query
+        .get("access_token")
+        .or_else(|| query.get("token"))
+        .cloned()
+        .filter(|t| !t.is_empty())
+        .or_else(|| bearer(&headers));
+    let user = match token {
+        Some(token) => match authenticate(&app, Some(token)).await {
+            Ok(user) => Some(user),
+            Err(e) => return error_response(&e),
+        },
+        None => None,
+    };
+    ws.max_message_size(HARD_FRAME_LIMIT)
+        .max_frame_size(HARD_FRAME_LIMIT)
+        .on_upgrade(move |socket| run(app, socket, user))
+        .into_response()
+}
+
+async fn run(app: AppState, socket: WebSocket, user: Option<i64>) {
+    let (mut sink, mut stream) = socket.split();
+    let (tx, mut rx) = Hub::queue();
+    let mut writer = tokio::spawn(async move {
+        while let Some(out) = rx.recv().await {
+            let (text, last) = match out {
+                Outbound::Frame(t) => (t, false),
+                Outbound::CloseWith(t) => (t, true),
+            };
+            if sink.send(Message::Text(text)).await.is_err() {
+                break;
+            }
+            if last {
+                let _ = sink.send(Message::Close(None)).await;
+                break;
+            }
+        }
+    });
+    let mut conn = match user {
+        Some(user) => Conn::Module(ModuleConn::open(&app, user, tx.clone()).await),
+        None => Conn::Xuanxuan(XuanxuanConn::new(tx.clone())),
+    };
+    let mut shutdown = app.shutdown.clone();
+    loop {
+        let msg = tokio::select! {
+            msg = stream.next() => msg,
+            _ = &mut writer => break,
+            _ = shutdown.changed() => break,
+        };
+        let Some(Ok(msg)) = msg else { break };
+        match msg {
+            Message::Text(text) => {
+                if text.len() > MAX_FRAME_BYTES {
+                    conn.too_large(text.len());
+                    continue;
+                }
+                match &mut conn {
+                    Conn::Module(c) => c.on_text(&app, text.as_str()).await,
+                    Conn::Xuanxuan(c) => c.on_text(&app, text.as_str()).await,
+                }
+            }
+            Message::Binary(bytes) => {
+                if bytes.len() > MAX_FRAME_BYTES {
+                    conn.too_large(bytes.len());
+                    continue;
+                }
+                match std::str::from_utf8(&bytes) {
+                    Ok(text) => match &mut conn {
+                        Conn::Module(c) => c.on_text(&app, text).await,
+                        Conn::Xuanxuan(c) => c.on_text(&app, text).await,
+                    },
+                    Err(_) => conn.invalid_utf8(),
+                }
+            }
+            Message::Close(_) => break,
+            Message::Ping(_) | Message::Pong(_) => {}
+        }
+    }
+    match &mut conn {
+        Conn::Module(c) => c.close(&app).await,
+        Conn::Xuanxuan(c) => c.close(&app).await,
+    }
+    drop(tx);
+    writer.abort();
+}
+
+impl Conn {
+    fn too_large(&self, len: usize) {
+        let msg = format!("frame of {len} bytes exceeds the limit of {MAX_FRAME_BYTES} bytes");
+        match self {
+            Conn::Module(c) => c.error(413, msg),
+            Conn::Xuanxuan(c) => c.error(msg),
+        }
+    }
+
+    fn invalid_utf8(&self) {
+        let msg = "frame is not valid UTF-8 JSON".to_string();
+        match self {
+            Conn::Module(c) => c.error(400, msg),
+            Conn::Xuanxuan(c) => c.error(msg),
+        }
+    }
+}

@@ -1,0 +1,865 @@
+//! Seeds 001 and 000, the xuanxuan socket dialect: the first frame is `login` (params as
+//! 001's object or 000's array), then every chat method of the seeds, matched
+//! case-insensitively, answered `{module, method, result, message, sid, data, rid}`, with the
+//! pushes the seeds list going to the other online members.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use chinwag_wire::xuanxuan::*;
+
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::hub::{Dialect, Flavor, Outbound, Session};
+use crate::render;
+use crate::service::{self, DirectPolicy, Draft, Posted, Target};
+use crate::store::chats::{self, ChatRow, Edit, Flag, GROUP, NewChat, ONE2ONE};
+use crate::store::messages::{self, InboxFilter};
+use crate::store::{files, users};
+
+/// Most messages `history` returns without a pager.
+pub const HISTORY_DEFAULT_LIMIT: u32 = 1000;
+/// Largest `recPerPage` accepted.
+pub const HISTORY_MAX_PAGE: u32 = 1000;
+
+struct LoggedIn {
+    session: Session,
+    sid: String,
+    flavor: Flavor,
+}
+
+/// One xuanxuan socket.
+pub struct XuanxuanConn {
+    tx: mpsc::Sender<Outbound>,
+    login: Option<LoggedIn>,
+}
+
+/// What a handled request answers: data, and optionally a pager.
+struct Answer {
+    data: Value,
+    pager: Option<Pager>,
+}
+
+impl Answer {
+    fn of<T: Serialize>(data: T) -> ApiResult<Answer> {
+        Ok(Answer {
+            data: serde_json::to_value(data).map_err(ApiError::internal)?,
+            pager: None,
+        })
+    }
+}
+
+fn decode<T: DeserializeOwned>(method: &str, params: &Value) -> ApiResult<T> {
+    serde_json::from_value(normalize_params(method, params))
+        .map_err(|e| ApiError::invalid(format!("invalid params for {method}: {e}")))
+}
+
+impl XuanxuanConn {
+    /// A socket that has not logged in yet.
+    pub fn new(tx: mpsc::Sender<Outbound>) -> XuanxuanConn {
+        XuanxuanConn { tx, login: None }
+    }
+
+    fn send<T: Serialize>(&self, frame: &T) {
+        let _ = self.tx.try_send(Outbound::Frame(render::text(frame)));
+    }
+
+    /// Answers a frame that could not be read at all.
+    pub fn error(&self, message: String) {
+        self.send(&Response {
+            module: "null".into(),
+            method: "null".into(),
+            result: Outcome::Fail,
+            message: Some(message),
+            sid: None,
+            data: Value::Null,
+            pager: None,
+            rid: None,
+        });
+    }
+
+    /// Handles one text frame.
+    pub async fn on_text(&mut self, app: &AppState, text: &str) {
+        let value: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => return self.error(format!("malformed JSON: {e}")),
+        };
+        let req: Request = match serde_json::from_value(value) {
+            Ok(r) => r,
+            Err(e) => {
+                return self.error(format!(
+                    "invalid request: {e}; expected {{module, method, params}}"
+                ));
+            }
+        };
+        let method = req.method.to_ascii_lowercase();
+        let module = if req.module.trim().is_empty() {
+            "chat".to_string()
+        } else {
+            req.module.trim().to_ascii_lowercase()
+        };
+        let result = if method == "login" && module == "chat" {
+            self.login(app, &req).await
+        } else if self.login.is_none() {
+            Err(ApiError::unauthorized(
+                "login required: send {module: \"chat\", method: \"login\"} first",
+            ))
+        } else {
+            self.dispatch(app, &module, &method, &req).await
+        };
+        let sid = self.login.as_ref().map(|l| l.sid.clone());
+        let (result, message, data, pager) = match result {
+            Ok(a) => (Outcome::Success, None, a.data, a.pager),
+            Err(e) => {
+                let outcome = if e.kind == ErrorKind::Unauthorized {
+                    Outcome::Denied
+                } else {
+                    Outcome::Fail
+                };
+                (outcome, Some(e.message), Value::Null, None)
+            }
+        };
+        self.send(&Response {
+            module: req.module.clone(),
+            method: req.method.clone(),
+            result,
+            message,
+            sid,
+            data,
+            pager,
+            rid: req.rid.clone(),
+        });
+        if result == Outcome::Success && method == "login" {
+            self.after_login(app).await;
+        }
+    }
+
+    fn me(&self) -> i64 {
+        self.login
+            .as_ref()
+            .map(|l| l.session.user)
+            .unwrap_or_default()
+    }
+
+    async fn login(&mut self, app: &AppState, req: &Request) -> ApiResult<Answer> {
+        let flavor = if req.params.is_array() {
+            Flavor::V000
+        } else {
+            Flavor::V001
+        };
+        let p: LoginParams = decode("login", &req.params)?;
+        let status = p
+            .status
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "online".into());
+        if !users::STATUSES.contains(&status.as_str()) {
+            return Err(ApiError::invalid(format!(
+                "status must be one of online, away, busy; got \"{status}\""
+            )));
+        }
+        let (user, sid) = super::room::check_login(app, p.account, p.password).await?;
+        self.end_session(app).await;
+        let (session, replaced) =
+            app.hub
+                .register(user.id, Dialect::Xuanxuan(flavor), self.tx.clone());
+        for old in replaced {
+            let (module, method) = match old.dialect {
+                Dialect::Xuanxuan(Flavor::V000) => ("chat", "kickoff"),
+                _ => ("null", "null"),
+            };
+            let kick = Kickoff {
+                module: module.into(),
+                method: method.into(),
+                message: KICKOFF_MESSAGE.into(),
+            };
+            old.send(Outbound::CloseWith(render::text(&kick)));
+        }
+        let id = user.id;
+        let user = app
+            .db
+            .call(move |conn| {
+                users::set_status(conn, id, &status)?;
+                users::get(conn, id)
+            })
+            .await?;
+        self.login = Some(LoggedIn {
+            session,
+            sid,
+            flavor,
+        });
+        Answer::of(user.to_wire())
+    }
+
+    /// The pushes that follow a login: the user list, the chat list, offline messages, and
+    /// the login announced to the others.
+    async fn after_login(&mut self, app: &AppState) {
+        let Some(login) = &self.login else { return };
+        let (me, flavor) = (login.session.user, login.flavor);
+        let (list_method, chats_method) = match flavor {
+            Flavor::V000 => ("userGetlist", "getList"),
+            Flavor::V001 => ("userGetList", "getlist"),
+        };
+        if let Ok(all) = app.db.call(|c| users::all(c)).await {
+            let data = Value::Array(
+                all.iter()
+                    .map(|u| serde_json::to_value(u.to_wire()).unwrap_or_default())
+                    .collect(),
+            );
+            self.send(&render::push(
+                app.hub.next_push_id(),
+                "chat",
+                list_method,
+                data,
+            ));
+        }
+        if let Ok(list) = chat_list(app, me).await {
+            self.send(&render::push(
+                app.hub.next_push_id(),
+                "chat",
+                chats_method,
+                list,
+            ));
+        }
+        self.push_offline(app).await;
+        if let Ok(user) = app.db.call(move |conn| users::get(conn, me)).await {
+            service::push_xuanxuan(
+                app,
+                None,
+                Some(me),
+                "login",
+                serde_json::to_value(user.to_wire()).unwrap_or_default(),
+            );
+        }
+    }
+
+    /// Pushes queued offline messages and removes from the inbox those that were queued on
+    /// the socket.
+    async fn push_offline(&self, app: &AppState) {
+        let me = self.me();
+        let Ok(rows) = app
+            .db
+            .call(move |conn| messages::inbox(conn, me, InboxFilter::All))
+            .await
+        else {
+            return;
+        };
+        for chunk in rows.chunks(100) {
+            let data = Value::Array(
+                chunk
+                    .iter()
+                    .map(|m| serde_json::to_value(m.to_wire()).unwrap_or_default())
+                    .collect(),
+            );
+            let frame = render::push(app.hub.next_push_id(), "chat", "message", data);
+            if self
+                .tx
+                .try_send(Outbound::Frame(render::text(&frame)))
+                .is_err()
+            {
+                return;
+            }
+            let ids: Vec<i64> = chunk.iter().map(|m| m.id).collect();
+            let _ = app
+                .db
+                .call(move |conn| messages::inbox_remove(conn, me, &ids))
+                .await;
+        }
+    }
+
+    /// Ends the logged-in session (logout, re-login or socket closed).
+    async fn end_session(&mut self, app: &AppState) -> Option<i64> {
+        let login = self.login.take()?;
+        let user = login.session.user;
+        let last = app.hub.unregister(user, login.session.id);
+        let sid = login.sid;
+        let _ = app
+            .db
+            .call(move |conn| {
+                users::revoke_token(conn, &sid)?;
+                if last {
+                    users::set_status(conn, user, "offline")?;
+                }
+                Ok(())
+            })
+            .await;
+        Some(user)
+    }
+
+    /// The socket closed: the user goes offline without a push (001: a dropped connection is
+    /// not announced).
+    pub async fn close(&mut self, app: &AppState) {
+        self.end_session(app).await;
+    }
+
+    async fn dispatch(
+        &mut self,
+        app: &AppState,
+        module: &str,
+        method: &str,
+        req: &Request,
+    ) -> ApiResult<Answer> {
+        let me = self.me();
+        let params = &req.params;
+        match (module, method) {
+            ("chat", "logout") => {
+                let user = app.db.call(move |conn| users::get(conn, me)).await?;
+                self.end_session(app).await;
+                let mut view = user.to_wire();
+                view.status = "offline".into();
+                service::push_xuanxuan(
+                    app,
+                    None,
+                    Some(me),
+                    "logout",
+                    serde_json::to_value(&view).unwrap_or_default(),
+                );
+                Answer::of(view)
+            }
+            ("chat", "usergetlist") => {
+                let all = app.db.call(|c| users::all(c)).await?;
+                Answer::of(all.iter().map(users::UserRow::to_wire).collect::<Vec<_>>())
+            }
+            ("chat", "getlist") => Ok(Answer {
+                data: chat_list(app, me).await?,
+                pager: None,
+            }),
+            ("chat", "getofflinemessages") => {
+                self.push_offline(app).await;
+                Answer::of(Vec::<Message>::new())
+            }
+            ("chat", "userchange") => {
+                let patch: UserPatch = match params {
+                    Value::Array(items) => {
+                        serde_json::from_value(items.first().cloned().unwrap_or(Value::Null))?
+                    }
+                    Value::Object(o) if o.get("user").is_some_and(Value::is_object) => {
+                        serde_json::from_value(o["user"].clone())?
+                    }
+                    other => serde_json::from_value(other.clone())?,
+                };
+                let user = app
+                    .db
+                    .call(move |conn| users::apply_patch(conn, me, &patch))
+                    .await?;
+                let view = user.to_wire();
+                service::push_xuanxuan(
+                    app,
+                    None,
+                    Some(me),
+                    "userChange",
+                    serde_json::to_value(&view).unwrap_or_default(),
+                );
+                Answer::of(view)
+            }
+            ("chat", "userchangename") => {
+                let p: UserChangeNameParams = decode(method, params)?;
+                if p.name.trim().is_empty() {
+                    return Err(ApiError::invalid("name must not be empty"));
+                }
+                let patch = UserPatch {
+                    realname: Some(p.name),
+                    ..Default::default()
+                };
+                let user = app
+                    .db
+                    .call(move |conn| users::apply_patch(conn, me, &patch))
+                    .await?;
+                service::push_xuanxuan(
+                    app,
+                    None,
+                    Some(me),
+                    "userChangeName",
+                    serde_json::to_value(user.to_wire()).unwrap_or_default(),
+                );
+                Answer::of(json!({"id": me, "name": user.realname}))
+            }
+            ("chat", "userchangestatus") => {
+                let p: UserChangeStatusParams = decode(method, params)?;
+                let patch = UserPatch {
+                    status: Some(p.status),
+                    ..Default::default()
+                };
+                let user = app
+                    .db
+                    .call(move |conn| users::apply_patch(conn, me, &patch))
+                    .await?;
+                service::push_xuanxuan(
+                    app,
+                    None,
+                    Some(me),
+                    "userChangeStatus",
+                    serde_json::to_value(user.to_wire()).unwrap_or_default(),
+                );
+                Answer::of(json!({"id": me, "status": user.status}))
+            }
+            ("chat", "create") => self.create(app, decode(method, params)?).await,
+            ("chat", "joinchat") => {
+                let p: ChatFlagParams = decode(method, params)?;
+                let join = p.flag.unwrap_or(true);
+                let gid = p.gid.clone();
+                let chat = app
+                    .db
+                    .tx(move |conn| {
+                        let chat = chats::by_gid(conn, &gid)?.ok_or_else(|| no_chat(&gid))?;
+                        if chat.is_one2one() {
+                            return Err(ApiError::forbidden(
+                                "one-to-one chats cannot be joined or left",
+                            ));
+                        }
+                        let member = chats::is_member(conn, chat.id, me)?;
+                        if join && !member {
+                            if !chat.public {
+                                return Err(ApiError::forbidden(format!(
+                                    "chat {gid} is not public; ask a member to add you"
+                                )));
+                            }
+                            chats::add_members(conn, chat.id, &[me])?;
+                        } else if !join {
+                            if !member {
+                                return Err(not_member(&gid));
+                            }
+                            chats::remove_member(conn, chat.id, me)?;
+                        }
+                        Ok(chat)
+                    })
+                    .await?;
+                service::push_chat(app, chat.id, "joinChat", &[me]).await;
+                Answer::of(json!({"gid": p.gid, "join": join}))
+            }
+            ("chat", "changename") => {
+                let p: ChangeNameParams = decode(method, params)?;
+                let (gid, name) = (p.gid.clone(), p.name.clone());
+                let chat = app
+                    .db
+                    .tx(move |conn| {
+                        let chat = member_chat(conn, &gid, me)?;
+                        if chat.is_one2one() {
+                            return Err(ApiError::forbidden("one-to-one chats cannot be renamed"));
+                        }
+                        chats::edit(conn, chat.id, me, Edit::Name(&name))
+                    })
+                    .await?;
+                service::push_chat(app, chat.id, "changeName", &[]).await;
+                Answer::of(json!({"gid": p.gid, "name": chat.name}))
+            }
+            ("chat", "star") | ("chat", "hide") | ("chat", "mute") => {
+                let flag = match method {
+                    "star" => Flag::Star,
+                    "hide" => Flag::Hide,
+                    _ => Flag::Mute,
+                };
+                let p: ChatFlagParams = decode(method, params)?;
+                let on = p.flag.unwrap_or(true);
+                let gid = p.gid.clone();
+                app.db
+                    .tx(move |conn| {
+                        let chat = member_chat(conn, &gid, me)?;
+                        chats::set_flag(conn, chat.id, me, flag, on)
+                    })
+                    .await?;
+                let mut data = serde_json::Map::new();
+                data.insert("gid".into(), Value::String(p.gid));
+                data.insert(method.into(), Value::Bool(on));
+                Ok(Answer {
+                    data: Value::Object(data),
+                    pager: None,
+                })
+            }
+            ("chat", "addmember") => {
+                let p: AddMemberParams = decode(method, params)?;
+                let join = p.join.unwrap_or(true);
+                let members = p.members.clone();
+                let chat = app
+                    .db
+                    .tx(move |conn| {
+                        let chat = member_chat(conn, &p.gid, me)?;
+                        if chat.is_one2one() {
+                            return Err(ApiError::forbidden(
+                                "members cannot be added to or removed from a one-to-one chat",
+                            ));
+                        }
+                        if join {
+                            chats::add_members(conn, chat.id, &p.members)?;
+                        } else {
+                            if !chat.is_admin(me) {
+                                return Err(ApiError::forbidden(
+                                    "only the chat's administrators may remove members",
+                                ));
+                            }
+                            for m in &p.members {
+                                chats::remove_member(conn, chat.id, *m)?;
+                            }
+                        }
+                        Ok(chat)
+                    })
+                    .await?;
+                let removed = if join { Vec::new() } else { members };
+                service::push_chat(app, chat.id, "addMember", &removed).await;
+                Ok(Answer {
+                    data: full_chat(app, chat.id).await?,
+                    pager: None,
+                })
+            }
+            ("chat", "message") => self.message(app, params).await,
+            ("chat", "history") => {
+                let p: HistoryParams = decode(method, params)?;
+                history(app, me, p).await
+            }
+            ("chat", "members") => {
+                let p: ChatFlagParams = decode(method, params)?;
+                let gid = p.gid.clone();
+                let list = app
+                    .db
+                    .call(move |conn| {
+                        let chat = visible_chat(conn, &gid, me)?;
+                        chats::member_ids(conn, chat.id)?
+                            .into_iter()
+                            .map(|id| users::get(conn, id).map(|u| u.to_wire()))
+                            .collect::<ApiResult<Vec<_>>>()
+                    })
+                    .await?;
+                Answer::of(vec![ChatMembers {
+                    gid: p.gid,
+                    members: list,
+                }])
+            }
+            ("chat", "changepublic") => {
+                let p: ChatFlagParams = decode(method, params)?;
+                let public = p.flag.unwrap_or(true);
+                let gid = p.gid.clone();
+                let chat = app
+                    .db
+                    .tx(move |conn| {
+                        let chat = member_chat(conn, &gid, me)?;
+                        if chat.is_one2one() {
+                            return Err(ApiError::forbidden("a one-to-one chat cannot be public"));
+                        }
+                        if chat.subject != 0 {
+                            return Err(ApiError::forbidden(
+                                "a subject chat cannot be made public",
+                            ));
+                        }
+                        chats::edit(conn, chat.id, me, Edit::Public(public))
+                    })
+                    .await?;
+                service::push_chat(app, chat.id, "changePublic", &[]).await;
+                Answer::of(json!({"gid": p.gid, "public": chat.public}))
+            }
+            ("chat", "getpubliclist") => {
+                let list = app.db.call(|c| chats::public_chats(c)).await?;
+                Answer::of(
+                    list.iter()
+                        .map(|c| c.to_wire(None, None))
+                        .collect::<Vec<_>>(),
+                )
+            }
+            ("chat", "setadmin") => {
+                let p: SetAdminParams = decode(method, params)?;
+                let grant = p.is_admin.unwrap_or(true);
+                let chat = app
+                    .db
+                    .tx(move |conn| {
+                        let chat = admin_chat(conn, &p.gid, me)?;
+                        let mut admins = chat.admins.clone();
+                        admins.retain(|a| !p.admins.contains(a));
+                        if grant {
+                            admins.extend(p.admins.iter().copied());
+                        }
+                        for a in &admins {
+                            if !users::exists(conn, *a)? {
+                                return Err(ApiError::invalid(format!("no user with id {a}")));
+                            }
+                        }
+                        chats::edit(conn, chat.id, me, Edit::Admins(&admins))
+                    })
+                    .await?;
+                service::push_chat(app, chat.id, "setAdmin", &[]).await;
+                Answer::of(chat.to_wire(None, None))
+            }
+            ("chat", "setcommitters") => {
+                let p: SetCommittersParams = decode(method, params)?;
+                let chat = app
+                    .db
+                    .tx(move |conn| {
+                        let chat = admin_chat(conn, &p.gid, me)?;
+                        chats::edit(conn, chat.id, me, Edit::Committers(&p.committers))
+                    })
+                    .await?;
+                service::push_chat(app, chat.id, "setCommitters", &[]).await;
+                Answer::of(chat.to_wire(None, None))
+            }
+            ("chat", "settings") => {
+                let p: SettingsParams = decode(method, params)?;
+                let data = app
+                    .db
+                    .call(move |conn| {
+                        let user = users::get(conn, me)?;
+                        if p.account
+                            .as_deref()
+                            .is_some_and(|a| !a.is_empty() && a != user.account)
+                        {
+                            return Err(ApiError::forbidden(
+                                "you may only read or write your own settings",
+                            ));
+                        }
+                        let write = match &p.settings {
+                            Value::Null => None,
+                            Value::String(s) if s.is_empty() => None,
+                            other => Some(other.clone()),
+                        };
+                        match write {
+                            Some(v) => {
+                                let text = v.to_string();
+                                if text.len() > 64 * 1024 {
+                                    return Err(ApiError::invalid(
+                                        "settings must be at most 64 KiB",
+                                    ));
+                                }
+                                users::set_settings(conn, me, &text)?;
+                                Ok(v)
+                            }
+                            None => {
+                                let text = users::settings(conn, me)?;
+                                Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
+                            }
+                        }
+                    })
+                    .await?;
+                Ok(Answer { data, pager: None })
+            }
+            ("attach", "getlist") => {
+                let p: ChatFlagParams = decode(method, params)?;
+                let list = app
+                    .db
+                    .call(move |conn| {
+                        let chat = member_chat(conn, &p.gid, me)?;
+                        files::of_chat(conn, chat.id)
+                    })
+                    .await?;
+                Answer::of(list.iter().map(files::FileRow::to_wire).collect::<Vec<_>>())
+            }
+            _ => Err(ApiError::invalid(format!(
+                "unknown method {}/{}",
+                req.module, req.method
+            ))),
+        }
+    }
+
+    async fn create(&mut self, app: &AppState, p: CreateParams) -> ApiResult<Answer> {
+        let me = self.me();
+        let kind = p
+            .kind
+            .clone()
+            .filter(|k| !k.is_empty())
+            .unwrap_or_else(|| GROUP.into());
+        let (chat, created) = app
+            .db
+            .tx(move |conn| {
+                let mut members: Vec<i64> =
+                    p.members.iter().copied().filter(|m| *m != me).collect();
+                members.sort_unstable();
+                members.dedup();
+                let gid = if kind == ONE2ONE {
+                    let [other] = members[..] else {
+                        return Err(ApiError::invalid(
+                            "a one2one chat has exactly one other member",
+                        ));
+                    };
+                    let canonical = chinwag_wire::one2one_gid(me, other);
+                    if p.gid.as_ref().is_some_and(|g| *g != canonical) {
+                        return Err(ApiError::invalid(format!(
+                            "a one2one chat's gid must be \"{canonical}\""
+                        )));
+                    }
+                    canonical
+                } else {
+                    p.gid
+                        .clone()
+                        .filter(|g| !g.is_empty())
+                        .ok_or_else(|| ApiError::invalid("missing field `gid`"))?
+                };
+                if let Some(existing) = chats::by_gid(conn, &gid)? {
+                    if !existing.public && !chats::is_member(conn, existing.id, me)? {
+                        return Err(ApiError::forbidden(format!(
+                            "chat {gid} exists and you are not a member"
+                        )));
+                    }
+                    return Ok((existing, false));
+                }
+                if kind == ONE2ONE {
+                    return Ok((chats::ensure_one2one(conn, me, members[0])?, true));
+                }
+                let name = p.name.clone().unwrap_or_default();
+                let new = NewChat {
+                    gid: &gid,
+                    name: &name,
+                    kind: &kind,
+                    subject: p.subject.unwrap_or(0),
+                    public: p.public.unwrap_or(false),
+                    channel_name: None,
+                };
+                Ok((chats::create(conn, &new, me, &members)?, true))
+            })
+            .await?;
+        let data = full_chat(app, chat.id).await?;
+        if created {
+            let members = app
+                .db
+                .call(move |conn| chats::member_ids(conn, chat.id))
+                .await?;
+            service::push_xuanxuan(app, Some(&members), Some(me), "create", data.clone());
+        }
+        Ok(Answer { data, pager: None })
+    }
+
+    async fn message(&mut self, app: &AppState, params: &Value) -> ApiResult<Answer> {
+        let me = self.me();
+        let list: Vec<Message> = match params {
+            Value::Array(_) => serde_json::from_value(params.clone())?,
+            Value::Object(o) if o.get("messages").is_some_and(Value::is_array) => {
+                serde_json::from_value(o["messages"].clone())?
+            }
+            Value::Object(_) => vec![serde_json::from_value(params.clone())?],
+            _ => return Err(ApiError::invalid("params must be a list of messages")),
+        };
+        if list.is_empty() {
+            return Err(ApiError::invalid("params must hold at least one message"));
+        }
+        let mut out = Vec::with_capacity(list.len());
+        for m in list {
+            if m.cgid.is_empty() {
+                return Err(ApiError::invalid(
+                    "each message needs `cgid`, the chat's gid",
+                ));
+            }
+            if m.user.is_some_and(|u| u != me) {
+                return Err(ApiError::forbidden(
+                    "you may only send messages as yourself",
+                ));
+            }
+            let draft = Draft {
+                gid: Some(m.gid.clone()).filter(|g| !g.is_empty()),
+                kind: Some(m.kind.clone()),
+                content_type: Some(m.content_type.clone()),
+                content: m.content.clone(),
+            };
+            let posted = service::post_message(
+                app,
+                me,
+                Target::ChatGid(m.cgid.clone()),
+                draft,
+                DirectPolicy::NotBlocked,
+            )
+            .await?;
+            out.push(match posted {
+                Posted::New(row) | Posted::Duplicate(row) => row.to_wire(),
+                Posted::Dropped => Message {
+                    user: Some(me),
+                    ..m
+                },
+            });
+        }
+        Answer::of(out)
+    }
+}
+
+fn no_chat(gid: &str) -> ApiError {
+    ApiError::not_found(format!("no chat with gid \"{gid}\""))
+}
+
+fn not_member(gid: &str) -> ApiError {
+    ApiError::forbidden(format!("you are not a member of chat {gid}"))
+}
+
+/// A chat the caller is a member of.
+fn member_chat(conn: &rusqlite::Connection, gid: &str, me: i64) -> ApiResult<ChatRow> {
+    let chat = chats::by_gid(conn, gid)?.ok_or_else(|| no_chat(gid))?;
+    if !chats::is_member(conn, chat.id, me)? {
+        return Err(not_member(gid));
+    }
+    Ok(chat)
+}
+
+/// A chat the caller is a member of, or a public one.
+fn visible_chat(conn: &rusqlite::Connection, gid: &str, me: i64) -> ApiResult<ChatRow> {
+    let chat = chats::by_gid(conn, gid)?.ok_or_else(|| no_chat(gid))?;
+    if !chat.public && !chats::is_member(conn, chat.id, me)? {
+        return Err(not_member(gid));
+    }
+    Ok(chat)
+}
+
+/// A chat the caller administers.
+fn admin_chat(conn: &rusqlite::Connection, gid: &str, me: i64) -> ApiResult<ChatRow> {
+    let chat = member_chat(conn, gid, me)?;
+    if !chat.is_admin(me) {
+        return Err(ApiError::forbidden(format!(
+            "only administrators of chat {gid} may do this"
+        )));
+    }
+    Ok(chat)
+}
+
+/// The caller's chats with their own flags and members.
+async fn chat_list(app: &AppState, me: i64) -> ApiResult<Value> {
+    app.db
+        .call(move |conn| {
+            let mut out = Vec::new();
+            for (chat, view) in chats::of_user(conn, me)? {
+                let members = chats::member_ids(conn, chat.id)?;
+                out.push(
+                    serde_json::to_value(chat.to_wire(Some(&view), Some(&members)))
+                        .map_err(ApiError::internal)?,
+                );
+            }
+            Ok(Value::Array(out))
+        })
+        .await
+}
+
+/// A chat's full information with members.
+async fn full_chat(app: &AppState, chat_id: i64) -> ApiResult<Value> {
+    app.db
+        .call(move |conn| {
+            let chat = chats::by_id(conn, chat_id)?
+                .ok_or_else(|| ApiError::not_found("the chat was dissolved"))?;
+            let members = chats::member_ids(conn, chat_id)?;
+            serde_json::to_value(chat.to_wire(None, Some(&members))).map_err(ApiError::internal)
+        })
+        .await
+}
+
+/// `history`: the whole history (newest [`HISTORY_DEFAULT_LIMIT`]) or, with 000's pager, one
+/// page — page 1 is the newest `recPerPage` messages; each page is oldest first.
+async fn history(app: &AppState, me: i64, p: HistoryParams) -> ApiResult<Answer> {
+    let per = p
+        .rec_per_page
+        .filter(|n| *n > 0)
+        .map(|n| n.min(HISTORY_MAX_PAGE));
+    let page = p.page_id.unwrap_or(1).max(1);
+    let gid = p.gid.clone();
+    let (rows, total) = app
+        .db
+        .call(move |conn| {
+            let chat = visible_chat(conn, &gid, me)?;
+            let total = messages::count(conn, chat.id)?;
+            let (limit, skip) = match per {
+                Some(per) => (per, per.saturating_mul(page - 1)),
+                None => (HISTORY_DEFAULT_LIMIT, 0),
+            };
+            Ok((messages::history(conn, chat.id, limit, skip)?, total))
+        })
+        .await?;
+    let data = serde_json::to_value(rows.iter().map(|m| m.to_wire()).collect::<Vec<_>>())
+        .map_err(ApiError::internal)?;
+    let pager = per.map(|per| Pager {
+        rec_per_page: Some(per),
+        page_id: Some(page),
+        rec_total: Some(total as u32),
+        gid: p.gid.clone(),
+        continued: Some((per as i64) * (page as i64) < total),
+    });
+    Ok(Answer { data, pager })
+}

@@ -1,0 +1,61 @@
+//! Rendering of stored rows into each dialect's frames.
+
+use axum::extract::ws::Utf8Bytes;
+use serde_json::Value;
+
+use chinwag_wire::module::{MessageFrame, MessageKind};
+use chinwag_wire::xuanxuan::Push;
+
+use crate::store::messages::MessageRow;
+
+/// Content type of structured (non-string) content from a 003 frame.
+pub const JSON_CONTENT: &str = "json";
+
+/// The content as a JSON value: structured content parsed back, anything else a string.
+pub fn content_value(m: &MessageRow) -> Value {
+    if m.content_type == JSON_CONTENT {
+        serde_json::from_str(&m.content).unwrap_or_else(|_| Value::String(m.content.clone()))
+    } else {
+        Value::String(m.content.clone())
+    }
+}
+
+/// The 003 frame of a message; `receiver` is the other side of a one-to-one chat.
+pub fn module_frame(m: &MessageRow, receiver: Option<i64>) -> MessageFrame {
+    let direct = m.chat_kind == crate::store::chats::ONE2ONE;
+    MessageFrame {
+        kind: if direct {
+            MessageKind::Unicast
+        } else {
+            MessageKind::Multicast
+        },
+        sender_id: m.sender_id,
+        receiver_id: if direct { receiver } else { None },
+        group_id: if direct { None } else { Some(m.chat_id) },
+        content: content_value(m),
+        timestamp: m.date,
+        id: Some(m.id),
+        gid: Some(m.gid.clone()),
+    }
+}
+
+/// The receiver of a one-to-one message, from its chat gid.
+pub fn one2one_receiver(m: &MessageRow) -> Option<i64> {
+    let (a, b) = chinwag_wire::parse_one2one_gid(&m.cgid)?;
+    Some(if a == m.sender_id { b } else { a })
+}
+
+/// Serializes a frame once into text that every recipient's socket shares without copying.
+pub fn text<T: serde::Serialize>(frame: &T) -> Utf8Bytes {
+    Utf8Bytes::from(serde_json::to_string(frame).unwrap_or_else(|_| "{}".into()))
+}
+
+/// A xuanxuan push frame.
+pub fn push(id: u64, module: &str, method: &str, data: Value) -> Push {
+    Push {
+        id,
+        module: module.into(),
+        method: method.into(),
+        data,
+    }
+}

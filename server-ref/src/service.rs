@@ -1,0 +1,297 @@
+//! Operations shared by every dialect: posting a message and fanning it out to each
+//! recipient in their dialect, and the xuanxuan pushes that follow model changes.
+
+use std::sync::Arc;
+
+use rusqlite::Connection;
+use serde_json::Value;
+
+use crate::app::App;
+use crate::db::now_ms;
+use crate::error::{ApiError, ApiResult};
+use crate::hub::{Dialect, Outbound};
+use crate::render;
+use crate::store::chats::{self, ChatRow};
+use crate::store::messages::{self, MessageRow, NewMessage};
+use crate::store::{social, users};
+
+/// Where a message goes.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A user: the one-to-one chat with them (created on first use).
+    User(i64),
+    /// A chat by id (003's `groupId`).
+    ChatId(i64),
+    /// A chat by gid (xuanxuan's `cgid`); a one-to-one gid including the caller is created.
+    ChatGid(String),
+}
+
+/// Who may receive a direct message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectPolicy {
+    /// 003 unicast: only a friend who has not blocked the sender.
+    FriendsOnly,
+    /// 001/002: anyone who has not blocked the sender.
+    NotBlocked,
+}
+
+/// A message as a client submitted it.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    /// Client gid for de-duplication; the server makes one if absent.
+    pub gid: Option<String>,
+    /// `normal` (default) or `broadcast`.
+    pub kind: Option<String>,
+    /// `text` (default), or another content type.
+    pub content_type: Option<String>,
+    /// The content.
+    pub content: String,
+}
+
+/// The outcome of posting.
+#[derive(Debug, Clone)]
+pub enum Posted {
+    /// Stored and delivered (or queued).
+    New(MessageRow),
+    /// The gid was seen before: the stored message, not delivered again.
+    Duplicate(MessageRow),
+    /// Silently not delivered (blocked, or not friends under 003's rule); not stored.
+    Dropped,
+}
+
+impl Posted {
+    /// The stored message, if any.
+    pub fn message(&self) -> Option<&MessageRow> {
+        match self {
+            Posted::New(m) | Posted::Duplicate(m) => Some(m),
+            Posted::Dropped => None,
+        }
+    }
+}
+
+/// Largest content accepted, in bytes.
+pub const MAX_CONTENT_BYTES: usize = 64 * 1024;
+
+/// Stores a message from `sender` and delivers it: pushed to recipients online, queued in
+/// the offline inbox of the others.
+pub async fn post_message(
+    app: &Arc<App>,
+    sender: i64,
+    target: Target,
+    draft: Draft,
+    policy: DirectPolicy,
+) -> ApiResult<Posted> {
+    if draft.content.len() > MAX_CONTENT_BYTES {
+        return Err(ApiError::invalid(format!(
+            "content must be at most {MAX_CONTENT_BYTES} bytes"
+        )));
+    }
+    if draft.content.is_empty() {
+        return Err(ApiError::invalid("content must not be empty"));
+    }
+    let app2 = app.clone();
+    let (posted, online) = app
+        .db
+        .tx(move |tx| {
+            let conn: &Connection = tx;
+            if let Some(gid) = &draft.gid {
+                if gid.len() > 128 {
+                    return Err(ApiError::invalid("gid must be at most 128 bytes"));
+                }
+                if let Some(existing) = messages::by_gid(conn, gid)? {
+                    if existing.sender_id != sender {
+                        return Err(ApiError::conflict(format!(
+                            "gid \"{gid}\" is used by another message"
+                        )));
+                    }
+                    return Ok((Posted::Duplicate(existing), Vec::new()));
+                }
+            }
+            let Some(chat) = resolve_chat(conn, sender, &target, policy)? else {
+                return Ok((Posted::Dropped, Vec::new()));
+            };
+            if !chat.committers.is_empty() && !chat.committers.contains(&sender) {
+                return Err(ApiError::forbidden(
+                    "only the chat's committers may post in it",
+                ));
+            }
+            let mut recipients = Vec::new();
+            for member in chats::member_ids(conn, chat.id)? {
+                if member != sender && !social::has_blocked(conn, member, sender)? {
+                    recipients.push(member);
+                }
+            }
+            let now = now_ms();
+            let row = messages::insert(
+                conn,
+                &NewMessage {
+                    gid: draft
+                        .gid
+                        .clone()
+                        .unwrap_or_else(|| format!("srv-{}", crate::auth::new_token())),
+                    chat_id: chat.id,
+                    sender_id: sender,
+                    date: now,
+                    kind: draft
+                        .kind
+                        .clone()
+                        .filter(|k| !k.is_empty())
+                        .unwrap_or_else(|| "normal".into()),
+                    content_type: draft
+                        .content_type
+                        .clone()
+                        .filter(|k| !k.is_empty())
+                        .unwrap_or_else(|| "text".into()),
+                    content: draft.content.clone(),
+                },
+            )?;
+            chats::touch(conn, chat.id, now)?;
+            let (online, offline): (Vec<i64>, Vec<i64>) =
+                recipients.into_iter().partition(|u| app2.hub.is_online(*u));
+            messages::inbox_add(conn, &offline, row.id)?;
+            Ok((Posted::New(row), online))
+        })
+        .await?;
+    if let Posted::New(row) = &posted {
+        deliver(app, row, &online).await;
+    }
+    Ok(posted)
+}
+
+/// Finds (or for one-to-one, creates) the chat a message goes to, checking the sender may
+/// post there; `None` means the message is silently dropped.
+fn resolve_chat(
+    conn: &Connection,
+    sender: i64,
+    target: &Target,
+    policy: DirectPolicy,
+) -> ApiResult<Option<ChatRow>> {
+    let chat = match target {
+        Target::User(to) => {
+            if *to == sender {
+                return Err(ApiError::invalid(
+                    "cannot send a direct message to yourself",
+                ));
+            }
+            if !users::exists(conn, *to)? {
+                return Err(ApiError::not_found(format!("no user with id {to}")));
+            }
+            chats::ensure_one2one(conn, sender, *to)?
+        }
+        Target::ChatId(id) => chats::by_id(conn, *id)?
+            .ok_or_else(|| ApiError::forbidden(format!("you are not a member of group {id}")))?,
+        Target::ChatGid(gid) => match chats::by_gid(conn, gid)? {
+            Some(chat) => chat,
+            None => match chinwag_wire::parse_one2one_gid(gid) {
+                Some((a, b)) if (a == sender || b == sender) && a != b => {
+                    let other = if a == sender { b } else { a };
+                    if !users::exists(conn, other)? {
+                        return Err(ApiError::not_found(format!("no user with id {other}")));
+                    }
+                    chats::ensure_one2one(conn, a, b)?
+                }
+                _ => return Err(ApiError::not_found(format!("no chat with gid \"{gid}\""))),
+            },
+        },
+    };
+    if !chats::is_member(conn, chat.id, sender)? {
+        return Err(ApiError::forbidden(format!(
+            "you are not a member of chat {}",
+            chat.gid
+        )));
+    }
+    if chat.is_one2one() {
+        let other = chinwag_wire::parse_one2one_gid(&chat.gid)
+            .map(|(a, b)| if a == sender { b } else { a })
+            .unwrap_or(sender);
+        if social::has_blocked(conn, other, sender)? {
+            return Ok(None);
+        }
+        if policy == DirectPolicy::FriendsOnly && !social::are_friends(conn, sender, other)? {
+            return Ok(None);
+        }
+    }
+    Ok(Some(chat))
+}
+
+/// Pushes a stored message to the online recipients in their dialects; any recipient it
+/// could not reach gets it in the offline inbox.
+pub async fn deliver(app: &Arc<App>, row: &MessageRow, recipients: &[i64]) {
+    let module_text = render::text(&render::module_frame(row, render::one2one_receiver(row)));
+    let xx_text = render::text(&render::push(
+        app.hub.next_push_id(),
+        "chat",
+        "message",
+        Value::Array(vec![
+            serde_json::to_value(row.to_wire()).unwrap_or_default(),
+        ]),
+    ));
+    let mut missed = Vec::new();
+    for &user in recipients {
+        let mut reached = false;
+        for session in app.hub.sessions_of(user) {
+            let text = match session.dialect {
+                Dialect::Module => module_text.clone(),
+                Dialect::Xuanxuan(_) => xx_text.clone(),
+            };
+            reached |= session.send(Outbound::Frame(text));
+        }
+        if !reached {
+            missed.push(user);
+        }
+    }
+    if !missed.is_empty() {
+        let id = row.id;
+        if let Err(e) = app
+            .db
+            .call(move |conn| messages::inbox_add(conn, &missed, id))
+            .await
+        {
+            tracing::warn!(%e, "could not queue undelivered message");
+        }
+    }
+}
+
+/// Pushes a xuanxuan frame to the xuanxuan sessions of `users` (all online users if `None`),
+/// skipping `except`.
+pub fn push_xuanxuan(
+    app: &App,
+    users: Option<&[i64]>,
+    except: Option<i64>,
+    method: &str,
+    data: Value,
+) {
+    let text = render::text(&render::push(app.hub.next_push_id(), "chat", method, data));
+    let sessions = match users {
+        Some(users) => users.iter().flat_map(|u| app.hub.sessions_of(*u)).collect(),
+        None => app.hub.all_sessions(true),
+    };
+    for session in sessions {
+        if matches!(session.dialect, Dialect::Xuanxuan(_)) && Some(session.user) != except {
+            session.send(Outbound::Frame(text.clone()));
+        }
+    }
+}
+
+/// Pushes a chat's full information to the xuanxuan sessions of its members and of `also`
+/// (e.g. a member who just left), after a change made with `method`.
+pub async fn push_chat(app: &Arc<App>, chat_id: i64, method: &str, also: &[i64]) {
+    let loaded = app
+        .db
+        .call(move |conn| {
+            let chat = chats::by_id(conn, chat_id)?;
+            let members = chats::member_ids(conn, chat_id)?;
+            Ok(chat.map(|c| (c.to_wire(None, Some(&members)), members)))
+        })
+        .await;
+    if let Ok(Some((chat, mut members))) = loaded {
+        members.extend_from_slice(also);
+        push_xuanxuan(
+            app,
+            Some(&members),
+            None,
+            method,
+            serde_json::to_value(chat).unwrap_or_default(),
+        );
+    }
+}
