@@ -1,0 +1,189 @@
+//! Test harness: a real `chinwag-server` on an ephemeral loopback port with a SQLite file in
+//! a temporary directory, a plain HTTP client (reqwest) and plain WebSocket clients
+//! (tokio-tungstenite). No SDK, no mocks.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub const NOTIFY_KEY: &str = "test-notify-key";
+
+pub struct TestServer {
+    pub server: Option<chinwag_server::Server>,
+    pub dir: tempfile::TempDir,
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = TestServer { server: None, dir, base: String::new(), http: reqwest::Client::new() };
+        t.boot().await;
+        t
+    }
+
+    fn config(&self) -> chinwag_server::Config {
+        chinwag_server::Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            db: self.dir.path().join("chinwag.db").to_str().unwrap().to_string(),
+            files: self.dir.path().join("files"),
+            notify_key: Some(NOTIFY_KEY.into()),
+        }
+    }
+
+    async fn boot(&mut self) {
+        let server = chinwag_server::Server::start(self.config()).await.unwrap();
+        self.base = format!("http://{}", server.addr());
+        self.server = Some(server);
+    }
+
+    /// Stops the server and starts a new one on the same database file and files directory.
+    pub async fn restart(&mut self) {
+        self.server.take().unwrap().stop().await;
+        self.boot().await;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn ws_url(&self, query: &str) -> String {
+        format!("{}/ws{}", self.base.replacen("http", "ws", 1), query)
+    }
+
+    /// POSTs a JSON body and returns (status, JSON answer or null).
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let resp = self.http.post(self.url(path)).json(&body).send().await.unwrap();
+        read(resp).await
+    }
+
+    /// A request with a method, path, optional bearer token and JSON body.
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.http.request(method.parse().unwrap(), self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        read(req.send().await.unwrap()).await
+    }
+
+    /// Registers through 002 and logs in; returns (id, token).
+    pub async fn user(&self, name: &str) -> (i64, String) {
+        let (_, r) = self.post("/register", json!({"name": name, "password": "pw-".to_string() + name, "password_repete": "pw-".to_string() + name})).await;
+        assert_eq!(r["code"], 0, "register {name}: {r}");
+        let (_, l) = self.post("/login", json!({"name": name, "password": "pw-".to_string() + name})).await;
+        assert_eq!(l["code"], 0, "login {name}: {l}");
+        (l["data"]["id"].as_i64().unwrap(), l["data"]["token"].as_str().unwrap().to_string())
+    }
+
+    /// Makes two users friends through the 003 extension.
+    pub async fn befriend(&self, a: (i64, &str), b: (i64, &str)) {
+        let (s, _) = self.call("POST", "/api/friend", Some(a.1), Some(json!({"userId": b.0.to_string()}))).await;
+        assert_eq!(s, 200);
+        let (s, r) = self.call("POST", "/api/friend", Some(b.1), Some(json!({"userId": a.0}))).await;
+        assert_eq!((s, r["friends"].clone()), (200, json!(true)));
+    }
+
+    /// Opens a 003 socket.
+    pub async fn module_ws(&self, token: &str) -> Ws {
+        Ws::connect(&self.ws_url(&format!("?access_token={token}"))).await
+    }
+
+    /// Opens a xuanxuan socket and logs in with 001's object params; returns the socket with
+    /// the login answer and the pushes after it consumed.
+    pub async fn xx_login(&self, account: &str) -> (Ws, Value) {
+        let mut ws = Ws::connect(&self.ws_url("")).await;
+        ws.send(json!({"module": "chat", "method": "login", "params": {"account": account, "password": format!("pw-{account}"), "status": "online"}})).await;
+        let resp = ws.recv_method("login").await;
+        assert_eq!(resp["result"], "success", "{resp}");
+        ws.recv_method("userGetList").await;
+        ws.recv_method("getlist").await;
+        (ws, resp)
+    }
+}
+
+async fn read(resp: reqwest::Response) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+pub struct Ws {
+    pub inner: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Ws {
+    pub async fn connect(url: &str) -> Ws {
+        let (inner, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        Ws { inner }
+    }
+
+    pub async fn send(&mut self, v: Value) {
+        self.inner.send(Message::Text(v.to_string().into())).await.unwrap();
+    }
+
+    pub async fn send_raw(&mut self, m: Message) {
+        self.inner.send(m).await.unwrap();
+    }
+
+    /// The next JSON text frame (5 s at most); `None` if the socket closed.
+    pub async fn next(&mut self) -> Option<Value> {
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(5), self.inner.next()).await.expect("timed out waiting for a frame");
+            match msg {
+                Some(Ok(Message::Text(t))) => return Some(serde_json::from_str(&t).unwrap()),
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    pub async fn recv(&mut self) -> Value {
+        self.next().await.expect("socket closed")
+    }
+
+    /// Skips frames until one with this method (case-insensitive).
+    pub async fn recv_method(&mut self, method: &str) -> Value {
+        loop {
+            let v = self.recv().await;
+            if v["method"].as_str().is_some_and(|m| m.eq_ignore_ascii_case(method)) {
+                return v;
+            }
+        }
+    }
+
+    /// Asserts that no frame arrives within `ms`.
+    pub async fn silent(&mut self, ms: u64) {
+        match tokio::time::timeout(Duration::from_millis(ms), self.inner.next()).await {
+            Err(_) => {}
+            Ok(Some(Ok(Message::Text(t)))) => panic!("expected silence, got {t}"),
+            Ok(other) => panic!("expected silence, got {other:?}"),
+        }
+    }
+
+    /// Sends a xuanxuan request and returns its response (matched by `rid`).
+    pub async fn request(&mut self, method: &str, params: Value) -> Value {
+        let rid = format!("r-{method}-{}", rand_suffix());
+        self.send(json!({"module": "chat", "method": method, "params": params, "rid": rid})).await;
+        loop {
+            let v = self.recv().await;
+            if v["rid"] == json!(rid) {
+                return v;
+            }
+        }
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
