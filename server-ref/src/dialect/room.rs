@@ -262,14 +262,7 @@ async fn receive(State(app): State<AppState>, req: Request) -> Response {
                         if from.is_some_and(|f| f != m.sender_id) {
                             continue;
                         }
-                        let name = match names.get(&m.sender_id) {
-                            Some(n) => n.clone(),
-                            None => {
-                                let n = users::get(conn, m.sender_id)?.account;
-                                names.insert(m.sender_id, n.clone());
-                                n
-                            }
-                        };
+                        let name = account_of(conn, &mut names, m.sender_id)?;
                         out.messages
                             .entry(name)
                             .or_default()
@@ -284,6 +277,20 @@ async fn receive(State(app): State<AppState>, req: Request) -> Response {
         }
         .await,
     )
+}
+
+/// A user's account name, looked up once per answer.
+fn account_of(
+    conn: &rusqlite::Connection,
+    cache: &mut BTreeMap<i64, String>,
+    id: i64,
+) -> ApiResult<String> {
+    if let Some(name) = cache.get(&id) {
+        return Ok(name.clone());
+    }
+    let name = users::get(conn, id)?.account;
+    cache.insert(id, name.clone());
+    Ok(name)
 }
 
 /// The channel named `name`, created if needed, with the caller joined.
@@ -371,11 +378,8 @@ async fn channel_receive(State(app): State<AppState>, req: Request) -> Response 
                     let mut out = ChannelReceiveData::default();
                     let mut names: BTreeMap<i64, String> = BTreeMap::new();
                     for m in &rows {
-                        if !names.contains_key(&m.sender_id) {
-                            names.insert(m.sender_id, users::get(conn, m.sender_id)?.account);
-                        }
                         out.messages.push(ChannelMessage {
-                            name: names[&m.sender_id].clone(),
+                            name: account_of(conn, &mut names, m.sender_id)?,
                             datetime: datetime(m.date),
                             msg: m.content.clone(),
                         });

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -23,7 +23,12 @@ pub struct TestServer {
 impl TestServer {
     pub async fn start() -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let mut t = TestServer { server: None, dir, base: String::new(), http: reqwest::Client::new() };
+        let mut t = TestServer {
+            server: None,
+            dir,
+            base: String::new(),
+            http: reqwest::Client::new(),
+        };
         t.boot().await;
         t
     }
@@ -31,7 +36,13 @@ impl TestServer {
     fn config(&self) -> chinwag_server::Config {
         chinwag_server::Config {
             listen: "127.0.0.1:0".parse().unwrap(),
-            db: self.dir.path().join("chinwag.db").to_str().unwrap().to_string(),
+            db: self
+                .dir
+                .path()
+                .join("chinwag.db")
+                .to_str()
+                .unwrap()
+                .to_string(),
             files: self.dir.path().join("files"),
             notify_key: Some(NOTIFY_KEY.into()),
         }
@@ -59,12 +70,24 @@ impl TestServer {
 
     /// POSTs a JSON body and returns (status, JSON answer or null).
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let resp = self.http.post(self.url(path)).json(&body).send().await.unwrap();
+        let resp = self
+            .http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         read(resp).await
     }
 
     /// A request with a method, path, optional bearer token and JSON body.
-    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut req = self.http.request(method.parse().unwrap(), self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -79,16 +102,38 @@ impl TestServer {
     pub async fn user(&self, name: &str) -> (i64, String) {
         let (_, r) = self.post("/register", json!({"name": name, "password": "pw-".to_string() + name, "password_repete": "pw-".to_string() + name})).await;
         assert_eq!(r["code"], 0, "register {name}: {r}");
-        let (_, l) = self.post("/login", json!({"name": name, "password": "pw-".to_string() + name})).await;
+        let (_, l) = self
+            .post(
+                "/login",
+                json!({"name": name, "password": "pw-".to_string() + name}),
+            )
+            .await;
         assert_eq!(l["code"], 0, "login {name}: {l}");
-        (l["data"]["id"].as_i64().unwrap(), l["data"]["token"].as_str().unwrap().to_string())
+        (
+            l["data"]["id"].as_i64().unwrap(),
+            l["data"]["token"].as_str().unwrap().to_string(),
+        )
     }
 
     /// Makes two users friends through the 003 extension.
     pub async fn befriend(&self, a: (i64, &str), b: (i64, &str)) {
-        let (s, _) = self.call("POST", "/api/friend", Some(a.1), Some(json!({"userId": b.0.to_string()}))).await;
+        let (s, _) = self
+            .call(
+                "POST",
+                "/api/friend",
+                Some(a.1),
+                Some(json!({"userId": b.0.to_string()})),
+            )
+            .await;
         assert_eq!(s, 200);
-        let (s, r) = self.call("POST", "/api/friend", Some(b.1), Some(json!({"userId": a.0}))).await;
+        let (s, r) = self
+            .call(
+                "POST",
+                "/api/friend",
+                Some(b.1),
+                Some(json!({"userId": a.0})),
+            )
+            .await;
         assert_eq!((s, r["friends"].clone()), (200, json!(true)));
     }
 
@@ -127,7 +172,10 @@ impl Ws {
     }
 
     pub async fn send(&mut self, v: Value) {
-        self.inner.send(Message::Text(v.to_string().into())).await.unwrap();
+        self.inner
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .unwrap();
     }
 
     pub async fn send_raw(&mut self, m: Message) {
@@ -137,7 +185,9 @@ impl Ws {
     /// The next JSON text frame (5 s at most); `None` if the socket closed.
     pub async fn next(&mut self) -> Option<Value> {
         loop {
-            let msg = tokio::time::timeout(Duration::from_secs(5), self.inner.next()).await.expect("timed out waiting for a frame");
+            let msg = tokio::time::timeout(Duration::from_secs(5), self.inner.next())
+                .await
+                .expect("timed out waiting for a frame");
             match msg {
                 Some(Ok(Message::Text(t))) => return Some(serde_json::from_str(&t).unwrap()),
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
@@ -154,7 +204,10 @@ impl Ws {
     pub async fn recv_method(&mut self, method: &str) -> Value {
         loop {
             let v = self.recv().await;
-            if v["method"].as_str().is_some_and(|m| m.eq_ignore_ascii_case(method)) {
+            if v["method"]
+                .as_str()
+                .is_some_and(|m| m.eq_ignore_ascii_case(method))
+            {
                 return v;
             }
         }
@@ -172,7 +225,8 @@ impl Ws {
     /// Sends a xuanxuan request and returns its response (matched by `rid`).
     pub async fn request(&mut self, method: &str, params: Value) -> Value {
         let rid = format!("r-{method}-{}", rand_suffix());
-        self.send(json!({"module": "chat", "method": method, "params": params, "rid": rid})).await;
+        self.send(json!({"module": "chat", "method": method, "params": params, "rid": rid}))
+            .await;
         loop {
             let v = self.recv().await;
             if v["rid"] == json!(rid) {
