@@ -158,7 +158,7 @@ async fn create_group(State(app): State<AppState>, req: Request) -> Response {
             let id = app
                 .db
                 .tx(move |conn| {
-                    let gid = format!("group:{}", crate::auth::new_token());
+                    let gid = format!("group:{}", &crate::auth::new_token()[..16]);
                     let new = NewChat {
                         gid: &gid,
                         name: &body.name,

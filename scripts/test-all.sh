@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The one command that passes all tests. Installs what it needs (the Rust toolchain
+# components it uses), then: format check, clippy with warnings as errors, rustdoc with
+# warnings as errors, every Rust test (unit, wire round-trips, server end-to-end over real
+# HTTP/WebSocket on loopback), and the demo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RUST_BACKTRACE=0
+# A fixed build cache outside the clone, so repeated runs (and CI on the same machine) reuse it.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chinwag/target}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+if ! command -v cargo >/dev/null; then
+  echo "cargo not found: install Rust (https://rustup.rs) first" >&2
+  exit 1
+fi
+if command -v rustup >/dev/null; then
+  rustup component add rustfmt clippy >/dev/null 2>&1 || true
+fi
+cargo --version
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "rustdoc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+
+step "cargo test"
+cargo test --workspace --locked
+
+step "demo (the README's main command)"
+cargo run --quiet --locked -p chinwag-examples --bin demo
+
+step "all tests passed"
