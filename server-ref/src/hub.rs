@@ -1,8 +1,8 @@
 //! Live socket sessions by user, and delivery of pre-rendered frames to them.
 //!
-//! Each socket has a bounded queue drained by its writer task; a session whose queue is full
-//! (a client that stopped reading) is closed rather than allowed to grow without bound, and
-//! the caller treats the frame as undelivered (the message then waits in the offline inbox).
+//! Each socket has a bounded queue drained by its writer task. When a session's queue is full
+//! (a client that stopped reading) the frame is not queued and the caller treats it as
+//! undelivered: a message then waits in the recipient's offline inbox, so memory stays bounded.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -56,7 +56,7 @@ pub struct Session {
 }
 
 impl Session {
-    /// Queues a frame; false if the session is gone or stuck (it is then closed).
+    /// Queues a frame; false if the session is gone or its queue is full.
     pub fn send(&self, out: Outbound) -> bool {
         self.tx.try_send(out).is_ok()
     }

@@ -2,7 +2,7 @@
 //! seed documents (see `docs/PROTOCOL.md`).
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //! let server = chinwag_server::Server::start(chinwag_server::Config {
 //!     listen: "127.0.0.1:0".parse()?,
 //!     db: ":memory:".into(),
@@ -159,6 +159,12 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(dialect::module_rest::routes())
         .layer(DefaultBodyLimit::max(chinwag_wire::MAX_FRAME_BYTES))
         .merge(dialect::files::routes())
+        .method_not_allowed_fallback(|| async {
+            (
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                axum::Json(serde_json::json!({"error": "method not allowed on this endpoint"})),
+            )
+        })
         .fallback(|| async {
             (
                 axum::http::StatusCode::NOT_FOUND,

@@ -166,52 +166,56 @@ fn resolve_chat(
     target: &Target,
     policy: DirectPolicy,
 ) -> ApiResult<Option<ChatRow>> {
-    let chat = match target {
-        Target::User(to) => {
-            if *to == sender {
-                return Err(ApiError::invalid(
-                    "cannot send a direct message to yourself",
-                ));
-            }
-            if !users::exists(conn, *to)? {
-                return Err(ApiError::not_found(format!("no user with id {to}")));
-            }
-            chats::ensure_one2one(conn, sender, *to)?
+    // A direct message: the recipient's rules are checked before the chat is created, so a
+    // dropped message leaves nothing behind.
+    let direct_to = match target {
+        Target::User(to) if *to == sender => {
+            return Err(ApiError::invalid(
+                "cannot send a direct message to yourself",
+            ));
         }
-        Target::ChatId(id) => chats::by_id(conn, *id)?
-            .ok_or_else(|| ApiError::forbidden(format!("you are not a member of group {id}")))?,
-        Target::ChatGid(gid) => match chats::by_gid(conn, gid)? {
-            Some(chat) => chat,
-            None => match chinwag_wire::parse_one2one_gid(gid) {
-                Some((a, b)) if (a == sender || b == sender) && a != b => {
-                    let other = if a == sender { b } else { a };
-                    if !users::exists(conn, other)? {
-                        return Err(ApiError::not_found(format!("no user with id {other}")));
-                    }
-                    chats::ensure_one2one(conn, a, b)?
-                }
-                _ => return Err(ApiError::not_found(format!("no chat with gid \"{gid}\""))),
-            },
-        },
+        Target::User(to) => Some(*to),
+        Target::ChatGid(gid) => chinwag_wire::parse_one2one_gid(gid)
+            .filter(|&(a, b)| (a == sender || b == sender) && a != b)
+            .map(|(a, b)| if a == sender { b } else { a }),
+        Target::ChatId(_) => None,
     };
-    if !chats::is_member(conn, chat.id, sender)? {
-        return Err(ApiError::forbidden(format!(
-            "you are not a member of chat {}",
-            chat.gid
-        )));
-    }
-    if chat.is_one2one() {
-        let other = chinwag_wire::parse_one2one_gid(&chat.gid)
-            .map(|(a, b)| if a == sender { b } else { a })
-            .unwrap_or(sender);
+    if let Some(other) = direct_to {
+        if !users::exists(conn, other)? {
+            return Err(ApiError::not_found(format!("no user with id {other}")));
+        }
         if social::has_blocked(conn, other, sender)? {
             return Ok(None);
         }
         if policy == DirectPolicy::FriendsOnly && !social::are_friends(conn, sender, other)? {
             return Ok(None);
         }
+        return chats::ensure_one2one(conn, sender, other).map(Some);
     }
-    Ok(Some(chat))
+    // A group: the same answer whether it does not exist or the sender is not in it.
+    let (chat, denied) = match target {
+        Target::ChatId(id) => (
+            chats::by_id(conn, *id)?.filter(|c| !c.is_one2one()),
+            format!("you are not a member of group {id}"),
+        ),
+        Target::ChatGid(gid) => (
+            chats::by_gid(conn, gid)?,
+            format!("you are not a member of chat {gid}"),
+        ),
+        Target::User(_) => unreachable!("direct targets are handled above"),
+    };
+    match chat {
+        Some(chat) if chats::is_member(conn, chat.id, sender)? => Ok(Some(chat)),
+        Some(_) => Err(ApiError::forbidden(denied)),
+        None if matches!(target, Target::ChatId(_)) => Err(ApiError::forbidden(denied)),
+        None => Err(ApiError::not_found(format!(
+            "no chat with gid \"{}\"",
+            match target {
+                Target::ChatGid(g) => g.as_str(),
+                _ => "",
+            }
+        ))),
+    }
 }
 
 /// Pushes a stored message to the online recipients in their dialects; any recipient it

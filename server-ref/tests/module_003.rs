@@ -446,6 +446,15 @@ async fn multicast_skips_blockers_and_offline_members_get_it_later() {
         (err["type"].clone(), err["code"].clone()),
         (json!("ERROR"), json!(403))
     );
+    // The same answer for a group that does not exist: nothing about the group leaks.
+    we.send(json!({"type": "multicast", "groupId": 99999, "content": "x"}))
+        .await;
+    let missing = we.recv().await;
+    assert_eq!(missing["code"], 403);
+    assert_eq!(
+        missing["message"].as_str().unwrap().replace("99999", &g),
+        err["message"].as_str().unwrap()
+    );
     wb.silent(200).await;
 }
 
@@ -657,8 +666,27 @@ async fn bad_frames_get_errors_and_the_socket_stays_open() {
     wa.send(json!({"type": "unicast", "receiverId": b, "content": "still here"}))
         .await;
     assert_eq!(wb.recv().await["content"], "still here");
-    // A bad token is refused before the upgrade.
+    // A one-to-one chat cannot be reached as a "group": that would bypass the friend rule.
+    let (_, et) = t.user("eve").await;
+    let mut we = t.module_ws(&et).await;
+    let (_, list) = t.call("GET", "/api/group", Some(&at), None).await;
+    assert_eq!(list, json!([]), "one-to-one chats are not groups");
+    for id in 1..=3 {
+        we.send(json!({"type": "multicast", "groupId": id, "content": "sneaky"}))
+            .await;
+        assert_eq!(we.recv().await["code"], 403);
+    }
+    wa.send(json!({"type": "multicast", "groupId": 1, "content": "via group id"}))
+        .await;
+    assert_eq!(wa.recv().await["code"], 403);
+    wb.silent(200).await;
+    // A bad or empty token is refused before the upgrade.
     let bad = tokio_tungstenite::connect_async(t.ws_url("?access_token=nope")).await;
     assert!(bad.is_err());
+    let empty = tokio_tungstenite::connect_async(t.ws_url("?access_token=")).await;
+    assert!(empty.is_err());
+    // A wrong HTTP method answers in JSON.
+    let (s, body) = t.call("PATCH", "/api/group", Some(&at), None).await;
+    assert_eq!((s, body["error"].is_string()), (405, true));
     let _ = Ws::connect(&t.ws_url(&format!("?access_token={at}"))).await;
 }

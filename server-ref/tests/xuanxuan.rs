@@ -163,6 +163,14 @@ async fn chats_messages_history_and_permissions() {
         .request("create", json!(["x", "", "one2one", [{"id": b}], 0, false]))
         .await;
     assert_eq!(bad["result"], "fail");
+    // A group may not squat the gid of somebody's one-to-one chat.
+    let squat = wa
+        .request(
+            "create",
+            json!({"gid": format!("{b}&{c}"), "type": "group", "members": []}),
+        )
+        .await;
+    assert_eq!(squat["result"], "fail");
     let o2o = wa
         .request(
             "create",
@@ -444,6 +452,12 @@ async fn users_settings_offline_and_bad_frames() {
             .unwrap()
             .contains("unknown method")
     );
+    wa.send_raw(Message::Text("{oops".into())).await;
+    let v = wa.recv().await;
+    assert_ne!(
+        v["module"], "null",
+        "an error is not 001's kickoff frame: {v}"
+    );
     for raw in [
         "{oops",
         "[]",
@@ -606,4 +620,15 @@ async fn files_upload_list_download_members_only() {
             .status(),
         404
     );
+    let not_multipart = t
+        .http
+        .post(t.url("/upload"))
+        .bearer_auth(&at)
+        .json(&json!({"gid": gid}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_multipart.status(), 400);
+    let v: Value = not_multipart.json().await.unwrap();
+    assert_eq!(v["result"], "fail");
 }

@@ -87,7 +87,12 @@ pub struct MessageFrame {
     /// When the message reached the server, unix milliseconds.
     pub timestamp: i64,
     /// The message's server id (Chinwag extension; ignore if unknown).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_id",
+        serialize_with = "lenient::opt_id_as_string"
+    )]
     pub id: Option<i64>,
     /// The client gid the message was sent with (Chinwag extension).
     #[serde(default, skip_serializing_if = "Option::is_none")]

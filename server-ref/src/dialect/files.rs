@@ -5,6 +5,7 @@
 //! or download.
 
 use axum::body::Body;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -54,8 +55,16 @@ async fn upload(
     State(app): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
+    let multipart = match multipart {
+        Ok(m) => m,
+        Err(e) => {
+            return fail(&ApiError::invalid(format!(
+                "upload must be multipart/form-data with fields `file` and `gid`: {e}"
+            )));
+        }
+    };
     match store_upload(&app, token_of(&headers, &query), multipart).await {
         Ok(data) => Json(UploadResponse {
             result: Outcome::Success,

@@ -276,28 +276,31 @@ async fn leave_group(
                                 )));
                             }
                             chats::remove_member(conn, chat.id, target)?;
-                            Ok((false, vec![target]))
+                            Ok((None, vec![target]))
                         }
                         None if chat.created_by == me => {
+                            // Seeds 000/001 have no "dissolved" push: members learn it as an
+                            // `addMember` push of the chat with nobody left in it.
+                            let last = chat.to_wire(None, Some(&[]));
                             chats::dissolve(conn, chat.id)?;
-                            Ok((true, members))
+                            Ok((Some(last), members))
                         }
                         None => {
                             chats::remove_member(conn, chat.id, me)?;
-                            Ok((false, vec![me]))
+                            Ok((None, vec![me]))
                         }
                     }
                 })
                 .await?;
             match gone {
-                (true, members) => service::push_xuanxuan(
+                (Some(last), members) => service::push_xuanxuan(
                     &app,
                     Some(&members),
                     None,
-                    "dismiss",
-                    serde_json::json!({"id": group}),
+                    "addMember",
+                    serde_json::to_value(last)?,
                 ),
-                (false, left) => service::push_chat(&app, group, "addMember", &left).await,
+                (None, left) => service::push_chat(&app, group, "addMember", &left).await,
             }
             Ok(None)
         }
@@ -423,11 +426,26 @@ async fn notification(State(app): State<AppState>, req: Request) -> Response {
         if !key_ok {
             return Err(ApiError::forbidden("missing or wrong X-Notify-Key"));
         }
+        // The pushed frame is the request body: parameters that came only in the query string
+        // are not part of it.
+        let query_keys: Vec<String> = req
+            .uri()
+            .query()
+            .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, _)| k)
+            .filter(|k| k != "notificationType" && k != "content")
+            .collect();
         let p = Params::read(req).await?;
         let target: NotificationParams = p.decode()?;
         let mut map = p.map.clone();
-        for key in ["from", "type", "to"].iter().chain(TOKEN_KEYS) {
-            map.remove(*key);
+        let fixed = ["from", "type", "to"]
+            .iter()
+            .chain(TOKEN_KEYS)
+            .map(|k| k.to_string());
+        for key in fixed.chain(query_keys) {
+            map.remove(&key);
         }
         let body: Notification = serde_json::from_value(Value::Object(map))
             .map_err(|e| ApiError::invalid(format!("invalid notification body: {e}")))?;

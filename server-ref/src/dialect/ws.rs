@@ -40,6 +40,8 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    // Any token parameter (even an empty one) asks for the 003 dialect.
+    let asked = query.contains_key("access_token") || query.contains_key("token");
     let token = query
         .get("access_token")
         .or_else(|| query.get("token"))
@@ -47,6 +49,11 @@ pub async fn upgrade(
         .filter(|t| !t.is_empty())
         .or_else(|| bearer(&headers));
     let user = match token {
+        None if asked => {
+            return error_response(&crate::error::ApiError::unauthorized(
+                "empty access_token: log in through POST /login to get one",
+            ));
+        }
         Some(token) => match authenticate(&app, Some(token)).await {
             Ok(user) => Some(user),
             Err(e) => return error_response(&e),

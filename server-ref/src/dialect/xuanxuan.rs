@@ -69,8 +69,8 @@ impl XuanxuanConn {
     /// Answers a frame that could not be read at all.
     pub fn error(&self, message: String) {
         self.send(&Response {
-            module: "null".into(),
-            method: "null".into(),
+            module: "chat".into(),
+            method: "error".into(),
             result: Outcome::Fail,
             message: Some(message),
             sid: None,
@@ -339,19 +339,11 @@ impl XuanxuanConn {
                     }
                     other => serde_json::from_value(other.clone())?,
                 };
-                let user = app
-                    .db
-                    .call(move |conn| users::apply_patch(conn, me, &patch))
-                    .await?;
-                let view = user.to_wire();
-                service::push_xuanxuan(
-                    app,
-                    None,
-                    Some(me),
-                    "userChange",
-                    serde_json::to_value(&view).unwrap_or_default(),
-                );
-                Answer::of(view)
+                Answer::of(
+                    patch_and_push(app, me, patch, "userChange")
+                        .await?
+                        .to_wire(),
+                )
             }
             ("chat", "userchangename") => {
                 let p: UserChangeNameParams = decode(method, params)?;
@@ -362,17 +354,7 @@ impl XuanxuanConn {
                     realname: Some(p.name),
                     ..Default::default()
                 };
-                let user = app
-                    .db
-                    .call(move |conn| users::apply_patch(conn, me, &patch))
-                    .await?;
-                service::push_xuanxuan(
-                    app,
-                    None,
-                    Some(me),
-                    "userChangeName",
-                    serde_json::to_value(user.to_wire()).unwrap_or_default(),
-                );
+                let user = patch_and_push(app, me, patch, "userChangeName").await?;
                 Answer::of(json!({"id": me, "name": user.realname}))
             }
             ("chat", "userchangestatus") => {
@@ -381,17 +363,7 @@ impl XuanxuanConn {
                     status: Some(p.status),
                     ..Default::default()
                 };
-                let user = app
-                    .db
-                    .call(move |conn| users::apply_patch(conn, me, &patch))
-                    .await?;
-                service::push_xuanxuan(
-                    app,
-                    None,
-                    Some(me),
-                    "userChangeStatus",
-                    serde_json::to_value(user.to_wire()).unwrap_or_default(),
-                );
+                let user = patch_and_push(app, me, patch, "userChangeStatus").await?;
                 Answer::of(json!({"id": me, "status": user.status}))
             }
             ("chat", "create") => self.create(app, decode(method, params)?).await,
@@ -584,6 +556,11 @@ impl XuanxuanConn {
                     .db
                     .tx(move |conn| {
                         let chat = admin_chat(conn, &p.gid, me)?;
+                        for c in &p.committers {
+                            if !users::exists(conn, *c)? {
+                                return Err(ApiError::invalid(format!("no user with id {c}")));
+                            }
+                        }
                         chats::edit(conn, chat.id, me, Edit::Committers(&p.committers))
                     })
                     .await?;
@@ -680,6 +657,11 @@ impl XuanxuanConn {
                         .filter(|g| !g.is_empty())
                         .ok_or_else(|| ApiError::invalid("missing field `gid`"))?
                 };
+                if kind != ONE2ONE && chinwag_wire::parse_one2one_gid(&gid).is_some() {
+                    return Err(ApiError::invalid(
+                        "gids of the form \"<id>&<id>\" are reserved for one-to-one chats",
+                    ));
+                }
                 if let Some(existing) = chats::by_gid(conn, &gid)? {
                     if !existing.public && !chats::is_member(conn, existing.id, me)? {
                         return Err(ApiError::forbidden(format!(
@@ -763,6 +745,22 @@ impl XuanxuanConn {
         }
         Answer::of(out)
     }
+}
+
+/// Applies a profile change and pushes the changed user to the other online users.
+async fn patch_and_push(
+    app: &AppState,
+    me: i64,
+    patch: UserPatch,
+    method: &str,
+) -> ApiResult<users::UserRow> {
+    let user = app
+        .db
+        .call(move |conn| users::apply_patch(conn, me, &patch))
+        .await?;
+    let data = serde_json::to_value(user.to_wire()).unwrap_or_default();
+    service::push_xuanxuan(app, None, Some(me), method, data);
+    Ok(user)
 }
 
 fn no_chat(gid: &str) -> ApiError {

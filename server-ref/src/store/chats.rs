@@ -244,6 +244,19 @@ pub fn create(
     if new.gid.is_empty() || new.gid.len() > 128 {
         return Err(ApiError::invalid("gid must be 1–128 bytes"));
     }
+    if one(
+        conn,
+        "SELECT 1 FROM chats WHERE gid = ?1",
+        [new.gid],
+        |_| Ok(()),
+    )?
+    .is_some()
+    {
+        return Err(ApiError::conflict(format!(
+            "the gid \"{}\" is already used by another chat",
+            new.gid
+        )));
+    }
     if new.name.chars().count() > 128 {
         return Err(ApiError::invalid("name must be at most 128 characters"));
     }
@@ -305,7 +318,12 @@ pub fn dissolve(conn: &Connection, chat_id: i64) -> ApiResult<()> {
         "UPDATE members SET quit_at = ?2 WHERE chat_id = ?1 AND quit_at IS NULL",
         params![chat_id, now_ms()],
     )?;
-    conn.execute("UPDATE chats SET dissolved = 1 WHERE id = ?1", [chat_id])?;
+    // The gid and channel name are freed for reuse.
+    conn.execute(
+        "UPDATE chats SET dissolved = 1, channel_name = NULL, gid = gid || '#dissolved-' || id \
+         WHERE id = ?1",
+        [chat_id],
+    )?;
     conn.execute("DELETE FROM invitations WHERE chat_id = ?1", [chat_id])?;
     Ok(())
 }
