@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
+use axum::extract::ws::Utf8Bytes;
 use rusqlite::Connection;
 use serde_json::Value;
 
 use crate::app::App;
+use crate::auth;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::hub::{Dialect, Outbound};
@@ -67,6 +69,34 @@ impl Posted {
             Posted::Dropped => None,
         }
     }
+}
+
+/// Checks credentials and issues a token; shared by 002 `/login` and
+/// xuanxuan `login`.
+pub async fn login(
+    app: &Arc<App>,
+    name: String,
+    password: String,
+) -> ApiResult<(users::UserRow, String)> {
+    let wrong = || ApiError::unauthorized("wrong name or password");
+    let lookup = name.clone();
+    let (id, hash) = app
+        .db
+        .call(move |conn| users::credentials(conn, &lookup))
+        .await?
+        .ok_or_else(wrong)?;
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .map_err(ApiError::internal)?;
+    if !ok {
+        return Err(wrong());
+    }
+    app.db
+        .call(move |conn| {
+            let token = users::issue_token(conn, id)?;
+            Ok((users::get(conn, id)?, token))
+        })
+        .await
 }
 
 /// Largest content accepted, in bytes.
@@ -192,29 +222,25 @@ fn resolve_chat(
         }
         return chats::ensure_one2one(conn, sender, other).map(Some);
     }
-    // A group: the same answer whether it does not exist or the sender is not in it.
-    let (chat, denied) = match target {
-        Target::ChatId(id) => (
-            chats::by_id(conn, *id)?.filter(|c| !c.is_one2one()),
-            format!("you are not a member of group {id}"),
-        ),
+    // A group by id (003): the same answer whether it does not exist or the sender is not in
+    // it. By gid (xuanxuan): a missing chat is reported as such.
+    let (chat, denied, missing) = match target {
+        Target::ChatId(id) => {
+            let denied = ApiError::forbidden(format!("you are not a member of group {id}"));
+            let chat = chats::by_id(conn, *id)?.filter(|c| !c.is_one2one());
+            (chat, denied.clone(), denied)
+        }
         Target::ChatGid(gid) => (
             chats::by_gid(conn, gid)?,
-            format!("you are not a member of chat {gid}"),
+            ApiError::forbidden(format!("you are not a member of chat {gid}")),
+            ApiError::not_found(format!("no chat with gid \"{gid}\"")),
         ),
         Target::User(_) => unreachable!("direct targets are handled above"),
     };
     match chat {
         Some(chat) if chats::is_member(conn, chat.id, sender)? => Ok(Some(chat)),
-        Some(_) => Err(ApiError::forbidden(denied)),
-        None if matches!(target, Target::ChatId(_)) => Err(ApiError::forbidden(denied)),
-        None => Err(ApiError::not_found(format!(
-            "no chat with gid \"{}\"",
-            match target {
-                Target::ChatGid(g) => g.as_str(),
-                _ => "",
-            }
-        ))),
+        Some(_) => Err(denied),
+        None => Err(missing),
     }
 }
 
@@ -266,12 +292,26 @@ pub fn push_xuanxuan(
     data: Value,
 ) {
     let text = render::text(&render::push(app.hub.next_push_id(), "chat", method, data));
+    push_frame(app, users, except, true, text);
+}
+
+/// Queues a rendered frame on the sessions of one dialect family (`xuanxuan` true: 000/001,
+/// false: 003) belonging to `users` (every online user if `None`), skipping `except`.
+/// Users without such a session miss it.
+pub fn push_frame(
+    app: &App,
+    users: Option<&[i64]>,
+    except: Option<i64>,
+    xuanxuan: bool,
+    text: Utf8Bytes,
+) {
     let sessions = match users {
         Some(users) => users.iter().flat_map(|u| app.hub.sessions_of(*u)).collect(),
-        None => app.hub.all_sessions(true),
+        None => app.hub.all_sessions(xuanxuan),
     };
     for session in sessions {
-        if matches!(session.dialect, Dialect::Xuanxuan(_)) && Some(session.user) != except {
+        let is_xuanxuan = matches!(session.dialect, Dialect::Xuanxuan(_));
+        if is_xuanxuan == xuanxuan && Some(session.user) != except {
             session.send(Outbound::Frame(text.clone()));
         }
     }

@@ -180,34 +180,31 @@ async fn groups_requests_and_their_403s() {
     );
     // Non-members: 403 to read, invite, rename, leave; a missing group looks the same.
     assert_eq!(
-        t.call("GET", &format!("/api/group/{g}"), Some(&bt), None)
-            .await
-            .0,
+        t.status("GET", &format!("/api/group/{g}"), Some(&bt), None)
+            .await,
         403
     );
     assert_eq!(
-        t.call("GET", "/api/group/99999", Some(&at), None).await.0,
+        t.status("GET", "/api/group/99999", Some(&at), None).await,
         403
     );
     assert_eq!(
-        t.call("GET", "/api/group/abc", Some(&at), None).await.0,
+        t.status("GET", "/api/group/abc", Some(&at), None).await,
         400
     );
     assert_eq!(
-        t.call(
+        t.status(
             "POST",
             "/api/request",
             Some(&bt),
             Some(json!({"groupId": g, "userId": c}))
         )
-        .await
-        .0,
+        .await,
         403
     );
     assert_eq!(
-        t.call("DELETE", &format!("/api/group/{g}"), Some(&bt), None)
-            .await
-            .0,
+        t.status("DELETE", &format!("/api/group/{g}"), Some(&bt), None)
+            .await,
         403
     );
     // Invitation: list shape, decline by the wrong user 403, accept.
@@ -238,52 +235,46 @@ async fn groups_requests_and_their_403s() {
     );
     let rid = r["id"].as_str().unwrap().to_string();
     assert_eq!(
-        t.call("PUT", &format!("/api/request/{rid}"), Some(&ct), None)
-            .await
-            .0,
+        t.status("PUT", &format!("/api/request/{rid}"), Some(&ct), None)
+            .await,
         403
     );
     assert_eq!(
-        t.call("DELETE", &format!("/api/request/{rid}"), Some(&ct), None)
-            .await
-            .0,
+        t.status("DELETE", &format!("/api/request/{rid}"), Some(&ct), None)
+            .await,
         403
     );
     assert_eq!(
-        t.call("PUT", &format!("/api/request/{rid}"), Some(&bt), None)
-            .await
-            .0,
+        t.status("PUT", &format!("/api/request/{rid}"), Some(&bt), None)
+            .await,
         200
     );
     // Inviting a member is 403; a member may invite.
     assert_eq!(
-        t.call(
+        t.status(
             "POST",
             "/api/request",
             Some(&at),
             Some(json!({"groupId": g, "userId": b}))
         )
-        .await
-        .0,
+        .await,
         403
     );
     assert_eq!(
-        t.call(
+        t.status(
             "POST",
             "/api/request",
             Some(&bt),
             Some(json!({"groupId": g, "userId": c}))
         )
-        .await
-        .0,
+        .await,
         200
     );
     let (_, creqs) = t.call("GET", "/api/request", Some(&ct), None).await;
     let crid = creqs[0]["id"].as_str().unwrap().to_string();
     assert_eq!(
-        t.call("DELETE", &format!("/api/request/{crid}"), Some(&ct), None)
-            .await
-            .0,
+        t.status("DELETE", &format!("/api/request/{crid}"), Some(&ct), None)
+            .await,
         200
     );
     assert_eq!(
@@ -292,25 +283,23 @@ async fn groups_requests_and_their_403s() {
     );
     // Rename: manager only.
     assert_eq!(
-        t.call(
+        t.status(
             "PUT",
             &format!("/api/group/{g}"),
             Some(&bt),
             Some(json!({"name": "x"}))
         )
-        .await
-        .0,
+        .await,
         403
     );
     assert_eq!(
-        t.call(
+        t.status(
             "PUT",
             &format!("/api/group/{g}"),
             Some(&at),
             Some(json!({"name": "crew"}))
         )
-        .await
-        .0,
+        .await,
         200
     );
     // Lists: detailed (default) and ids.
@@ -324,58 +313,51 @@ async fn groups_requests_and_their_403s() {
     // Remove member: manager only.
     invite_and_accept(&t, &at, &g, c, &ct).await;
     assert_eq!(
-        t.call(
+        t.status(
             "DELETE",
             &format!("/api/group/{g}?userId={c}"),
             Some(&bt),
             None
         )
-        .await
-        .0,
+        .await,
         403
     );
     assert_eq!(
-        t.call(
+        t.status(
             "DELETE",
             &format!("/api/group/{g}?userId={c}"),
             Some(&at),
             None
         )
-        .await
-        .0,
+        .await,
         200
     );
     assert_eq!(
-        t.call("GET", &format!("/api/group/{g}"), Some(&ct), None)
-            .await
-            .0,
+        t.status("GET", &format!("/api/group/{g}"), Some(&ct), None)
+            .await,
         403
     );
     // A member leaves; the manager leaving dissolves the group.
     let g2 = group(&t, &at, "second").await;
     invite_and_accept(&t, &at, &g2, b, &bt).await;
     assert_eq!(
-        t.call("DELETE", &format!("/api/group/{g2}"), Some(&bt), None)
-            .await
-            .0,
+        t.status("DELETE", &format!("/api/group/{g2}"), Some(&bt), None)
+            .await,
         200
     );
     assert_eq!(
-        t.call("GET", &format!("/api/group/{g2}"), Some(&bt), None)
-            .await
-            .0,
+        t.status("GET", &format!("/api/group/{g2}"), Some(&bt), None)
+            .await,
         403
     );
     assert_eq!(
-        t.call("DELETE", &format!("/api/group/{g}"), Some(&at), None)
-            .await
-            .0,
+        t.status("DELETE", &format!("/api/group/{g}"), Some(&at), None)
+            .await,
         200
     );
     assert_eq!(
-        t.call("GET", &format!("/api/group/{g}"), Some(&bt), None)
-            .await
-            .0,
+        t.status("GET", &format!("/api/group/{g}"), Some(&bt), None)
+            .await,
         403
     );
     assert_eq!(
@@ -383,9 +365,8 @@ async fn groups_requests_and_their_403s() {
         json!([])
     );
     assert_eq!(
-        t.call("POST", "/api/group", Some(&at), Some(json!({})))
-            .await
-            .0,
+        t.status("POST", "/api/group", Some(&at), Some(json!({})))
+            .await,
         400
     );
 }
@@ -497,12 +478,11 @@ async fn offline_direct_messages_sorted_and_dropped() {
         json!([])
     );
     assert_eq!(
-        t.call("GET", "/api/message?sort=sideways", Some(&bt), None)
-            .await
-            .0,
+        t.status("GET", "/api/message?sort=sideways", Some(&bt), None)
+            .await,
         400
     );
-    assert_eq!(t.call("GET", "/api/message", None, None).await.0, 401);
+    assert_eq!(t.status("GET", "/api/message", None, None).await, 401);
 }
 
 #[tokio::test]

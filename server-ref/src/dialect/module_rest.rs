@@ -2,8 +2,6 @@
 //! the friend/block extension `/api/friend…`, `/api/block…`. Success is 200 with the seed's
 //! body; failure is 400/401/403/404 with `{"error": "..."}`.
 
-use std::sync::Arc;
-
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -14,9 +12,8 @@ use serde_json::Value;
 
 use chinwag_wire::module::*;
 
-use crate::app::{App, AppState};
+use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::hub::{Dialect, Outbound};
 use crate::params::{Params, TOKEN_KEYS};
 use crate::render;
 use crate::service;
@@ -454,7 +451,8 @@ async fn notification(State(app): State<AppState>, req: Request) -> Response {
             body,
         });
         let recipients = notification_targets(&app, target).await?;
-        push_module(&app, &recipients, frame);
+        // Offline users miss it: the seed drops notifications to them.
+        service::push_frame(&app, Some(&recipients), None, false, frame);
         Ok(())
     }
     .await;
@@ -510,17 +508,6 @@ async fn notification_targets(app: &AppState, t: NotificationParams) -> ApiResul
             Ok(users_to)
         })
         .await
-}
-
-/// Pushes a frame to the 003 sockets of `users`; offline users miss it (the seed drops it).
-fn push_module(app: &Arc<App>, users: &[i64], frame: axum::extract::ws::Utf8Bytes) {
-    for &u in users {
-        for s in app.hub.sessions_of(u) {
-            if s.dialect == Dialect::Module {
-                s.send(Outbound::Frame(frame.clone()));
-            }
-        }
-    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -96,38 +96,11 @@ async fn register(State(app): State<AppState>, req: Request) -> Response {
     )
 }
 
-/// Checks credentials and issues a token; shared by 002 `/login` and xuanxuan `login`.
-pub async fn check_login(
-    app: &AppState,
-    name: String,
-    password: String,
-) -> ApiResult<(users::UserRow, String)> {
-    let wrong = || ApiError::unauthorized("wrong name or password");
-    let lookup = name.clone();
-    let (id, hash) = app
-        .db
-        .call(move |conn| users::credentials(conn, &lookup))
-        .await?
-        .ok_or_else(wrong)?;
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .map_err(ApiError::internal)?;
-    if !ok {
-        return Err(wrong());
-    }
-    app.db
-        .call(move |conn| {
-            let token = users::issue_token(conn, id)?;
-            Ok((users::get(conn, id)?, token))
-        })
-        .await
-}
-
 async fn login(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
             let p: LoginRequest = Params::read(req).await?.decode()?;
-            let (user, token) = check_login(&app, p.name, p.password).await?;
+            let (user, token) = service::login(&app, p.name, p.password).await?;
             Ok(Some(LoginData {
                 token,
                 id: user.id,
@@ -385,7 +358,6 @@ async fn channel_receive(State(app): State<AppState>, req: Request) -> Response 
                         });
                     }
                     let last = rows.last().map(|m| m.id).unwrap_or(0);
-                    let last = last.max(messages::cursor(conn, me, chat.id)?.unwrap_or(0));
                     messages::set_cursor(conn, me, chat.id, last)?;
                     let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
                     messages::inbox_remove(conn, me, &ids)?;

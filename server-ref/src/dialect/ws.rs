@@ -96,32 +96,24 @@ async fn run(app: AppState, socket: WebSocket, user: Option<i64>) {
             _ = shutdown.changed() => break,
         };
         let Some(Ok(msg)) = msg else { break };
-        match msg {
-            Message::Text(text) => {
-                if text.len() > MAX_FRAME_BYTES {
-                    conn.too_large(text.len());
-                    continue;
-                }
-                match &mut conn {
-                    Conn::Module(c) => c.on_text(&app, text.as_str()).await,
-                    Conn::Xuanxuan(c) => c.on_text(&app, text.as_str()).await,
-                }
-            }
-            Message::Binary(bytes) => {
-                if bytes.len() > MAX_FRAME_BYTES {
-                    conn.too_large(bytes.len());
-                    continue;
-                }
-                match std::str::from_utf8(&bytes) {
-                    Ok(text) => match &mut conn {
-                        Conn::Module(c) => c.on_text(&app, text).await,
-                        Conn::Xuanxuan(c) => c.on_text(&app, text).await,
-                    },
-                    Err(_) => conn.invalid_utf8(),
-                }
-            }
+        // Text frames are UTF-8 already (the WebSocket layer checks); binary frames are
+        // accepted when they hold UTF-8 JSON.
+        let bytes = match msg {
+            Message::Text(text) => text.into(),
+            Message::Binary(bytes) => bytes,
             Message::Close(_) => break,
-            Message::Ping(_) | Message::Pong(_) => {}
+            Message::Ping(_) | Message::Pong(_) => continue,
+        };
+        if bytes.len() > MAX_FRAME_BYTES {
+            conn.too_large(bytes.len());
+            continue;
+        }
+        match std::str::from_utf8(&bytes) {
+            Ok(text) => match &mut conn {
+                Conn::Module(c) => c.on_text(&app, text).await,
+                Conn::Xuanxuan(c) => c.on_text(&app, text).await,
+            },
+            Err(_) => conn.invalid_utf8(),
         }
     }
     match &mut conn {

@@ -159,7 +159,7 @@ impl XuanxuanConn {
                 "status must be one of online, away, busy; got \"{status}\""
             )));
         }
-        let (user, sid) = super::room::check_login(app, p.account, p.password).await?;
+        let (user, sid) = service::login(app, p.account, p.password).await?;
         self.end_session(app).await;
         let (session, replaced) =
             app.hub

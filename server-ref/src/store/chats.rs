@@ -175,15 +175,16 @@ pub fn of_user(conn: &Connection, user: i64) -> ApiResult<Vec<(ChatRow, MemberRo
     let sql = format!(
         "{CHAT_SELECT} JOIN members m ON m.chat_id = c.id \
          WHERE m.user_id = ?1 AND m.quit_at IS NULL AND c.dissolved = 0 ORDER BY c.id"
-    );
-    let chats = many(conn, &sql, [user], chat_row)?;
-    chats
-        .into_iter()
-        .map(|c| {
-            let m = membership(conn, c.id, user)?.unwrap_or_default();
-            Ok((c, m))
-        })
-        .collect()
+    )
+    .replacen(" FROM chats c", ", m.star, m.hide, m.mute FROM chats c", 1);
+    many(conn, &sql, [user], |r| {
+        let flags = MemberRow {
+            star: r.get(15)?,
+            hide: r.get(16)?,
+            mute: r.get(17)?,
+        };
+        Ok((chat_row(r)?, flags))
+    })
 }
 
 /// Ids of the current members, by id.

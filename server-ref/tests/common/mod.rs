@@ -98,6 +98,17 @@ impl TestServer {
         read(req.send().await.unwrap()).await
     }
 
+    /// The HTTP status of a [`TestServer::call`].
+    pub async fn status(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> u16 {
+        self.call(method, path, token, body).await.0
+    }
+
     /// Registers through 002 and logs in; returns (id, token).
     pub async fn user(&self, name: &str) -> (i64, String) {
         let (_, r) = self.post("/register", json!({"name": name, "password": "pw-".to_string() + name, "password_repete": "pw-".to_string() + name})).await;
