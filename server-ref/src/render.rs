@@ -36,6 +36,8 @@ pub fn module_frame(m: &MessageRow, receiver: Option<i64>) -> MessageFrame {
         timestamp: m.date,
         id: Some(m.id),
         gid: Some(m.gid.clone()),
+        content_type: None,
+        cgid: None,
     }
 }
 

@@ -8,6 +8,7 @@
 //! | [`room`] | 002, the chat-room REST API | HTTP, `{code, msg, data}` envelope |
 //! | [`module`] | 003, the chat module | `/ws?access_token=` frames + `/api/...` REST, and the friend/block extension |
 //! | [`xuanxuan`] | 001 and 000, the xuanxuan socket API | `/ws` frames `{module, method, params}`, HTTP file upload |
+//! | [`ext`] | none: the SDK extension, opted into per socket | `/ws?access_token=&ext=chinwag`, `/api/sync`, `/api/call` |
 //! | [`backend`] | 000, the xxd ↔ rzs gateway/backend protocol | `{userID, module, method, params}` → `{users[], result, data}` |
 //!
 //! Parsing is lenient where the seeds' clients differ (ids as numbers or strings, booleans as
@@ -18,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod ext;
 pub mod lenient;
 pub mod module;
 pub mod room;

@@ -97,6 +97,13 @@ pub struct MessageFrame {
     /// The client gid the message was sent with (Chinwag extension).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gid: Option<String>,
+    /// The stored content type, `text`, `json` or another (SDK extension, see [`crate::ext`]:
+    /// only on extension sockets and `/api/sync`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// The chat's gid (SDK extension, as `content_type`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgid: Option<String>,
 }
 
 /// The value of `type` on a pushed notification.
@@ -116,6 +123,10 @@ pub struct ErrorFrame {
     pub code: u16,
     /// What was wrong.
     pub message: String,
+    /// The `gid` of the client frame this answers, when it had one, so a client can tell
+    /// which of its sends failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<String>,
 }
 
 impl ErrorFrame {
@@ -125,6 +136,7 @@ impl ErrorFrame {
             kind: ERROR_TYPE.into(),
             code,
             message: message.into(),
+            gid: None,
         }
     }
 }
@@ -426,6 +438,8 @@ mod tests {
             timestamp: 1_600_000_000_000,
             id: None,
             gid: None,
+            content_type: None,
+            cgid: None,
         };
         let v = serde_json::to_value(&f).unwrap();
         assert_eq!(
