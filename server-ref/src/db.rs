@@ -9,7 +9,9 @@ use rusqlite::Connection;
 use crate::error::ApiError;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    // 1: the model.
+    r#"
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     account       TEXT NOT NULL UNIQUE,
@@ -113,7 +115,15 @@ CREATE TABLE files (
     date     INTEGER NOT NULL
 );
 CREATE INDEX files_chat ON files(chat_id);
-"#];
+"#,
+    // 2: the SDK extension's per-user sync cursor (moved by the socket's RECEIVED frame).
+    r#"
+CREATE TABLE sync_cursors (
+    user_id INTEGER PRIMARY KEY,
+    last_id INTEGER NOT NULL
+);
+"#,
+];
 
 /// The database handle, cheap to clone.
 #[derive(Clone)]
@@ -168,6 +178,26 @@ impl Db {
             let out = f(&tx)?;
             tx.commit()?;
             Ok(out)
+        })
+        .await
+    }
+
+    /// Runs `f` inside one transaction and, once it is committed, `then` with its result,
+    /// still holding the connection: work done in `then` is ordered exactly as the commits
+    /// are (message pushes use this, so every socket sees messages in id order). `then`
+    /// does not run if `f` fails or the commit does.
+    pub async fn tx_then<T, U, F, G>(&self, f: F, then: G) -> Result<U, ApiError>
+    where
+        T: Send + 'static,
+        U: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, ApiError> + Send + 'static,
+        G: FnOnce(&Connection, T) -> U + Send + 'static,
+    {
+        self.call(move |conn| {
+            let tx = conn.transaction()?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(then(conn, out))
         })
         .await
     }

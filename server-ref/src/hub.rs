@@ -3,14 +3,16 @@
 //! Each socket has a bounded queue drained by its writer task. When a session's queue is full
 //! (a client that stopped reading) the frame is not queued and the caller treats it as
 //! undelivered: a message then waits in the recipient's offline inbox, so memory stays bounded.
+//! An SDK extension socket whose queue overflows is closed instead (see [`Session::send`]), so
+//! that its client reconnects and syncs rather than silently missing a frame.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Utf8Bytes;
 
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 /// Frames queued per session before it counts as stuck and is closed.
 pub const SESSION_QUEUE: usize = 1024;
@@ -20,6 +22,10 @@ pub const SESSION_QUEUE: usize = 1024;
 pub enum Dialect {
     /// Seed 003: `/ws?access_token=`.
     Module,
+    /// Seed 003 with the SDK extension: `/ws?access_token=&ext=chinwag` (see
+    /// `chinwag_wire::ext`). Message frames carry `contentType` and `cgid`, xuanxuan pushes
+    /// arrive as `EVENT` frames, and a full queue closes the socket.
+    Sdk,
     /// Seeds 000/001: xuanxuan frames.
     Xuanxuan(Flavor),
 }
@@ -43,6 +49,43 @@ pub enum Outbound {
     CloseWith(Utf8Bytes),
 }
 
+impl Dialect {
+    /// Whether the dialect is xuanxuan (000/001), as opposed to 003 with or without the
+    /// extension.
+    pub fn is_xuanxuan(self) -> bool {
+        matches!(self, Dialect::Xuanxuan(_))
+    }
+}
+
+/// The sending end of a socket's queue: frames to write, and a signal that closes the socket
+/// at once (even when the queue is full).
+#[derive(Debug, Clone)]
+pub struct Outlet {
+    tx: mpsc::Sender<Outbound>,
+    kill: Arc<Notify>,
+}
+
+impl Outlet {
+    /// Queues a frame; false if the socket is gone or its queue is full.
+    pub fn send(&self, out: Outbound) -> bool {
+        self.tx.try_send(out).is_ok()
+    }
+
+    /// Asks the socket's writer to stop and the socket to close, without waiting for the queue.
+    pub fn kill(&self) {
+        self.kill.notify_one();
+    }
+}
+
+/// The receiving end of a socket's queue, owned by its writer task.
+#[derive(Debug)]
+pub struct Drain {
+    /// Frames to write, in order.
+    pub rx: mpsc::Receiver<Outbound>,
+    /// Notified when the socket must close at once.
+    pub kill: Arc<Notify>,
+}
+
 /// A handle on one live session.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -52,13 +95,27 @@ pub struct Session {
     pub user: i64,
     /// Its dialect.
     pub dialect: Dialect,
-    tx: mpsc::Sender<Outbound>,
+    /// SHA-256 hash of the token the socket was opened with (003 sockets), so revoking that
+    /// token can close it.
+    pub token_hash: Option<String>,
+    out: Outlet,
 }
 
 impl Session {
-    /// Queues a frame; false if the session is gone or its queue is full.
+    /// Queues a frame; false if the session is gone or its queue is full. An extension
+    /// ([`Dialect::Sdk`]) session that cannot take the frame is closed, so its client
+    /// reconnects and syncs instead of silently missing it.
     pub fn send(&self, out: Outbound) -> bool {
-        self.tx.try_send(out).is_ok()
+        let ok = self.out.send(out);
+        if !ok && self.dialect == Dialect::Sdk {
+            self.out.kill();
+        }
+        ok
+    }
+
+    /// Closes the session's socket at once.
+    pub fn kill(&self) {
+        self.out.kill();
     }
 }
 
@@ -75,31 +132,42 @@ impl Hub {
         self.sessions.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A new session queue (the socket's writer task drains the receiver).
-    pub fn queue() -> (mpsc::Sender<Outbound>, mpsc::Receiver<Outbound>) {
-        mpsc::channel(SESSION_QUEUE)
+    /// A new session queue (the socket's writer task owns the [`Drain`]).
+    pub fn queue() -> (Outlet, Drain) {
+        let (tx, rx) = mpsc::channel(SESSION_QUEUE);
+        let kill = Arc::new(Notify::new());
+        (
+            Outlet {
+                tx,
+                kill: kill.clone(),
+            },
+            Drain { rx, kill },
+        )
     }
 
-    /// Registers a session writing to `tx`. A xuanxuan session replaces the user's earlier
-    /// xuanxuan sessions, which are returned (to kick).
+    /// Registers a session writing to `out`, opened with the token whose hash is
+    /// `token_hash` (if any). A xuanxuan session replaces the user's earlier xuanxuan
+    /// sessions, which are returned (to kick).
     pub fn register(
         &self,
         user: i64,
         dialect: Dialect,
-        tx: mpsc::Sender<Outbound>,
+        token_hash: Option<String>,
+        out: Outlet,
     ) -> (Session, Vec<Session>) {
         let session = Session {
             id: self.next_id.fetch_add(1, Ordering::Relaxed) + 1,
             user,
             dialect,
-            tx,
+            token_hash,
+            out,
         };
         let mut map = self.lock();
         let list = map.entry(user).or_default();
         let mut replaced = Vec::new();
-        if matches!(dialect, Dialect::Xuanxuan(_)) {
+        if dialect.is_xuanxuan() {
             list.retain(|s| {
-                let old = matches!(s.dialect, Dialect::Xuanxuan(_));
+                let old = s.dialect.is_xuanxuan();
                 if old {
                     replaced.push(s.clone());
                 }
@@ -142,12 +210,28 @@ impl Hub {
         self.lock().get(&user).cloned().unwrap_or_default()
     }
 
-    /// Every live session of the given dialect kind (`xuanxuan` true: xuanxuan sessions).
+    /// Every live session of the given dialect kind (`xuanxuan` true: xuanxuan sessions,
+    /// false: 003 sessions with or without the extension).
     pub fn all_sessions(&self, xuanxuan: bool) -> Vec<Session> {
         self.lock()
             .values()
             .flatten()
-            .filter(|s| matches!(s.dialect, Dialect::Xuanxuan(_)) == xuanxuan)
+            .filter(|s| s.dialect.is_xuanxuan() == xuanxuan)
+            .cloned()
+            .collect()
+    }
+
+    /// Every live session.
+    pub fn every_session(&self) -> Vec<Session> {
+        self.lock().values().flatten().cloned().collect()
+    }
+
+    /// The live sessions opened with the token whose hash is `token_hash`.
+    pub fn sessions_with_token(&self, token_hash: &str) -> Vec<Session> {
+        self.lock()
+            .values()
+            .flatten()
+            .filter(|s| s.token_hash.as_deref() == Some(token_hash))
             .cloned()
             .collect()
     }
@@ -171,9 +255,9 @@ mod tests {
     fn xuanxuan_login_replaces_only_xuanxuan_sessions() {
         let hub = Hub::default();
         let (tx, _rx) = Hub::queue();
-        let (m, k0) = hub.register(1, Dialect::Module, tx.clone());
-        let (x1, k1) = hub.register(1, Dialect::Xuanxuan(Flavor::V001), tx.clone());
-        let (_x2, k2) = hub.register(1, Dialect::Xuanxuan(Flavor::V000), tx);
+        let (m, k0) = hub.register(1, Dialect::Module, None, tx.clone());
+        let (x1, k1) = hub.register(1, Dialect::Xuanxuan(Flavor::V001), None, tx.clone());
+        let (_x2, k2) = hub.register(1, Dialect::Xuanxuan(Flavor::V000), None, tx);
         assert!(k0.is_empty() && k1.is_empty());
         assert_eq!(k2.iter().map(|s| s.id).collect::<Vec<_>>(), vec![x1.id]);
         assert!(!hub.is_registered(1, x1.id));
@@ -187,11 +271,37 @@ mod tests {
     fn full_queue_reports_failure() {
         let hub = Hub::default();
         let (tx, _rx) = Hub::queue();
-        let (s, _) = hub.register(2, Dialect::Module, tx);
+        let (s, _) = hub.register(2, Dialect::Module, None, tx);
         let frame = Utf8Bytes::from_static("x");
         for _ in 0..SESSION_QUEUE {
             assert!(s.send(Outbound::Frame(frame.clone())));
         }
         assert!(!s.send(Outbound::Frame(frame)));
+    }
+
+    #[tokio::test]
+    async fn full_queue_kills_only_extension_sessions() {
+        let hub = Hub::default();
+        let (plain_out, plain) = Hub::queue();
+        let (ext_out, ext) = Hub::queue();
+        let (p, _) = hub.register(3, Dialect::Module, None, plain_out);
+        let (e, _) = hub.register(3, Dialect::Sdk, Some("h".into()), ext_out);
+        let frame = Utf8Bytes::from_static("x");
+        for _ in 0..=SESSION_QUEUE {
+            p.send(Outbound::Frame(frame.clone()));
+            e.send(Outbound::Frame(frame.clone()));
+        }
+        let killed = |d: &Drain| {
+            let kill = d.kill.clone();
+            async move {
+                tokio::time::timeout(std::time::Duration::from_millis(50), kill.notified())
+                    .await
+                    .is_ok()
+            }
+        };
+        assert!(killed(&ext).await);
+        assert!(!killed(&plain).await);
+        assert_eq!(hub.sessions_with_token("h").len(), 1);
+        assert_eq!(hub.every_session().len(), 2);
     }
 }

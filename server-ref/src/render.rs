@@ -3,6 +3,7 @@
 use axum::extract::ws::Utf8Bytes;
 use serde_json::Value;
 
+use chinwag_wire::ext::{EVENT_TYPE, EventFrame};
 use chinwag_wire::module::{MessageFrame, MessageKind};
 use chinwag_wire::xuanxuan::Push;
 
@@ -38,6 +39,25 @@ pub fn module_frame(m: &MessageRow, receiver: Option<i64>) -> MessageFrame {
         gid: Some(m.gid.clone()),
         content_type: None,
         cgid: None,
+    }
+}
+
+/// The 003 frame of a message with the SDK extension's fields (`contentType`, `cgid`), as
+/// extension sockets and `GET /api/sync` render it.
+pub fn sdk_frame(m: &MessageRow, receiver: Option<i64>) -> MessageFrame {
+    MessageFrame {
+        content_type: Some(m.content_type.clone()),
+        cgid: Some(m.cgid.clone()),
+        ..module_frame(m, receiver)
+    }
+}
+
+/// A xuanxuan push as an extension socket receives it.
+pub fn event(method: &str, data: Value) -> EventFrame {
+    EventFrame {
+        kind: EVENT_TYPE.into(),
+        method: method.into(),
+        data,
     }
 }
 

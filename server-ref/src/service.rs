@@ -1,5 +1,6 @@
 //! Operations shared by every dialect: posting a message and fanning it out to each
-//! recipient in their dialect, and the xuanxuan pushes that follow model changes.
+//! recipient in their dialect, the xuanxuan pushes that follow model changes (relayed to SDK
+//! extension sockets as `EVENT` frames), presence, and closing the sockets of a revoked token.
 
 use std::sync::Arc;
 
@@ -7,11 +8,13 @@ use axum::extract::ws::Utf8Bytes;
 use rusqlite::Connection;
 use serde_json::Value;
 
+use chinwag_wire::ext::{KICKED_TYPE, KickedFrame};
+
 use crate::app::App;
 use crate::auth;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
-use crate::hub::{Dialect, Outbound};
+use crate::hub::{Dialect, Outbound, Session};
 use crate::render;
 use crate::store::chats::{self, ChatRow};
 use crate::store::messages::{self, MessageRow, NewMessage};
@@ -120,72 +123,78 @@ pub async fn post_message(
         return Err(ApiError::invalid("content must not be empty"));
     }
     let app2 = app.clone();
-    let (posted, online) = app
-        .db
-        .tx(move |tx| {
-            let conn: &Connection = tx;
-            if let Some(gid) = &draft.gid {
-                if gid.len() > 128 {
-                    return Err(ApiError::invalid("gid must be at most 128 bytes"));
-                }
-                if let Some(existing) = messages::by_gid(conn, gid)? {
-                    if existing.sender_id != sender {
-                        return Err(ApiError::conflict(format!(
-                            "gid \"{gid}\" is used by another message"
-                        )));
+    let app3 = app.clone();
+    app.db
+        .tx_then(
+            move |tx| {
+                let conn: &Connection = tx;
+                if let Some(gid) = &draft.gid {
+                    if gid.len() > 128 {
+                        return Err(ApiError::invalid("gid must be at most 128 bytes"));
                     }
-                    return Ok((Posted::Duplicate(existing), Vec::new()));
+                    if let Some(existing) = messages::by_gid(conn, gid)? {
+                        if existing.sender_id != sender {
+                            return Err(ApiError::conflict(format!(
+                                "gid \"{gid}\" is used by another message"
+                            )));
+                        }
+                        return Ok((Posted::Duplicate(existing), Vec::new()));
+                    }
                 }
-            }
-            let Some(chat) = resolve_chat(conn, sender, &target, policy)? else {
-                return Ok((Posted::Dropped, Vec::new()));
-            };
-            if !chat.committers.is_empty() && !chat.committers.contains(&sender) {
-                return Err(ApiError::forbidden(
-                    "only the chat's committers may post in it",
-                ));
-            }
-            let mut recipients = Vec::new();
-            for member in chats::member_ids(conn, chat.id)? {
-                if member != sender && !social::has_blocked(conn, member, sender)? {
-                    recipients.push(member);
+                let Some(chat) = resolve_chat(conn, sender, &target, policy)? else {
+                    return Ok((Posted::Dropped, Vec::new()));
+                };
+                if !chat.committers.is_empty() && !chat.committers.contains(&sender) {
+                    return Err(ApiError::forbidden(
+                        "only the chat's committers may post in it",
+                    ));
                 }
-            }
-            let now = now_ms();
-            let row = messages::insert(
-                conn,
-                &NewMessage {
-                    gid: draft
-                        .gid
-                        .clone()
-                        .unwrap_or_else(|| format!("srv-{}", crate::auth::new_token())),
-                    chat_id: chat.id,
-                    sender_id: sender,
-                    date: now,
-                    kind: draft
-                        .kind
-                        .clone()
-                        .filter(|k| !k.is_empty())
-                        .unwrap_or_else(|| "normal".into()),
-                    content_type: draft
-                        .content_type
-                        .clone()
-                        .filter(|k| !k.is_empty())
-                        .unwrap_or_else(|| "text".into()),
-                    content: draft.content.clone(),
-                },
-            )?;
-            chats::touch(conn, chat.id, now)?;
-            let (online, offline): (Vec<i64>, Vec<i64>) =
-                recipients.into_iter().partition(|u| app2.hub.is_online(*u));
-            messages::inbox_add(conn, &offline, row.id)?;
-            Ok((Posted::New(row), online))
-        })
-        .await?;
-    if let Posted::New(row) = &posted {
-        deliver(app, row, &online).await;
-    }
-    Ok(posted)
+                let mut recipients = Vec::new();
+                for member in chats::member_ids(conn, chat.id)? {
+                    if member != sender && !social::has_blocked(conn, member, sender)? {
+                        recipients.push(member);
+                    }
+                }
+                let now = now_ms();
+                let row = messages::insert(
+                    conn,
+                    &NewMessage {
+                        gid: draft
+                            .gid
+                            .clone()
+                            .unwrap_or_else(|| format!("srv-{}", crate::auth::new_token())),
+                        chat_id: chat.id,
+                        sender_id: sender,
+                        date: now,
+                        kind: draft
+                            .kind
+                            .clone()
+                            .filter(|k| !k.is_empty())
+                            .unwrap_or_else(|| "normal".into()),
+                        content_type: draft
+                            .content_type
+                            .clone()
+                            .filter(|k| !k.is_empty())
+                            .unwrap_or_else(|| "text".into()),
+                        content: draft.content.clone(),
+                    },
+                )?;
+                chats::touch(conn, chat.id, now)?;
+                let (online, offline): (Vec<i64>, Vec<i64>) =
+                    recipients.into_iter().partition(|u| app2.hub.is_online(*u));
+                messages::inbox_add(conn, &offline, row.id)?;
+                Ok((Posted::New(row), online))
+            },
+            // Pushed while the connection is still held, right after the commit: pushes are
+            // queued in commit order, which is id order, on every socket.
+            move |conn, (posted, online)| {
+                if let Posted::New(row) = &posted {
+                    deliver(&app3, conn, row, &online);
+                }
+                posted
+            },
+        )
+        .await
 }
 
 /// Finds (or for one-to-one, creates) the chat a message goes to, checking the sender may
@@ -245,9 +254,12 @@ fn resolve_chat(
 }
 
 /// Pushes a stored message to the online recipients in their dialects; any recipient it
-/// could not reach gets it in the offline inbox.
-pub async fn deliver(app: &Arc<App>, row: &MessageRow, recipients: &[i64]) {
-    let module_text = render::text(&render::module_frame(row, render::one2one_receiver(row)));
+/// could not reach gets it in the offline inbox. Runs with the database connection held
+/// (see [`crate::db::Db::tx_then`]), so it only queues frames and never waits on a socket.
+pub fn deliver(app: &App, conn: &Connection, row: &MessageRow, recipients: &[i64]) {
+    let receiver = render::one2one_receiver(row);
+    let module_text = render::text(&render::module_frame(row, receiver));
+    let sdk_text = render::text(&render::sdk_frame(row, receiver));
     let xx_text = render::text(&render::push(
         app.hub.next_push_id(),
         "chat",
@@ -262,6 +274,7 @@ pub async fn deliver(app: &Arc<App>, row: &MessageRow, recipients: &[i64]) {
         for session in app.hub.sessions_of(user) {
             let text = match session.dialect {
                 Dialect::Module => module_text.clone(),
+                Dialect::Sdk => sdk_text.clone(),
                 Dialect::Xuanxuan(_) => xx_text.clone(),
             };
             reached |= session.send(Outbound::Frame(text));
@@ -271,19 +284,31 @@ pub async fn deliver(app: &Arc<App>, row: &MessageRow, recipients: &[i64]) {
         }
     }
     if !missed.is_empty() {
-        let id = row.id;
-        if let Err(e) = app
-            .db
-            .call(move |conn| messages::inbox_add(conn, &missed, id))
-            .await
-        {
+        if let Err(e) = messages::inbox_add(conn, &missed, row.id) {
             tracing::warn!(%e, "could not queue undelivered message");
         }
     }
 }
 
+/// The live sessions of `users` (every live session if `None`), each once, minus those of
+/// `except`.
+fn targets(app: &App, users: Option<&[i64]>, except: Option<i64>) -> Vec<Session> {
+    let mut sessions = match users {
+        Some(users) => {
+            let mut users = users.to_vec();
+            users.sort_unstable();
+            users.dedup();
+            users.iter().flat_map(|u| app.hub.sessions_of(*u)).collect()
+        }
+        None => app.hub.every_session(),
+    };
+    sessions.retain(|s| Some(s.user) != except);
+    sessions
+}
+
 /// Pushes a xuanxuan frame to the xuanxuan sessions of `users` (all online users if `None`),
-/// skipping `except`.
+/// skipping `except`; the extension sessions of the same users get it as an `EVENT` frame
+/// with the same method and data.
 pub fn push_xuanxuan(
     app: &App,
     users: Option<&[i64]>,
@@ -291,13 +316,20 @@ pub fn push_xuanxuan(
     method: &str,
     data: Value,
 ) {
+    let event = render::text(&render::event(method, data.clone()));
     let text = render::text(&render::push(app.hub.next_push_id(), "chat", method, data));
-    push_frame(app, users, except, true, text);
+    for session in targets(app, users, except) {
+        match session.dialect {
+            Dialect::Xuanxuan(_) => session.send(Outbound::Frame(text.clone())),
+            Dialect::Sdk => session.send(Outbound::Frame(event.clone())),
+            Dialect::Module => false,
+        };
+    }
 }
 
 /// Queues a rendered frame on the sessions of one dialect family (`xuanxuan` true: 000/001,
-/// false: 003) belonging to `users` (every online user if `None`), skipping `except`.
-/// Users without such a session miss it.
+/// false: 003 with or without the extension) belonging to `users` (every online user if
+/// `None`), skipping `except`. Users without such a session miss it.
 pub fn push_frame(
     app: &App,
     users: Option<&[i64]>,
@@ -305,20 +337,83 @@ pub fn push_frame(
     xuanxuan: bool,
     text: Utf8Bytes,
 ) {
-    let sessions = match users {
-        Some(users) => users.iter().flat_map(|u| app.hub.sessions_of(*u)).collect(),
-        None => app.hub.all_sessions(xuanxuan),
-    };
-    for session in sessions {
-        let is_xuanxuan = matches!(session.dialect, Dialect::Xuanxuan(_));
-        if is_xuanxuan == xuanxuan && Some(session.user) != except {
+    for session in targets(app, users, except) {
+        if session.dialect.is_xuanxuan() == xuanxuan {
             session.send(Outbound::Frame(text.clone()));
         }
     }
 }
 
+/// Announces a presence change that no xuanxuan push announces (a 003 socket bringing its
+/// user online, a user's last socket closing) to the extension sessions of every other
+/// user: an `EVENT` `userChangeStatus` with the user as xuanxuan shows it. Xuanxuan
+/// sessions are not told (001 announces only logins and logouts).
+pub fn push_presence(app: &App, user: &users::UserRow) {
+    let data = serde_json::to_value(user.to_wire()).unwrap_or_default();
+    let event = render::text(&render::event("userChangeStatus", data));
+    for session in targets(app, None, Some(user.id)) {
+        if session.dialect == Dialect::Sdk {
+            session.send(Outbound::Frame(event.clone()));
+        }
+    }
+}
+
+/// Closes the extension sessions opened with `token` (just revoked), each after a `KICKED`
+/// frame.
+pub fn kick_token(app: &App, token: &str, reason: &str) {
+    let frame = render::text(&KickedFrame {
+        kind: KICKED_TYPE.into(),
+        reason: reason.into(),
+    });
+    for session in app.hub.sessions_with_token(&auth::token_hash(token)) {
+        if session.dialect == Dialect::Sdk {
+            session.send(Outbound::CloseWith(frame.clone()));
+        }
+    }
+}
+
+/// Marks a user online when a 003 socket opens, if they were offline; returns the user when
+/// their status changed (to announce it).
+pub async fn socket_opened(app: &Arc<App>, user: i64) -> Option<users::UserRow> {
+    app.db
+        .call(move |conn| {
+            if users::get(conn, user)?.status != "offline" {
+                return Ok(None);
+            }
+            users::set_status(conn, user, "online")?;
+            users::get(conn, user).map(Some)
+        })
+        .await
+        .ok()
+        .flatten()
+}
+
+/// Marks a user offline after their last socket closed, and announces it to extension
+/// sessions. A user who opened a new socket meanwhile stays online (the check runs under the
+/// database lock, as does [`socket_opened`]'s, so the two cannot interleave).
+pub async fn last_socket_closed(app: &Arc<App>, user: i64) {
+    let app2 = app.clone();
+    let changed = app
+        .db
+        .call(move |conn| {
+            if app2.hub.is_online(user) {
+                return Ok(None);
+            }
+            if users::get(conn, user)?.status == "offline" {
+                return Ok(None);
+            }
+            users::set_status(conn, user, "offline")?;
+            users::get(conn, user).map(Some)
+        })
+        .await;
+    if let Ok(Some(row)) = changed {
+        push_presence(app, &row);
+    }
+}
+
 /// Pushes a chat's full information to the xuanxuan sessions of its members and of `also`
-/// (e.g. a member who just left), after a change made with `method`.
+/// (e.g. a member who just left), after a change made with `method`; their extension
+/// sessions get it as an `EVENT`.
 pub async fn push_chat(app: &Arc<App>, chat_id: i64, method: &str, also: &[i64]) {
     let loaded = app
         .db

@@ -3,69 +3,134 @@
 //! sender; group messages skip members who blocked the sender; in both cases the sender is
 //! not told (the seed's rule). A frame the server cannot accept gets an error frame
 //! `{type: "ERROR", code, message}` and the socket stays open.
+//!
+//! With the SDK extension (`ext=chinwag`, see `chinwag_wire::ext`) the socket also answers
+//! each accepted message frame with `ACK` (errors carry the frame's `gid`), answers `PING` with
+//! `PONG`, and takes `RECEIVED`.
 
 use serde_json::Value;
-use tokio::sync::mpsc;
 
+use chinwag_wire::ext::{ACK_TYPE, AckFrame, PING_TYPE, PONG_TYPE, RECEIVED_TYPE, ReceivedFrame};
 use chinwag_wire::module::{ClientFrame, ErrorFrame, MessageKind};
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::hub::{Dialect, Outbound, Session};
+use crate::hub::{Dialect, Outbound, Outlet, Session};
 use crate::render::{self, JSON_CONTENT};
 use crate::service::{self, DirectPolicy, Draft, Target};
-use crate::store::users;
+use crate::store::messages;
 
 /// One authenticated 003 socket.
 pub struct ModuleConn {
     session: Session,
-    tx: mpsc::Sender<Outbound>,
 }
 
 impl ModuleConn {
-    /// Registers the socket of `user` and marks them online.
-    pub async fn open(app: &AppState, user: i64, tx: mpsc::Sender<Outbound>) -> ModuleConn {
-        let (session, _) = app.hub.register(user, Dialect::Module, tx.clone());
-        let _ = app
-            .db
-            .call(move |conn| {
-                if users::get(conn, user)?.status == "offline" {
-                    users::set_status(conn, user, "online")?;
-                }
-                Ok(())
-            })
-            .await;
-        ModuleConn { session, tx }
+    /// Registers the socket of `user` (opened with the token hashed as `token_hash`; with the
+    /// SDK extension if `ext`) and marks them online, announcing it to extension sockets if
+    /// they were offline.
+    pub async fn open(
+        app: &AppState,
+        user: i64,
+        token_hash: String,
+        ext: bool,
+        out: Outlet,
+    ) -> ModuleConn {
+        let dialect = if ext { Dialect::Sdk } else { Dialect::Module };
+        let (session, _) = app.hub.register(user, dialect, Some(token_hash), out);
+        if let Some(row) = service::socket_opened(app, user).await {
+            service::push_presence(app, &row);
+        }
+        ModuleConn { session }
+    }
+
+    fn ext(&self) -> bool {
+        self.session.dialect == Dialect::Sdk
+    }
+
+    fn send<T: serde::Serialize>(&self, frame: &T) {
+        self.session.send(Outbound::Frame(render::text(frame)));
     }
 
     /// Sends an error frame.
     pub fn error(&self, code: u16, message: String) {
-        let _ = self
-            .tx
-            .try_send(Outbound::Frame(render::text(&ErrorFrame::new(
-                code, message,
-            ))));
+        self.error_for(code, message, None);
+    }
+
+    /// Sends an error frame answering the frame with `gid` (extension sockets only show it).
+    fn error_for(&self, code: u16, message: String, gid: Option<String>) {
+        let mut frame = ErrorFrame::new(code, message);
+        if self.ext() {
+            frame.gid = gid;
+        }
+        self.send(&frame);
     }
 
     /// Handles one text frame.
     pub async fn on_text(&mut self, app: &AppState, text: &str) {
-        if let Err(e) = self.handle(app, text).await {
-            self.error(e.status(), e.message);
+        let value: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => return self.error(400, format!("malformed JSON: {e}")),
+        };
+        if self.ext() {
+            let kind = value.get("type").and_then(Value::as_str).unwrap_or("");
+            if kind.eq_ignore_ascii_case(PING_TYPE) {
+                return self.send(&chinwag_wire::ext::Beat {
+                    kind: PONG_TYPE.into(),
+                });
+            }
+            if kind.eq_ignore_ascii_case(RECEIVED_TYPE) {
+                if let Err(e) = self.received(app, value).await {
+                    self.error(e.status(), e.message);
+                }
+                return;
+            }
+        }
+        let gid = value.get("gid").and_then(|g| match g {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
+        if let Err(e) = self.message(app, value).await {
+            self.error_for(e.status(), e.message, gid);
         }
     }
 
-    async fn handle(&mut self, app: &AppState, text: &str) -> Result<(), ApiError> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| ApiError::invalid(format!("malformed JSON: {e}")))?;
+    /// `RECEIVED`: empties the inbox up to `upTo` and moves the sync cursor.
+    async fn received(&self, app: &AppState, value: Value) -> Result<(), ApiError> {
+        let frame: ReceivedFrame = serde_json::from_value(value)
+            .map_err(|e| ApiError::invalid(format!("invalid RECEIVED frame: {e}")))?;
+        let user = self.session.user;
+        app.db
+            .call(move |conn| messages::mark_received(conn, user, frame.up_to))
+            .await
+    }
+
+    async fn message(&mut self, app: &AppState, value: Value) -> Result<(), ApiError> {
+        // Extension sockets may name the content type of string content (`image`, `file`,
+        // ...); plain 003 sockets store every string as `text`, as before.
+        let named_type = match value.get("contentType") {
+            Some(Value::String(t)) if self.ext() && !t.is_empty() => Some(t.clone()),
+            _ => None,
+        };
+        if named_type.as_ref().is_some_and(|t| t.len() > 64) {
+            return Err(ApiError::invalid("contentType must be at most 64 bytes"));
+        }
         let frame: ClientFrame = serde_json::from_value(value)
             .map_err(|e| ApiError::invalid(format!("invalid frame: {e}")))?;
         let (content, content_type) = match frame.content {
-            Value::String(s) => (s, None),
+            Value::String(s) => (s, named_type),
             Value::Null => return Err(ApiError::invalid("missing field `content`")),
             other => (other.to_string(), Some(JSON_CONTENT.to_string())),
         };
+        // On an extension socket the server names a gid-less message up front, so the ACK
+        // can name it even when the message is dropped.
+        let gid = match frame.gid {
+            None if self.ext() => Some(format!("srv-{}", crate::auth::new_token())),
+            gid => gid,
+        };
         let draft = Draft {
-            gid: frame.gid,
+            gid: gid.clone(),
             content,
             content_type,
             ..Default::default()
@@ -84,18 +149,25 @@ impl ModuleConn {
                 (Target::ChatId(group), DirectPolicy::NotBlocked)
             }
         };
-        service::post_message(app, self.session.user, target, draft, policy).await?;
+        let posted = service::post_message(app, self.session.user, target, draft, policy).await?;
+        if self.ext() {
+            let stored = posted.message();
+            self.send(&AckFrame {
+                kind: ACK_TYPE.into(),
+                gid: stored.map(|m| m.gid.clone()).or(gid).unwrap_or_default(),
+                id: stored.map(|m| m.id),
+                timestamp: stored.map(|m| m.date),
+            });
+        }
         Ok(())
     }
 
-    /// Unregisters the socket; the user goes offline if it was their last session.
+    /// Unregisters the socket; the user goes offline if it was their last session, which
+    /// extension sockets are told.
     pub async fn close(&mut self, app: &AppState) {
         let user = self.session.user;
         if app.hub.unregister(user, self.session.id) {
-            let _ = app
-                .db
-                .call(move |conn| users::set_status(conn, user, "offline"))
-                .await;
+            service::last_socket_closed(app, user).await;
         }
     }
 }

@@ -111,15 +111,20 @@ async fn login(State(app): State<AppState>, req: Request) -> Response {
     )
 }
 
+/// The `reason` of the `KICKED` frame an extension socket gets when its token is revoked.
+pub const KICKED_LOGOUT: &str = "logged out: the token was revoked (POST /logout)";
+
 async fn logout(State(app): State<AppState>, req: Request) -> Response {
     reply::<()>(
         async {
             let p = Params::read(req).await?;
             p.user(&app).await?;
             let token = p.token.unwrap_or_default();
+            let revoked = token.clone();
             app.db
-                .call(move |conn| users::revoke_token(conn, &token))
+                .call(move |conn| users::revoke_token(conn, &revoked))
                 .await?;
+            service::kick_token(&app, &token, KICKED_LOGOUT);
             Ok(None)
         }
         .await,

@@ -1,6 +1,6 @@
 //! `GET /ws`: with a token (`access_token`, `token` or `Authorization: Bearer`) the socket
-//! speaks seed 003's frames; without one it speaks the xuanxuan dialect (000/001), whose
-//! first frame is `login`.
+//! speaks seed 003's frames, with the SDK extension when `ext=chinwag` is given too; without
+//! one it speaks the xuanxuan dialect (000/001), whose first frame is `login`.
 //!
 //! Each socket has a reader (this task) and a writer task draining the session queue, so
 //! fan-out never waits on a slow socket.
@@ -13,12 +13,14 @@ use futures::{SinkExt, StreamExt};
 use std::collections::HashMap;
 
 use chinwag_wire::MAX_FRAME_BYTES;
+use chinwag_wire::ext::{EXT_PARAM, EXT_VALUE};
 
 use super::module_rest::error_response;
 use super::module_ws::ModuleConn;
 use super::xuanxuan::XuanxuanConn;
 use crate::app::AppState;
-use crate::hub::{Hub, Outbound};
+use crate::auth::token_hash;
+use crate::hub::{Drain, Hub, Outbound};
 use crate::params::{authenticate, bearer};
 
 /// Frames larger than this close the connection (the WebSocket layer refuses them); frames
@@ -42,50 +44,78 @@ pub async fn upgrade(
 ) -> Response {
     // Any token parameter (even an empty one) asks for the 003 dialect.
     let asked = query.contains_key("access_token") || query.contains_key("token");
+    let ext = query.get(EXT_PARAM).is_some_and(|v| v == EXT_VALUE);
     let token = query
         .get("access_token")
         .or_else(|| query.get("token"))
         .cloned()
         .filter(|t| !t.is_empty())
         .or_else(|| bearer(&headers));
-    let user = match token {
+    let opened = match token {
         None if asked => {
             return error_response(&crate::error::ApiError::unauthorized(
                 "empty access_token: log in through POST /login to get one",
             ));
         }
-        Some(token) => match authenticate(&app, Some(token)).await {
-            Ok(user) => Some(user),
+        None if ext => {
+            return error_response(&crate::error::ApiError::unauthorized(
+                "ext=chinwag needs a token: pass access_token (from POST /login)",
+            ));
+        }
+        Some(token) => match authenticate(&app, Some(token.clone())).await {
+            Ok(user) => Some(Opened {
+                user,
+                token_hash: token_hash(&token),
+                ext,
+            }),
             Err(e) => return error_response(&e),
         },
         None => None,
     };
     ws.max_message_size(HARD_FRAME_LIMIT)
         .max_frame_size(HARD_FRAME_LIMIT)
-        .on_upgrade(move |socket| run(app, socket, user))
+        .on_upgrade(move |socket| run(app, socket, opened))
         .into_response()
 }
 
-async fn run(app: AppState, socket: WebSocket, user: Option<i64>) {
+/// A 003 socket authenticated before the upgrade.
+struct Opened {
+    user: i64,
+    token_hash: String,
+    ext: bool,
+}
+
+async fn run(app: AppState, socket: WebSocket, opened: Option<Opened>) {
     let (mut sink, mut stream) = socket.split();
-    let (tx, mut rx) = Hub::queue();
+    let (tx, drain) = Hub::queue();
+    let Drain { mut rx, kill } = drain;
     let mut writer = tokio::spawn(async move {
-        while let Some(out) = rx.recv().await {
-            let (text, last) = match out {
-                Outbound::Frame(t) => (t, false),
-                Outbound::CloseWith(t) => (t, true),
-            };
-            if sink.send(Message::Text(text)).await.is_err() {
-                break;
+        // A kill (an extension socket that fell behind) stops the writer at once, even in the
+        // middle of a send to a client that does not read; the socket is then dropped.
+        let work = async {
+            while let Some(out) = rx.recv().await {
+                let (text, last) = match out {
+                    Outbound::Frame(t) => (t, false),
+                    Outbound::CloseWith(t) => (t, true),
+                };
+                if sink.send(Message::Text(text)).await.is_err() {
+                    break;
+                }
+                if last {
+                    let _ = sink.send(Message::Close(None)).await;
+                    break;
+                }
             }
-            if last {
-                let _ = sink.send(Message::Close(None)).await;
-                break;
-            }
+        };
+        tokio::select! {
+            _ = work => {}
+            _ = kill.notified() => {}
         }
     });
-    let mut conn = match user {
-        Some(user) => Conn::Module(ModuleConn::open(&app, user, tx.clone()).await),
+    let mut conn = match opened {
+        Some(o) => {
+            Conn::Module(ModuleConn::open(&app, o.user, o.token_hash, o.ext, tx.clone()).await)
+        }
         None => Conn::Xuanxuan(XuanxuanConn::new(tx.clone())),
     };
     let mut shutdown = app.shutdown.clone();

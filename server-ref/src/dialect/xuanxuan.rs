@@ -6,13 +6,12 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 
 use chinwag_wire::xuanxuan::*;
 
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::hub::{Dialect, Flavor, Outbound, Session};
+use crate::hub::{Dialect, Flavor, Outbound, Outlet, Session};
 use crate::render;
 use crate::service::{self, DirectPolicy, Draft, Posted, Target};
 use crate::store::chats::{self, ChatRow, Edit, Flag, GROUP, NewChat, ONE2ONE};
@@ -32,18 +31,22 @@ struct LoggedIn {
 
 /// One xuanxuan socket.
 pub struct XuanxuanConn {
-    tx: mpsc::Sender<Outbound>,
+    tx: Outlet,
     login: Option<LoggedIn>,
 }
 
 /// What a handled request answers: data, and optionally a pager.
-struct Answer {
-    data: Value,
-    pager: Option<Pager>,
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The response's `data`.
+    pub data: Value,
+    /// The response's `pager` (`history` with 000's pager).
+    pub pager: Option<Pager>,
 }
 
 impl Answer {
-    fn of<T: Serialize>(data: T) -> ApiResult<Answer> {
+    /// An answer with `data` and no pager.
+    pub fn of<T: Serialize>(data: T) -> ApiResult<Answer> {
         Ok(Answer {
             data: serde_json::to_value(data).map_err(ApiError::internal)?,
             pager: None,
@@ -58,12 +61,12 @@ fn decode<T: DeserializeOwned>(method: &str, params: &Value) -> ApiResult<T> {
 
 impl XuanxuanConn {
     /// A socket that has not logged in yet.
-    pub fn new(tx: mpsc::Sender<Outbound>) -> XuanxuanConn {
+    pub fn new(tx: Outlet) -> XuanxuanConn {
         XuanxuanConn { tx, login: None }
     }
 
     fn send<T: Serialize>(&self, frame: &T) {
-        let _ = self.tx.try_send(Outbound::Frame(render::text(frame)));
+        self.tx.send(Outbound::Frame(render::text(frame)));
     }
 
     /// Answers a frame that could not be read at all.
@@ -107,7 +110,7 @@ impl XuanxuanConn {
                 "login required: send {module: \"chat\", method: \"login\"} first",
             ))
         } else {
-            self.dispatch(app, &module, &method, &req).await
+            self.dispatch(app, &method, &req).await
         };
         let sid = self.login.as_ref().map(|l| l.sid.clone());
         let (result, message, data, pager) = match result {
@@ -160,10 +163,13 @@ impl XuanxuanConn {
             )));
         }
         let (user, sid) = service::login(app, p.account, p.password).await?;
-        self.end_session(app).await;
-        let (session, replaced) =
-            app.hub
-                .register(user.id, Dialect::Xuanxuan(flavor), self.tx.clone());
+        self.end_session(app, false).await;
+        let (session, replaced) = app.hub.register(
+            user.id,
+            Dialect::Xuanxuan(flavor),
+            Some(crate::auth::token_hash(&sid)),
+            self.tx.clone(),
+        );
         for old in replaced {
             let (module, method) = match old.dialect {
                 Dialect::Xuanxuan(Flavor::V000) => ("chat", "kickoff"),
@@ -253,11 +259,7 @@ impl XuanxuanConn {
                     .collect(),
             );
             let frame = render::push(app.hub.next_push_id(), "chat", "message", data);
-            if self
-                .tx
-                .try_send(Outbound::Frame(render::text(&frame)))
-                .is_err()
-            {
+            if !self.tx.send(Outbound::Frame(render::text(&frame))) {
                 return;
             }
             let ids: Vec<i64> = chunk.iter().map(|m| m.id).collect();
@@ -268,44 +270,45 @@ impl XuanxuanConn {
         }
     }
 
-    /// Ends the logged-in session (logout, re-login or socket closed).
-    async fn end_session(&mut self, app: &AppState) -> Option<i64> {
+    /// Ends the logged-in session (logout, re-login or socket closed). With `announce`, a
+    /// user whose last session this was is announced offline to extension sockets.
+    async fn end_session(&mut self, app: &AppState, announce: bool) -> Option<i64> {
         let login = self.login.take()?;
         let user = login.session.user;
         let last = app.hub.unregister(user, login.session.id);
         let sid = login.sid;
         let _ = app
             .db
-            .call(move |conn| {
-                users::revoke_token(conn, &sid)?;
-                if last {
-                    users::set_status(conn, user, "offline")?;
-                }
-                Ok(())
-            })
+            .call(move |conn| users::revoke_token(conn, &sid))
             .await;
+        if last {
+            if announce {
+                service::last_socket_closed(app, user).await;
+            } else {
+                let _ = app
+                    .db
+                    .call(move |conn| users::set_status(conn, user, "offline"))
+                    .await;
+            }
+        }
         Some(user)
     }
 
-    /// The socket closed: the user goes offline without a push (001: a dropped connection is
-    /// not announced).
+    /// The socket closed: the user goes offline without a xuanxuan push (001: a dropped
+    /// connection is not announced); extension sockets get a presence `EVENT`.
     pub async fn close(&mut self, app: &AppState) {
-        self.end_session(app).await;
+        self.end_session(app, true).await;
     }
 
-    async fn dispatch(
-        &mut self,
-        app: &AppState,
-        module: &str,
-        method: &str,
-        req: &Request,
-    ) -> ApiResult<Answer> {
+    /// The methods that need the socket (`logout`, `getOfflineMessages`); every other one
+    /// goes to [`dispatch`].
+    async fn dispatch(&mut self, app: &AppState, method: &str, req: &Request) -> ApiResult<Answer> {
         let me = self.me();
-        let params = &req.params;
-        match (module, method) {
+        let module = normalize_module(&req.module);
+        match (module.as_str(), method) {
             ("chat", "logout") => {
                 let user = app.db.call(move |conn| users::get(conn, me)).await?;
-                self.end_session(app).await;
+                self.end_session(app, false).await;
                 let mut view = user.to_wire();
                 view.status = "offline".into();
                 service::push_xuanxuan(
@@ -317,6 +320,45 @@ impl XuanxuanConn {
                 );
                 Answer::of(view)
             }
+            ("chat", "getofflinemessages") => {
+                self.push_offline(app).await;
+                Answer::of(Vec::<Message>::new())
+            }
+            _ => dispatch(app, me, &req.module, &req.method, &req.params).await,
+        }
+    }
+}
+
+/// A request's module as matched: trimmed, lower case, `chat` when empty.
+pub fn normalize_module(module: &str) -> String {
+    let module = module.trim().to_ascii_lowercase();
+    if module.is_empty() {
+        "chat".into()
+    } else {
+        module
+    }
+}
+
+/// Runs one xuanxuan method as user `me`, without a socket: every chat and attach method but
+/// `login`, `logout` and `getOfflineMessages`, which need one (the socket handles those).
+/// `module` and `method` are matched case-insensitively (an empty module is `chat`). The
+/// pushes the method causes go out as on the socket. `POST /api/call` uses this too.
+pub async fn dispatch(
+    app: &AppState,
+    me: i64,
+    module: &str,
+    method: &str,
+    params: &Value,
+) -> ApiResult<Answer> {
+    let (module_raw, method_raw) = (module, method);
+    let module = normalize_module(module);
+    let method = method.to_ascii_lowercase();
+    let method = method.as_str();
+    {
+        match (module.as_str(), method) {
+            ("chat", "login") | ("chat", "logout") | ("chat", "getofflinemessages") => Err(
+                ApiError::invalid(format!("{method_raw} needs a xuanxuan socket")),
+            ),
             ("chat", "usergetlist") => {
                 let all = app.db.call(|c| users::all(c)).await?;
                 Answer::of(all.iter().map(users::UserRow::to_wire).collect::<Vec<_>>())
@@ -325,10 +367,6 @@ impl XuanxuanConn {
                 data: chat_list(app, me).await?,
                 pager: None,
             }),
-            ("chat", "getofflinemessages") => {
-                self.push_offline(app).await;
-                Answer::of(Vec::<Message>::new())
-            }
             ("chat", "userchange") => {
                 let patch: UserPatch = match params {
                     Value::Array(items) => {
@@ -366,7 +404,7 @@ impl XuanxuanConn {
                 let user = patch_and_push(app, me, patch, "userChangeStatus").await?;
                 Answer::of(json!({"id": me, "status": user.status}))
             }
-            ("chat", "create") => self.create(app, decode(method, params)?).await,
+            ("chat", "create") => create(app, me, decode(method, params)?).await,
             ("chat", "joinchat") => {
                 let p: ChatFlagParams = decode(method, params)?;
                 let join = p.flag.unwrap_or(true);
@@ -474,7 +512,7 @@ impl XuanxuanConn {
                     pager: None,
                 })
             }
-            ("chat", "message") => self.message(app, params).await,
+            ("chat", "message") => message(app, me, params).await,
             ("chat", "history") => {
                 let p: HistoryParams = decode(method, params)?;
                 history(app, me, p).await
@@ -618,14 +656,14 @@ impl XuanxuanConn {
                 Answer::of(list.iter().map(files::FileRow::to_wire).collect::<Vec<_>>())
             }
             _ => Err(ApiError::invalid(format!(
-                "unknown method {}/{}",
-                req.module, req.method
+                "unknown method {module_raw}/{method_raw}"
             ))),
         }
     }
+}
 
-    async fn create(&mut self, app: &AppState, p: CreateParams) -> ApiResult<Answer> {
-        let me = self.me();
+async fn create(app: &AppState, me: i64, p: CreateParams) -> ApiResult<Answer> {
+    {
         let kind = p
             .kind
             .clone()
@@ -695,9 +733,10 @@ impl XuanxuanConn {
         }
         Ok(Answer { data, pager: None })
     }
+}
 
-    async fn message(&mut self, app: &AppState, params: &Value) -> ApiResult<Answer> {
-        let me = self.me();
+async fn message(app: &AppState, me: i64, params: &Value) -> ApiResult<Answer> {
+    {
         let list: Vec<Message> = match params {
             Value::Array(_) => serde_json::from_value(params.clone())?,
             Value::Object(o) if o.get("messages").is_some_and(Value::is_array) => {

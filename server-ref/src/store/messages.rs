@@ -232,3 +232,75 @@ pub fn set_cursor(conn: &Connection, user: i64, chat_id: i64, last_id: i64) -> A
     )?;
     Ok(())
 }
+
+/// The SDK extension's `RECEIVED`: the user has every message up to `up_to`. Removes those
+/// from the user's offline inbox and moves the user's sync cursor to `up_to` (it never moves
+/// back).
+pub fn mark_received(conn: &Connection, user: i64, up_to: i64) -> ApiResult<()> {
+    conn.execute(
+        "DELETE FROM inbox WHERE user_id = ?1 AND message_id <= ?2",
+        params![user, up_to],
+    )?;
+    conn.execute(
+        "INSERT INTO sync_cursors (user_id, last_id) VALUES (?1, ?2) \
+         ON CONFLICT (user_id) DO UPDATE SET last_id = MAX(last_id, excluded.last_id)",
+        params![user, up_to],
+    )?;
+    Ok(())
+}
+
+/// The user's sync cursor, if they ever sent `RECEIVED`.
+pub fn sync_cursor(conn: &Connection, user: i64) -> ApiResult<Option<i64>> {
+    one(
+        conn,
+        "SELECT last_id FROM sync_cursors WHERE user_id = ?1",
+        [user],
+        |r| r.get(0),
+    )
+}
+
+/// Where `GET /api/sync` starts without `after`: the user's sync cursor; else just before
+/// the oldest message in their offline inbox; else the newest message overall (0 if there is
+/// none), so a fresh client starts at "now".
+pub fn sync_start(conn: &Connection, user: i64) -> ApiResult<i64> {
+    if let Some(cursor) = sync_cursor(conn, user)? {
+        return Ok(cursor);
+    }
+    let oldest: Option<i64> = one(
+        conn,
+        "SELECT MIN(message_id) FROM inbox WHERE user_id = ?1",
+        [user],
+        |r| r.get(0),
+    )?
+    .flatten();
+    if let Some(oldest) = oldest {
+        return Ok(oldest - 1);
+    }
+    let newest: Option<i64> =
+        one(conn, "SELECT MAX(id) FROM messages", [], |r| r.get(0))?.flatten();
+    Ok(newest.unwrap_or(0))
+}
+
+/// The messages `GET /api/sync` returns: in chats the user is a current member of (not
+/// dissolved), with an id above `after`, not sent by the user nor by someone the user
+/// blocked, oldest first, at most `limit`.
+pub fn sync_page(
+    conn: &Connection,
+    user: i64,
+    after: i64,
+    limit: u32,
+) -> ApiResult<Vec<MessageRow>> {
+    many(
+        conn,
+        &format!(
+            "{MESSAGE_SELECT} JOIN members mb ON mb.chat_id = m.chat_id AND mb.user_id = ?1 \
+             AND mb.quit_at IS NULL \
+             WHERE c.dissolved = 0 AND m.id > ?2 AND m.sender_id != ?1 \
+             AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.user_id = ?1 \
+             AND b.blocked_id = m.sender_id) \
+             ORDER BY m.id LIMIT ?3"
+        ),
+        params![user, after, limit],
+        message_row,
+    )
+}
