@@ -157,6 +157,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/ws", get(dialect::ws::upgrade))
         .merge(dialect::room::routes())
         .merge(dialect::module_rest::routes())
+        .merge(dialect::sdk_ext::routes())
         .layer(DefaultBodyLimit::max(chinwag_wire::MAX_FRAME_BYTES))
         .merge(dialect::files::routes())
         .method_not_allowed_fallback(|| async {

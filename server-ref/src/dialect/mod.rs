@@ -1,9 +1,11 @@
 //! The four dialects over the one model: each module turns its seed's requests into model
-//! operations and renders answers and errors in the seed's format.
+//! operations and renders answers and errors in the seed's format. `sdk_ext` is the HTTP
+//! side of the SDK extension, which no seed defines.
 
 pub mod files;
 pub mod module_rest;
 pub mod module_ws;
 pub mod room;
+pub mod sdk_ext;
 pub mod ws;
 pub mod xuanxuan;
