@@ -1,12 +1,12 @@
 //! Files over HTTP (seed 000 "上传文件", 001 attach upload/download): multipart upload with
 //! fields `file` and `gid`, the token in `Authorization` (bare or `Bearer`), optional
-//! `ServerName`; answers `{result: "success", data: {url, time, id, name}}`. Download by id at
-//! `GET /files/{id}` or `GET /download?id=`. Only members of the file's chat may upload, list
-//! or download.
+//! `ServerName`; answers `{result: "success", data: {url, time, id, name}}`. The SDK
+//! extension also accepts the file as the raw body, with `gid` and `name` in the query string.
+//! Download by id at `GET /files/{id}` or `GET /download?id=`. Only members of the file's chat
+//! may upload, list or download.
 
-use axum::body::Body;
-use axum::extract::multipart::MultipartRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::body::{Body, to_bytes};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -55,17 +55,24 @@ async fn upload(
     State(app): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
-    multipart: Result<Multipart, MultipartRejection>,
+    req: Request,
 ) -> Response {
-    let multipart = match multipart {
-        Ok(m) => m,
-        Err(e) => {
-            return fail(&ApiError::invalid(format!(
+    let token = token_of(&headers, &query);
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("multipart/"));
+    let stored = if multipart {
+        match Multipart::from_request(req, &app).await {
+            Ok(m) => store_upload(&app, token, m).await,
+            Err(e) => Err(ApiError::invalid(format!(
                 "upload must be multipart/form-data with fields `file` and `gid`: {e}"
-            )));
+            ))),
         }
+    } else {
+        store_raw(&app, token, &query, req.into_body()).await
     };
-    match store_upload(&app, token_of(&headers, &query), multipart).await {
+    match stored {
         Ok(data) => Json(UploadResponse {
             result: Outcome::Success,
             data: Some(data),
@@ -114,6 +121,48 @@ async fn store_upload(
         .filter(|g| !g.trim().is_empty())
         .ok_or_else(|| ApiError::invalid("missing form field `gid`"))?;
     let (name, bytes) = file.ok_or_else(|| ApiError::invalid("missing form field `file`"))?;
+    store_file(app, me, gid, &name, bytes).await
+}
+
+/// The SDK extension's upload: the body is the file, `gid` and `name` are query parameters.
+async fn store_raw(
+    app: &AppState,
+    token: Option<String>,
+    query: &HashMap<String, String>,
+    body: Body,
+) -> ApiResult<UploadedFile> {
+    let me = authenticate(app, token).await?;
+    let name = query
+        .get("name")
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "missing query parameter `name`: send the file as the body with ?gid=&name=, \
+                 or as multipart/form-data with fields `file` and `gid`",
+            )
+        })?
+        .clone();
+    let gid = query
+        .get("gid")
+        .filter(|g| !g.trim().is_empty())
+        .ok_or_else(|| ApiError::invalid("missing query parameter `gid`"))?
+        .clone();
+    let bytes = to_bytes(body, MAX_UPLOAD_BYTES).await.map_err(|e| {
+        ApiError::invalid(format!(
+            "bad body (the file may be at most {MAX_UPLOAD_BYTES} bytes): {e}"
+        ))
+    })?;
+    store_file(app, me, gid, &name, bytes.to_vec()).await
+}
+
+/// Checks that `me` may add a file to chat `gid`, records it and writes its bytes.
+async fn store_file(
+    app: &AppState,
+    me: i64,
+    gid: String,
+    name: &str,
+    bytes: Vec<u8>,
+) -> ApiResult<UploadedFile> {
     let name: String = name
         .chars()
         .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
