@@ -1,0 +1,101 @@
+//! Accounts and sessions (002's `/register`, `/login`, `/logout`).
+
+use std::sync::Arc;
+
+use chinwag_wire::room::{LoginData, LoginRequest, RegisterData, RegisterRequest};
+
+use super::Inner;
+use crate::error::{Error, Result};
+use crate::event::ConnectionState;
+use crate::model::{Session, UserId};
+use crate::proto::inbound::Cursor;
+use crate::proto::rest::{Endpoint, Framing};
+
+/// Register, log in, log out, restore a saved session.
+#[derive(Debug)]
+pub struct Auth<'a> {
+    pub(super) inner: &'a Arc<Inner>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Client")
+    }
+}
+
+impl Auth<'_> {
+    /// Creates an account; returns the new user's id. Does not log in.
+    pub async fn register(&self, name: &str, password: &str) -> Result<UserId> {
+        let body = RegisterRequest {
+            name: name.into(),
+            password: password.into(),
+            password_repete: password.into(),
+        };
+        let endpoint = Endpoint::new("POST", "/register", Framing::Envelope).json(&body)?;
+        let (data, _): (RegisterData, _) = self.inner.call_as(endpoint, None).await?;
+        Ok(data.id)
+    }
+
+    /// Logs in and connects: from here on messages arrive as events and sends go out.
+    pub async fn login(&self, name: &str, password: &str) -> Result<Session> {
+        let body = LoginRequest {
+            name: name.into(),
+            password: password.into(),
+        };
+        let endpoint = Endpoint::new("POST", "/login", Framing::Envelope).json(&body)?;
+        let (data, _): (LoginData, _) = self.inner.call_as(endpoint, None).await?;
+        let session = Session {
+            token: data.token,
+            user_id: data.id,
+            name: if data.name.is_empty() {
+                name.to_string()
+            } else {
+                data.name
+            },
+            cursor: None,
+        };
+        self.begin(session.clone())?;
+        Ok(session)
+    }
+
+    /// Resumes a saved session without the password: checks the token with the server, then
+    /// connects and continues after `session.cursor`. [`Error::Auth`] if the token was revoked.
+    pub async fn restore(&self, session: Session) -> Result<()> {
+        let probe = Endpoint::new("GET", "/api/friend", Framing::Rest);
+        self.inner
+            .call_as::<Vec<String>>(probe, Some(&session.token))
+            .await?;
+        self.begin(session)
+    }
+
+    /// Logs out: the server revokes the token, the connection ends, waiting sends fail.
+    pub async fn logout(&self) -> Result<()> {
+        let token = self
+            .inner
+            .token()
+            .ok_or_else(|| Error::Auth("not logged in".into()))?;
+        let endpoint = Endpoint::new("POST", "/logout", Framing::Envelope);
+        let result = self.inner.call_as::<serde_json::Value>(endpoint, Some(&token)).await;
+        self.inner.shut_down(Some(Error::Auth("logged out".into())));
+        self.inner.state().session = None;
+        self.inner.set_connection(ConnectionState::Disconnected);
+        result.map(|_| ())
+    }
+
+    fn begin(&self, session: Session) -> Result<()> {
+        {
+            let mut state = self.inner.state();
+            if state.closed {
+                return Err(Error::Closed);
+            }
+            let same_user = state.session.as_ref().map(|s| s.user_id) == Some(session.user_id);
+            if !same_user || session.cursor.is_some() {
+                state.cursor = Cursor::new(session.cursor);
+                state.app_has = session.cursor;
+            }
+            state.session = Some(session);
+        }
+        self.inner.start();
+        Ok(())
+    }
+}

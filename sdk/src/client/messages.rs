@@ -1,0 +1,96 @@
+//! Sending messages reliably through the outbox, and the 003 offline fetch.
+
+use std::sync::Arc;
+
+use futures::channel::oneshot;
+
+use chinwag_wire::module::{MessageQuery, OfflineBatch, SortOrder};
+
+use super::{Command, Inner, new_gid};
+use crate::error::{Error, Result};
+use crate::model::{Content, Message, OfflineMessages, SentMessage, Target};
+use crate::proto::frames;
+use crate::proto::rest::{Endpoint, Framing};
+
+/// Sending, and fetching offline messages.
+#[derive(Debug)]
+pub struct Messages<'a> {
+    pub(super) inner: &'a Arc<Inner>,
+}
+
+impl Messages<'_> {
+    /// Sends `content` to `target` and waits until the server has stored it.
+    ///
+    /// The message goes into the outbox with a fresh client gid. If the client is offline it
+    /// waits there and goes out on reconnect; if the connection breaks before the server's
+    /// acknowledgement it is sent again with the same gid, which the server de-duplicates —
+    /// so the recipient gets it exactly once. Fails with the server's error if it refuses the
+    /// message, or [`Error::Closed`] if the client closes first.
+    pub async fn send(&self, target: Target, content: Content) -> Result<SentMessage> {
+        let receipt = self.enqueue(target, content)?;
+        receipt.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Sends text to `target`; see [`Messages::send`].
+    pub async fn send_text(&self, target: Target, text: &str) -> Result<SentMessage> {
+        self.send(target, Content::Text(text.to_string())).await
+    }
+
+    /// Puts a message in the outbox without waiting: returns its gid and a receiver that
+    /// completes like [`Messages::send`].
+    pub fn enqueue(
+        &self,
+        target: Target,
+        content: Content,
+    ) -> Result<oneshot::Receiver<Result<SentMessage>>> {
+        if content.body().is_empty() {
+            return Err(Error::InvalidInput("a message must not be empty".into()));
+        }
+        let gid = new_gid();
+        let frame = frames::message(target, &content, &gid).map_err(Error::InvalidInput)?;
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut state = self.inner.state();
+            if state.closed {
+                return Err(Error::Closed);
+            }
+            if state.session.is_none() {
+                return Err(Error::Auth("not logged in".into()));
+            }
+            state.outbox.push(gid, frame, tx);
+        }
+        self.inner.command(Command::Flush);
+        Ok(rx)
+    }
+
+    /// Messages that waited on the server while you had no connection (003 `GET
+    /// /api/message`), grouped by sender. `remove` deletes them from the server.
+    ///
+    /// A connected client does not need this: it catches up by itself and emits each missed
+    /// message as an event.
+    pub async fn offline(&self, remove: bool, newest_first: bool) -> Result<Vec<OfflineMessages>> {
+        let me = self.inner.me()?;
+        let query = MessageQuery {
+            sort: Some(if newest_first {
+                SortOrder::Desc
+            } else {
+                SortOrder::Asc
+            }),
+            drop: Some(remove),
+            filter: None,
+        };
+        let endpoint = Endpoint::new("GET", "/api/message", Framing::Rest).query(&query)?;
+        let batches: Vec<OfflineBatch> = self.inner.call(endpoint).await?;
+        Ok(batches
+            .into_iter()
+            .map(|b| OfflineMessages {
+                sender: b.id,
+                messages: b
+                    .messages
+                    .into_iter()
+                    .filter_map(|f| Message::from_frame(f, me))
+                    .collect(),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,548 @@
+//! The client: one per logged-in user. Its methods are grouped by family (`client.auth()`,
+//! `client.messages()`, …); its events come through [`Client::events`].
+
+mod auth;
+mod chats;
+mod connection;
+mod files;
+mod friends;
+mod groups;
+mod messages;
+mod requests;
+mod tasks;
+mod users;
+
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::Stream;
+use futures::channel::{mpsc, oneshot};
+use futures::future::{Either, select};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use chinwag_wire::ext::CallRequest;
+use chinwag_wire::xuanxuan::Pager;
+
+pub use auth::Auth;
+pub use chats::Chats;
+pub use files::Files;
+pub use friends::Friends;
+pub use groups::Groups;
+pub use messages::Messages;
+pub use requests::Requests;
+pub use users::Users;
+
+use crate::error::{Error, Result};
+use crate::event::{ConnectionState, Event};
+use crate::model::{Message, SentMessage, Session, UserId};
+use crate::proto::backoff::Backoff;
+use crate::proto::inbound::Cursor;
+use crate::proto::outbox::Outbox;
+use crate::proto::rest::{self, Endpoint, Framing};
+use crate::runtime::{Runtime, random_u64};
+use tasks::Tasks;
+
+/// How a client behaves; built with [`ClientBuilder`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The server's base URL, e.g. `http://127.0.0.1:8080` (`https://` uses rustls; the socket
+    /// follows as `ws://` / `wss://`).
+    pub server: String,
+    /// Longest wait for an HTTP answer.
+    pub request_timeout: Duration,
+    /// Longest wait for the socket to open.
+    pub connect_timeout: Duration,
+    /// How often a heartbeat goes out; a connection that stays silent for one more interval
+    /// after it counts as dead.
+    pub heartbeat_interval: Duration,
+    /// Reconnect delays.
+    pub backoff: Backoff,
+    /// Messages fetched per page when catching up after a (re)connect.
+    pub sync_page: u32,
+}
+
+/// Builds a [`Client`].
+pub struct ClientBuilder {
+    config: Config,
+    runtime: Option<Arc<dyn Runtime>>,
+}
+
+impl ClientBuilder {
+    /// A builder for the server at `server` (its base URL).
+    pub fn new(server: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            config: Config {
+                server: server.into().trim_end_matches('/').to_string(),
+                request_timeout: Duration::from_secs(30),
+                connect_timeout: Duration::from_secs(10),
+                heartbeat_interval: Duration::from_secs(15),
+                backoff: Backoff {
+                    base: Duration::from_millis(250),
+                    cap: Duration::from_secs(30),
+                },
+                sync_page: 200,
+            },
+            runtime: None,
+        }
+    }
+
+    /// Runs on `runtime` instead of the default adapter.
+    pub fn runtime(mut self, runtime: Arc<dyn Runtime>) -> ClientBuilder {
+        self.runtime = Some(runtime);
+        self
+    }
+
+    /// Sets the HTTP request timeout.
+    pub fn request_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.config.request_timeout = timeout;
+        self
+    }
+
+    /// Sets the socket connect timeout.
+    pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the heartbeat interval.
+    pub fn heartbeat_interval(mut self, interval: Duration) -> ClientBuilder {
+        self.config.heartbeat_interval = interval;
+        self
+    }
+
+    /// Sets the reconnect backoff: the first delay's ceiling and the largest ceiling.
+    pub fn backoff(mut self, base: Duration, cap: Duration) -> ClientBuilder {
+        self.config.backoff = Backoff { base, cap };
+        self
+    }
+
+    /// Sets how many messages each catch-up page fetches (1–1000).
+    pub fn sync_page(mut self, messages: u32) -> ClientBuilder {
+        self.config.sync_page = messages.clamp(1, 1000);
+        self
+    }
+
+    /// The client. Fails if no runtime was given and no default adapter applies (e.g. the
+    /// `tokio` feature outside a tokio runtime).
+    pub fn build(self) -> Result<Client> {
+        let runtime = match self.runtime {
+            Some(rt) => rt,
+            None => default_runtime()?,
+        };
+        if !self.config.server.starts_with("http://") && !self.config.server.starts_with("https://") {
+            return Err(Error::InvalidInput(format!(
+                "server URL must start with http:// or https://, got \"{}\"",
+                self.config.server
+            )));
+        }
+        let inner = Arc::new(Inner {
+            config: self.config,
+            rt: runtime,
+            state: Mutex::new(State::default()),
+            tasks: Tasks::default(),
+        });
+        Ok(Client {
+            _owner: Arc::new(Owner(inner.clone())),
+            inner,
+        })
+    }
+}
+
+#[allow(unreachable_code)]
+fn default_runtime() -> Result<Arc<dyn Runtime>> {
+    #[cfg(all(feature = "tokio", not(target_arch = "wasm32")))]
+    {
+        return match tokio::runtime::Handle::try_current() {
+            Ok(handle) => Ok(Arc::new(crate::runtime::TokioRuntime::with_handle(handle))),
+            Err(_) => Err(Error::InvalidInput(
+                "no tokio runtime here: build the client inside one, or pass .runtime(...)".into(),
+            )),
+        };
+    }
+    #[cfg(all(feature = "smol", not(target_arch = "wasm32")))]
+    {
+        return Ok(Arc::new(crate::runtime::SmolRuntime::new()));
+    }
+    #[cfg(all(feature = "browser", target_arch = "wasm32"))]
+    {
+        return Ok(Arc::new(crate::runtime::BrowserRuntime::new()));
+    }
+    Err(Error::InvalidInput(
+        "no runtime adapter enabled: pass .runtime(...) or enable a runtime feature".into(),
+    ))
+}
+
+/// A Chinwag client. Cheap to clone; every clone is the same client. Dropping the last clone
+/// (or calling [`Client::close`]) ends its background tasks.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+    _owner: Arc<Owner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("server", &self.inner.config.server)
+            .field("user", &self.user_id())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Ends the background tasks when the last user-held clone goes away (tasks hold only the
+/// inner state, not this).
+struct Owner(Arc<Inner>);
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        self.0.shut_down(None);
+    }
+}
+
+/// What the connection task is asked to do.
+#[derive(Debug)]
+pub(crate) enum Command {
+    /// The outbox has new entries.
+    Flush,
+    /// The app has received messages up to a new id.
+    Received,
+    /// Stop: close the socket and end.
+    Stop,
+}
+
+type Waiter = oneshot::Sender<Result<SentMessage>>;
+
+#[derive(Default)]
+pub(crate) struct State {
+    session: Option<Session>,
+    /// What was handed to the event queue.
+    cursor: Cursor,
+    /// The highest message id the app pulled from an event stream.
+    app_has: Option<i64>,
+    outbox: Outbox<Waiter>,
+    subscribers: Vec<mpsc::UnboundedSender<Event>>,
+    /// Events from before anyone subscribed.
+    backlog: Vec<Event>,
+    connection: Option<ConnectionState>,
+    commands: Option<mpsc::UnboundedSender<Command>>,
+    /// Why the last connection failed or broke.
+    last_error: Option<Error>,
+    closed: bool,
+}
+
+pub(crate) struct Inner {
+    config: Config,
+    rt: Arc<dyn Runtime>,
+    state: Mutex<State>,
+    tasks: Tasks,
+}
+
+impl Inner {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn token(&self) -> Option<String> {
+        self.state().session.as_ref().map(|s| s.token.clone())
+    }
+
+    fn me(&self) -> Result<UserId> {
+        self.state()
+            .session
+            .as_ref()
+            .map(|s| s.user_id)
+            .ok_or_else(|| Error::Auth("not logged in".into()))
+    }
+
+    /// Hands an event to every subscriber (or the backlog if there is none yet).
+    fn emit(&self, event: Event) {
+        let mut state = self.state();
+        state.subscribers.retain(|s| !s.is_closed());
+        if state.subscribers.is_empty() {
+            state.backlog.push(event);
+            return;
+        }
+        for s in &state.subscribers {
+            let _ = s.unbounded_send(event.clone());
+        }
+    }
+
+    /// Hands a message to the app unless it already has it.
+    fn deliver(&self, message: Message) {
+        if self.state().cursor.accept(message.id) {
+            self.emit(Event::Message(message));
+        }
+    }
+
+    fn set_connection(&self, connection: ConnectionState) {
+        let changed = {
+            let mut state = self.state();
+            let changed = state.connection != Some(connection);
+            state.connection = Some(connection);
+            changed
+        };
+        if changed {
+            self.emit(Event::Connection(connection));
+        }
+    }
+
+    fn command(&self, command: Command) {
+        if let Some(tx) = &self.state().commands {
+            let _ = tx.unbounded_send(command);
+        }
+    }
+
+    /// The app pulled message `id` from an event stream.
+    fn app_received(&self, id: i64) {
+        let advanced = {
+            let mut state = self.state();
+            let advanced = state.app_has.is_none_or(|has| id > has);
+            if advanced {
+                state.app_has = Some(id);
+                if let Some(session) = &mut state.session {
+                    session.cursor = Some(id);
+                }
+            }
+            advanced
+        };
+        if advanced {
+            self.command(Command::Received);
+        }
+    }
+
+    /// Starts the connection task for the current session (replacing any running one).
+    fn start(self: &Arc<Self>) {
+        let (tx, rx) = mpsc::unbounded();
+        let old = self.state().commands.replace(tx);
+        if let Some(old) = old {
+            let _ = old.unbounded_send(Command::Stop);
+        }
+        let inner = self.clone();
+        self.tasks
+            .spawn(&*self.rt, Box::pin(connection::run(inner, rx)));
+    }
+
+    /// Ends the session locally: stops the connection, fails waiting sends with `error`
+    /// (`None`: [`Error::Closed`]).
+    fn shut_down(&self, error: Option<Error>) {
+        let waiters = {
+            let mut state = self.state();
+            if let Some(tx) = state.commands.take() {
+                let _ = tx.unbounded_send(Command::Stop);
+            }
+            state.outbox.drain()
+        };
+        for w in waiters {
+            let _ = w.send(Err(error.clone().unwrap_or(Error::Closed)));
+        }
+        self.tasks.abort_all();
+    }
+
+    /// Runs `future` with the request timeout.
+    async fn with_timeout<T>(
+        &self,
+        future: crate::runtime::BoxFuture<'static, std::result::Result<T, crate::runtime::TransportError>>,
+        timeout: Duration,
+        what: &str,
+    ) -> Result<T> {
+        match select(future, self.rt.sleep(timeout)).await {
+            Either::Left((result, _)) => result.map_err(Error::from),
+            Either::Right(_) => Err(Error::Network(format!(
+                "{what} timed out after {} ms",
+                timeout.as_millis()
+            ))),
+        }
+    }
+
+    /// Performs `endpoint` with `token`, decoding the answer.
+    async fn call_as<T: DeserializeOwned>(
+        &self,
+        endpoint: Endpoint,
+        token: Option<&str>,
+    ) -> Result<(T, Option<Pager>)> {
+        let request = endpoint.request(&self.config.server, token);
+        let what = format!("{} {}", endpoint.method, endpoint.path);
+        let response = self
+            .with_timeout(self.rt.http(request), self.config.request_timeout, &what)
+            .await?;
+        rest::decode(endpoint.framing, &response)
+    }
+
+    /// Performs `endpoint` as the logged-in user.
+    async fn call<T: DeserializeOwned>(&self, endpoint: Endpoint) -> Result<T> {
+        let token = self.token().ok_or_else(|| Error::Auth("not logged in".into()))?;
+        Ok(self.call_as(endpoint, Some(&token)).await?.0)
+    }
+
+    /// Calls xuanxuan chat `method` through `POST /api/call`.
+    async fn xuanxuan<T: DeserializeOwned, P: Serialize>(
+        &self,
+        method: &str,
+        params: P,
+    ) -> Result<(T, Option<Pager>)> {
+        self.xuanxuan_in("chat", method, params).await
+    }
+
+    /// Calls xuanxuan `module`/`method` through `POST /api/call`.
+    async fn xuanxuan_in<T: DeserializeOwned, P: Serialize>(
+        &self,
+        module: &str,
+        method: &str,
+        params: P,
+    ) -> Result<(T, Option<Pager>)> {
+        let token = self.token().ok_or_else(|| Error::Auth("not logged in".into()))?;
+        let body = CallRequest {
+            module: module.into(),
+            method: method.into(),
+            params: serde_json::to_value(params)
+                .map_err(|e| Error::InvalidInput(format!("cannot encode params: {e}")))?,
+        };
+        let endpoint = Endpoint::new("POST", "/api/call", Framing::Call).json(&body)?;
+        self.call_as(endpoint, Some(&token)).await
+    }
+}
+
+/// A new client gid: 128 random bits.
+pub(crate) fn new_gid() -> String {
+    format!("c-{:016x}{:016x}", random_u64(), random_u64())
+}
+
+impl Client {
+    /// A builder for a client of the server at `server` (its base URL).
+    pub fn builder(server: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(server)
+    }
+
+    /// Register, log in, log out, restore.
+    pub fn auth(&self) -> Auth<'_> {
+        Auth { inner: &self.inner }
+    }
+
+    /// Users: look-up, list, profile, status, settings.
+    pub fn users(&self) -> Users<'_> {
+        Users { inner: &self.inner }
+    }
+
+    /// Chats: list, create, join, leave, rename, star, hide, public, members, admins,
+    /// committers, history.
+    pub fn chats(&self) -> Chats<'_> {
+        Chats { inner: &self.inner }
+    }
+
+    /// Messages: send (reliably), offline fetch.
+    pub fn messages(&self) -> Messages<'_> {
+        Messages { inner: &self.inner }
+    }
+
+    /// Groups: create, rename, info, list, leave or dissolve, remove a member.
+    pub fn groups(&self) -> Groups<'_> {
+        Groups { inner: &self.inner }
+    }
+
+    /// Group invitations: invite, list, accept, decline.
+    pub fn requests(&self) -> Requests<'_> {
+        Requests { inner: &self.inner }
+    }
+
+    /// Friends and blocks.
+    pub fn friends(&self) -> Friends<'_> {
+        Friends { inner: &self.inner }
+    }
+
+    /// Files: upload, download, list.
+    pub fn files(&self) -> Files<'_> {
+        Files { inner: &self.inner }
+    }
+
+    /// A new stream of every event from now on (the first stream also gets the events that
+    /// happened before anyone subscribed). A message counts as received by the app — and is
+    /// acknowledged to the server — when a stream yields it.
+    pub fn events(&self) -> EventStream {
+        let (tx, rx) = mpsc::unbounded();
+        let backlog = {
+            let mut state = self.inner.state();
+            state.subscribers.push(tx.clone());
+            std::mem::take(&mut state.backlog)
+        };
+        for event in backlog {
+            let _ = tx.unbounded_send(event);
+        }
+        EventStream {
+            rx,
+            inner: Arc::downgrade(&self.inner),
+        }
+    }
+
+    /// The current session (save it to restore later), if logged in.
+    pub fn session(&self) -> Option<Session> {
+        self.inner.state().session.clone()
+    }
+
+    /// The logged-in user's id.
+    pub fn user_id(&self) -> Option<UserId> {
+        self.inner.me().ok()
+    }
+
+    /// The connection state.
+    pub fn connection_state(&self) -> ConnectionState {
+        self.inner
+            .state()
+            .connection
+            .unwrap_or(ConnectionState::Disconnected)
+    }
+
+    /// Why the last connection attempt failed or the last connection broke, if one did.
+    pub fn last_connection_error(&self) -> Option<Error> {
+        self.inner.state().last_error.clone()
+    }
+
+    /// Gids of sent messages the server has not acknowledged yet, oldest first.
+    pub fn pending_sends(&self) -> Vec<String> {
+        self.inner.state().outbox.pending()
+    }
+
+    /// Number of background tasks running (0 once [`Client::close`] returns).
+    pub fn background_tasks(&self) -> usize {
+        self.inner.tasks.live()
+    }
+
+    /// Closes the client: the connection ends, sends still waiting fail with
+    /// [`Error::Closed`], and every background task has ended when this returns. The session
+    /// stays valid on the server (use `auth().logout()` to end it).
+    pub async fn close(&self) {
+        self.inner.state().closed = true;
+        self.inner.shut_down(None);
+        self.inner.tasks.wait_idle(&*self.inner.rt).await;
+        self.inner.set_connection(ConnectionState::Disconnected);
+        // Event streams end after the final state.
+        self.inner.state().subscribers.clear();
+    }
+}
+
+/// The client's events; see [`Client::events`].
+pub struct EventStream {
+    rx: mpsc::UnboundedReceiver<Event>,
+    inner: Weak<Inner>,
+}
+
+impl std::fmt::Debug for EventStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventStream")
+    }
+}
+
+impl Stream for EventStream {
+    type Item = Event;
+
+    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        let polled = std::pin::Pin::new(&mut self.rx).poll_next(cx);
+        if let Poll::Ready(Some(Event::Message(m))) = &polled {
+            if let Some(inner) = self.inner.upgrade() {
+                inner.app_received(m.id);
+            }
+        }
+        polled
+    }
+}

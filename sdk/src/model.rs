@@ -1,0 +1,227 @@
+//! The types the SDK's methods and events return.
+//!
+//! Where a wire type already says exactly what an app needs it is re-exported as it is (one
+//! definition, shared with the server); the types defined here unify what several dialects
+//! show differently (a message from a socket, from sync, or from history).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use chinwag_wire::module::{MessageFrame, MessageKind};
+
+pub use chinwag_wire::module::{GroupInfo as Group, GroupRequest};
+pub use chinwag_wire::room::UserInfo;
+pub use chinwag_wire::xuanxuan::{Chat, FileInfo, UploadedFile, User, UserPatch};
+
+/// A user's id.
+pub type UserId = i64;
+/// A chat's id; for a group chat this is also its group id.
+pub type ChatId = i64;
+/// A message's server id: increasing in the order the server stored messages.
+pub type MessageId = i64;
+
+/// A logged-in session: save it (it is `Serialize`) to restore the client later without the
+/// password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// The bearer token.
+    pub token: String,
+    /// The user's id.
+    pub user_id: UserId,
+    /// The account name.
+    pub name: String,
+    /// The id of the last message the app received; a restored client continues after it.
+    /// `None`: the server's record of what this user last acknowledged.
+    #[serde(default)]
+    pub cursor: Option<MessageId>,
+}
+
+/// Where a message goes: a user (their one-to-one chat with you) or a group chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Target {
+    /// The one-to-one chat with this user.
+    User(UserId),
+    /// The group chat with this id.
+    Group(ChatId),
+}
+
+impl Target {
+    /// The target for a chat as the chats family lists it: a one-to-one chat's other member,
+    /// or the group itself.
+    pub fn of_chat(chat: &Chat, me: UserId) -> Target {
+        match chinwag_wire::parse_one2one_gid(&chat.gid) {
+            Some((a, b)) if chat.kind == "one2one" => Target::User(if a == me { b } else { a }),
+            _ => Target::Group(chat.id),
+        }
+    }
+}
+
+/// Content type of plain text.
+pub const TEXT: &str = "text";
+/// Content type of structured (JSON) content.
+pub const JSON: &str = "json";
+
+/// A message's content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Content {
+    /// Plain text.
+    Text(String),
+    /// A JSON document (its text), delivered as structured content to every client.
+    Json(String),
+    /// Another content type (`image`, `file`, `emoticon`, or the app's own), with its body.
+    Other {
+        /// The content type.
+        content_type: String,
+        /// The body, as the app encoded it.
+        body: String,
+    },
+}
+
+impl Content {
+    /// The content type.
+    pub fn content_type(&self) -> &str {
+        match self {
+            Content::Text(_) => TEXT,
+            Content::Json(_) => JSON,
+            Content::Other { content_type, .. } => content_type,
+        }
+    }
+
+    /// The body as text (JSON text for [`Content::Json`]).
+    pub fn body(&self) -> &str {
+        match self {
+            Content::Text(s) | Content::Json(s) | Content::Other { body: s, .. } => s,
+        }
+    }
+
+    /// Content from a stored content type and body.
+    pub fn from_parts(content_type: &str, body: String) -> Content {
+        match content_type {
+            "" | TEXT => Content::Text(body),
+            JSON => Content::Json(body),
+            other => Content::Other {
+                content_type: other.to_string(),
+                body,
+            },
+        }
+    }
+
+    /// Content from a 003 frame's `content` value and optional `contentType`.
+    pub(crate) fn from_value(value: Value, content_type: Option<&str>) -> Content {
+        match (value, content_type) {
+            (Value::String(s), ct) => Content::from_parts(ct.unwrap_or(TEXT), s),
+            (other, _) => Content::Json(other.to_string()),
+        }
+    }
+}
+
+/// A message in a chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// The server's id.
+    pub id: MessageId,
+    /// The client gid it was sent with (or the server's, `srv-…`).
+    pub gid: String,
+    /// The chat's gid (`"<a>&<b>"` for one-to-one chats).
+    pub chat_gid: String,
+    /// The conversation, seen from this client: the other user, or the group.
+    pub chat: Target,
+    /// Who sent it.
+    pub sender: UserId,
+    /// What it says.
+    pub content: Content,
+    /// When the server stored it, unix milliseconds.
+    pub timestamp_ms: i64,
+}
+
+impl Message {
+    /// A message from a 003 frame (socket or sync), as seen by user `me`. `None` if the frame
+    /// lacks the server id the SDK extension always sends.
+    pub(crate) fn from_frame(frame: MessageFrame, me: UserId) -> Option<Message> {
+        let id = frame.id?;
+        let chat = match frame.kind {
+            MessageKind::Unicast => {
+                let receiver = frame.receiver_id.unwrap_or(me);
+                Target::User(if frame.sender_id == me {
+                    receiver
+                } else {
+                    frame.sender_id
+                })
+            }
+            MessageKind::Multicast => Target::Group(frame.group_id?),
+        };
+        let chat_gid = frame.cgid.clone().unwrap_or_else(|| match chat {
+            Target::User(peer) => chinwag_wire::one2one_gid(me, peer),
+            Target::Group(id) => id.to_string(),
+        });
+        Some(Message {
+            id,
+            gid: frame.gid.unwrap_or_default(),
+            chat_gid,
+            chat,
+            sender: frame.sender_id,
+            content: Content::from_value(frame.content, frame.content_type.as_deref()),
+            timestamp_ms: frame.timestamp,
+        })
+    }
+
+    /// A message from xuanxuan history of `chat`, as seen by user `me`.
+    pub(crate) fn from_history(m: chinwag_wire::xuanxuan::Message, chat: &Chat, me: UserId) -> Message {
+        Message {
+            id: m.id.unwrap_or_default(),
+            gid: m.gid,
+            chat_gid: m.cgid,
+            chat: Target::of_chat(chat, me),
+            sender: m.user.unwrap_or_default(),
+            content: Content::from_parts(&m.content_type, m.content),
+            timestamp_ms: m.date.unwrap_or_default().saturating_mul(1000),
+        }
+    }
+}
+
+/// The server's acknowledgement of a sent message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentMessage {
+    /// The gid it was sent with.
+    pub gid: String,
+    /// The stored message's id; `None` when a delivery rule dropped it (a direct message to
+    /// someone who is not your friend, or who blocked you).
+    pub id: Option<MessageId>,
+    /// When it was stored, unix milliseconds.
+    pub timestamp_ms: Option<i64>,
+}
+
+/// A notification pushed by the application's backend (`POST /notification`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// The kind, agreed between backend and app.
+    pub kind: String,
+    /// The content, as JSON text.
+    pub content: String,
+    /// The whole notification body, as JSON text (fields beyond kind and content included).
+    pub raw: String,
+}
+
+/// One page of a chat's history: page 1 holds the newest messages, each page oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// The messages.
+    pub messages: Vec<Message>,
+    /// This page's number (1-based).
+    pub page: u32,
+    /// Messages per page.
+    pub per_page: u32,
+    /// Messages in the chat.
+    pub total: u32,
+    /// Whether older pages exist.
+    pub more: bool,
+}
+
+/// Offline messages from one sender (`messages().offline()`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfflineMessages {
+    /// The sender.
+    pub sender: UserId,
+    /// Their messages, oldest first unless asked otherwise.
+    pub messages: Vec<Message>,
+}

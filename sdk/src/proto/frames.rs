@@ -1,0 +1,148 @@
+//! Socket frames: what the SDK writes on its extension socket and how it reads what arrives.
+
+use serde_json::Value;
+
+use chinwag_wire::ext::{
+    ACK_TYPE, AckFrame, Beat, EVENT_TYPE, EventFrame, KICKED_TYPE, KickedFrame, PING_TYPE,
+    PONG_TYPE, RECEIVED_TYPE, ReceivedFrame,
+};
+use chinwag_wire::module::{
+    ClientFrame, ERROR_TYPE, ErrorFrame, MessageFrame, MessageKind, NOTIFICATION_TYPE,
+    NotificationFrame,
+};
+
+use crate::model::{Content, Target};
+
+/// A frame received on the extension socket.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    /// A message (`unicast` / `multicast`).
+    Message(MessageFrame),
+    /// A send was stored (or dropped by a delivery rule).
+    Ack(AckFrame),
+    /// A frame was refused.
+    Error(ErrorFrame),
+    /// The heartbeat answer.
+    Pong,
+    /// A backend notification.
+    Notification(NotificationFrame),
+    /// A relayed xuanxuan push.
+    Event(EventFrame),
+    /// The server is ending the session for good.
+    Kicked(KickedFrame),
+    /// A frame of a kind this SDK does not know (ignored, for forward compatibility).
+    Unknown,
+}
+
+/// Just the `type` of a frame, read without building the rest.
+#[derive(serde::Deserialize)]
+struct Kind<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// Reads one frame. A frame that is not JSON or not the shape its `type` promises is an error.
+pub fn parse(text: &str) -> Result<Incoming, String> {
+    let kind: Kind<'_> = serde_json::from_str(text).map_err(|e| format!("malformed frame: {e}"))?;
+    let kind = kind.kind.unwrap_or_default();
+    let decoded = match &*kind {
+        "unicast" | "multicast" => serde_json::from_str(text).map(Incoming::Message),
+        ACK_TYPE => serde_json::from_str(text).map(Incoming::Ack),
+        ERROR_TYPE => serde_json::from_str(text).map(Incoming::Error),
+        PONG_TYPE => Ok(Incoming::Pong),
+        NOTIFICATION_TYPE => serde_json::from_str(text).map(Incoming::Notification),
+        EVENT_TYPE => serde_json::from_str(text).map(Incoming::Event),
+        KICKED_TYPE => serde_json::from_str(text).map(Incoming::Kicked),
+        _ => Ok(Incoming::Unknown),
+    };
+    decoded.map_err(|e| format!("invalid {kind} frame: {e}"))
+}
+
+fn encode<T: serde::Serialize>(frame: &T) -> String {
+    serde_json::to_string(frame).unwrap_or_default()
+}
+
+/// The frame sending `content` to `target` with client gid `gid`. JSON content is sent as a
+/// JSON value (it must parse); other content as a string with its content type.
+pub fn message(target: Target, content: &Content, gid: &str) -> Result<String, String> {
+    let (value, content_type) = match content {
+        Content::Text(text) => (Value::String(text.clone()), None),
+        Content::Json(text) => (
+            serde_json::from_str(text).map_err(|e| format!("JSON content does not parse: {e}"))?,
+            None,
+        ),
+        Content::Other { content_type, body } => {
+            (Value::String(body.clone()), Some(content_type.clone()))
+        }
+    };
+    let (kind, receiver_id, group_id) = match target {
+        Target::User(id) => (MessageKind::Unicast, Some(id), None),
+        Target::Group(id) => (MessageKind::Multicast, None, Some(id)),
+    };
+    Ok(encode(&ClientFrame {
+        kind,
+        receiver_id,
+        group_id,
+        content: value,
+        gid: Some(gid.to_string()),
+        content_type,
+    }))
+}
+
+/// The heartbeat frame.
+pub fn ping() -> String {
+    encode(&Beat {
+        kind: PING_TYPE.into(),
+    })
+}
+
+/// "The app has every message up to `up_to`."
+pub fn received(up_to: i64) -> String {
+    encode(&ReceivedFrame {
+        kind: RECEIVED_TYPE.into(),
+        up_to,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn message_frames_carry_gid_and_content_type() {
+        let text = message(Target::User(2), &Content::Text("hi".into()), "g1").unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v, json!({"type": "unicast", "receiverId": "2", "content": "hi", "gid": "g1"}));
+        let other = Content::Other {
+            content_type: "image".into(),
+            body: "u.png".into(),
+        };
+        let v: Value = serde_json::from_str(&message(Target::Group(9), &other, "g2").unwrap()).unwrap();
+        assert_eq!(v["groupId"], "9");
+        assert_eq!(v["contentType"], "image");
+        let v: Value =
+            serde_json::from_str(&message(Target::Group(9), &Content::Json("{\"a\":1}".into()), "g3").unwrap())
+                .unwrap();
+        assert_eq!(v["content"], json!({"a": 1}));
+        assert!(message(Target::Group(9), &Content::Json("{".into()), "g4").is_err());
+    }
+
+    #[test]
+    fn incoming_frames_are_told_apart() {
+        assert!(matches!(
+            parse(r#"{"type":"ACK","gid":"g","id":"4","timestamp":1}"#),
+            Ok(Incoming::Ack(AckFrame { id: Some(4), .. }))
+        ));
+        assert_eq!(parse(r#"{"type":"PONG"}"#), Ok(Incoming::Pong));
+        assert_eq!(parse(r#"{"type":"FUTURE"}"#), Ok(Incoming::Unknown));
+        assert!(matches!(
+            parse(r#"{"type":"unicast","senderId":"1","receiverId":"2","content":"x","timestamp":5,"id":"3"}"#),
+            Ok(Incoming::Message(_))
+        ));
+        assert!(parse("nope").is_err());
+        assert!(parse(r#"{"type":"ACK"}"#).is_err());
+        assert_eq!(ping(), r#"{"type":"PING"}"#);
+        assert_eq!(received(7), r#"{"type":"RECEIVED","upTo":"7"}"#);
+    }
+}

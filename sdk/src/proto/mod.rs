@@ -1,0 +1,11 @@
+//! The protocol core: pure functions and state machines with no I/O and no runtime — frame
+//! encoding and decoding, the outbox, the inbound cursor, reconnect backoff, and decoding of
+//! HTTP answers into typed results. The client ([`crate::Client`]) drives them with I/O from a
+//! [`crate::runtime::Runtime`].
+
+pub mod backoff;
+pub mod events;
+pub mod frames;
+pub mod inbound;
+pub mod outbox;
+pub mod rest;

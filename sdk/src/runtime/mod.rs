@@ -1,0 +1,173 @@
+//! The runtime seam: everything the SDK needs from an async runtime and a platform — spawning,
+//! timers, WebSocket connections and HTTP requests — behind one small object-safe trait, so the
+//! protocol core runs on tokio, smol or a browser alike (the way quinn's `Runtime` does it).
+//!
+//! Adapters: [`TokioRuntime`] (feature `tokio`, the default on native), [`SmolRuntime`] (feature
+//! `smol`), [`BrowserRuntime`] (feature `browser`, wasm32). An application with another executor
+//! implements [`Runtime`] itself.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use futures::{Sink, Stream};
+
+#[cfg(all(feature = "browser", target_arch = "wasm32"))]
+mod browser;
+#[cfg(all(feature = "smol", not(target_arch = "wasm32")))]
+mod smol;
+#[cfg(all(feature = "tokio", not(target_arch = "wasm32")))]
+mod tokio;
+#[cfg(all(not(target_arch = "wasm32"), any(feature = "tokio", feature = "smol")))]
+mod tungstenite;
+
+#[cfg(all(feature = "browser", target_arch = "wasm32"))]
+pub use browser::BrowserRuntime;
+#[cfg(all(feature = "smol", not(target_arch = "wasm32")))]
+pub use smol::SmolRuntime;
+#[cfg(all(feature = "tokio", not(target_arch = "wasm32")))]
+pub use tokio::TokioRuntime;
+
+/// A boxed future: `Send` on native targets, not on wasm32 (browser objects are not `Send`).
+#[cfg(not(target_arch = "wasm32"))]
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// A boxed future: `Send` on native targets, not on wasm32 (browser objects are not `Send`).
+#[cfg(target_arch = "wasm32")]
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// The frames a WebSocket delivers: text (binary frames holding UTF-8 come as text too). The
+/// stream ends when the connection closes.
+#[cfg(not(target_arch = "wasm32"))]
+pub type WsStream = Pin<Box<dyn Stream<Item = Result<String, TransportError>> + Send>>;
+/// The frames a WebSocket delivers (see the native definition).
+#[cfg(target_arch = "wasm32")]
+pub type WsStream = Pin<Box<dyn Stream<Item = Result<String, TransportError>>>>;
+
+/// Where text frames are written; closing it closes the connection.
+#[cfg(not(target_arch = "wasm32"))]
+pub type WsSink = Pin<Box<dyn Sink<String, Error = TransportError> + Send>>;
+/// Where text frames are written (see the native definition).
+#[cfg(target_arch = "wasm32")]
+pub type WsSink = Pin<Box<dyn Sink<String, Error = TransportError>>>;
+
+/// An open WebSocket connection, split into its two halves.
+pub struct WsConnection {
+    /// Outgoing text frames.
+    pub sink: WsSink,
+    /// Incoming text frames.
+    pub stream: WsStream,
+}
+
+impl fmt::Debug for WsConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WsConnection")
+    }
+}
+
+/// An HTTP request, already encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// `GET`, `POST`, `PUT` or `DELETE`.
+    pub method: String,
+    /// The absolute URL, query included.
+    pub url: String,
+    /// Request headers.
+    pub headers: Vec<(String, String)>,
+    /// The body, if any.
+    pub body: Option<Vec<u8>>,
+}
+
+/// An HTTP response: any status (4xx and 5xx are responses, not transport errors).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// A failure below HTTP: the server could not be reached, the connection broke, TLS failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    /// What happened, for people.
+    pub message: String,
+    /// The HTTP status that refused a WebSocket upgrade, when the platform can see it.
+    pub status: Option<u16>,
+}
+
+impl TransportError {
+    /// A transport error with `message`.
+    pub fn new(message: impl fmt::Display) -> TransportError {
+        TransportError {
+            message: message.to_string(),
+            status: None,
+        }
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// What the SDK needs from the runtime and platform it runs on.
+#[cfg(not(target_arch = "wasm32"))]
+pub trait Runtime: Send + Sync + 'static {
+    /// Runs `task` in the background until it completes (the SDK cancels its own tasks).
+    fn spawn(&self, task: BoxFuture<'static, ()>);
+    /// Completes after `duration`.
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
+    /// Opens a WebSocket (`ws://` or `wss://`).
+    fn connect(&self, url: String) -> BoxFuture<'static, Result<WsConnection, TransportError>>;
+    /// Performs an HTTP request (`http://` or `https://`).
+    fn http(&self, request: HttpRequest) -> BoxFuture<'static, Result<HttpResponse, TransportError>>;
+}
+
+/// What the SDK needs from the runtime and platform it runs on (see the native definition;
+/// on wasm32 nothing is `Send`).
+#[cfg(target_arch = "wasm32")]
+pub trait Runtime: 'static {
+    /// Runs `task` in the background until it completes.
+    fn spawn(&self, task: BoxFuture<'static, ()>);
+    /// Completes after `duration`.
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
+    /// Opens a WebSocket.
+    fn connect(&self, url: String) -> BoxFuture<'static, Result<WsConnection, TransportError>>;
+    /// Performs an HTTP request.
+    fn http(&self, request: HttpRequest) -> BoxFuture<'static, Result<HttpResponse, TransportError>>;
+}
+
+/// A random 64-bit number from the platform's secure source (gids and backoff jitter).
+pub fn random_u64() -> u64 {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        getrandom::u64().unwrap_or_else(|_| {
+            // No OS randomness: fall back to the clock, still unique enough for jitter.
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(0x9e37_79b9_7f4a_7c15)
+        })
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        #[cfg(feature = "browser")]
+        {
+            let hi = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+            let lo = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+            (hi << 32) | lo
+        }
+        #[cfg(not(feature = "browser"))]
+        {
+            use std::sync::atomic::{AtomicU64, Ordering};
+            static STATE: AtomicU64 = AtomicU64::new(0x2545_f491_4f6c_dd1d);
+            let mut x = STATE.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
+            x ^= x >> 33;
+            x.wrapping_mul(0xff51_afd7_ed55_8ccd)
+        }
+    }
+}

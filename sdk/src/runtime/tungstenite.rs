@@ -1,0 +1,43 @@
+//! Shared by the native adapters: an async-tungstenite socket as a [`WsConnection`].
+
+use async_tungstenite::WebSocketStream;
+use async_tungstenite::tungstenite::{self, Message};
+use futures::{AsyncRead, AsyncWrite, SinkExt, StreamExt, future};
+
+use super::{TransportError, WsConnection};
+
+/// Splits `socket` into text-frame halves. Ping/pong are answered by tungstenite; binary
+/// frames holding UTF-8 arrive as text; other binary frames are skipped.
+pub fn into_connection<S>(socket: WebSocketStream<S>) -> WsConnection
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (sink, stream) = socket.split();
+    let sink = sink
+        .sink_map_err(|e| TransportError::new(e))
+        .with(|text: String| future::ready(Ok::<_, TransportError>(Message::text(text))));
+    let stream = stream.filter_map(|msg| {
+        future::ready(match msg {
+            Ok(Message::Text(text)) => Some(Ok(text.as_str().to_owned())),
+            Ok(Message::Binary(bytes)) => String::from_utf8(bytes.to_vec()).ok().map(Ok),
+            Ok(_) => None,
+            Err(e) => Some(Err(TransportError::new(e))),
+        })
+    });
+    WsConnection {
+        sink: Box::pin(sink),
+        stream: Box::pin(stream),
+    }
+}
+
+/// A connect error, keeping the HTTP status of a refused upgrade.
+pub fn connect_error(e: tungstenite::Error) -> TransportError {
+    let status = match &e {
+        tungstenite::Error::Http(response) => Some(response.status().as_u16()),
+        _ => None,
+    };
+    TransportError {
+        message: format!("WebSocket connect failed: {e}"),
+        status,
+    }
+}
