@@ -51,6 +51,14 @@ pub struct ClientFrame {
         deserialize_with = "lenient::opt_string"
     )]
     pub gid: Option<String>,
+    /// Content type of string content, e.g. `image` or `file` (SDK extension, see
+    /// [`crate::ext`]); absent: `text` for a string, `json` for other JSON.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_string"
+    )]
+    pub content_type: Option<String>,
 }
 
 /// A message frame the server pushes: `{type, senderId, receiverId | groupId, content, timestamp}`.
