@@ -354,436 +354,425 @@ pub async fn dispatch(
     let module = normalize_module(module);
     let method = method.to_ascii_lowercase();
     let method = method.as_str();
-    {
-        match (module.as_str(), method) {
-            ("chat", "login") | ("chat", "logout") | ("chat", "getofflinemessages") => Err(
-                ApiError::invalid(format!("{method_raw} needs a xuanxuan socket")),
-            ),
-            ("chat", "usergetlist") => {
-                let all = app.db.call(|c| users::all(c)).await?;
-                Answer::of(all.iter().map(users::UserRow::to_wire).collect::<Vec<_>>())
-            }
-            ("chat", "getlist") => Ok(Answer {
-                data: chat_list(app, me).await?,
-                pager: None,
-            }),
-            ("chat", "userchange") => {
-                let patch: UserPatch = match params {
-                    Value::Array(items) => {
-                        serde_json::from_value(items.first().cloned().unwrap_or(Value::Null))?
-                    }
-                    Value::Object(o) if o.get("user").is_some_and(Value::is_object) => {
-                        serde_json::from_value(o["user"].clone())?
-                    }
-                    other => serde_json::from_value(other.clone())?,
-                };
-                Answer::of(
-                    patch_and_push(app, me, patch, "userChange")
-                        .await?
-                        .to_wire(),
-                )
-            }
-            ("chat", "userchangename") => {
-                let p: UserChangeNameParams = decode(method, params)?;
-                if p.name.trim().is_empty() {
-                    return Err(ApiError::invalid("name must not be empty"));
-                }
-                let patch = UserPatch {
-                    realname: Some(p.name),
-                    ..Default::default()
-                };
-                let user = patch_and_push(app, me, patch, "userChangeName").await?;
-                Answer::of(json!({"id": me, "name": user.realname}))
-            }
-            ("chat", "userchangestatus") => {
-                let p: UserChangeStatusParams = decode(method, params)?;
-                let patch = UserPatch {
-                    status: Some(p.status),
-                    ..Default::default()
-                };
-                let user = patch_and_push(app, me, patch, "userChangeStatus").await?;
-                Answer::of(json!({"id": me, "status": user.status}))
-            }
-            ("chat", "create") => create(app, me, decode(method, params)?).await,
-            ("chat", "joinchat") => {
-                let p: ChatFlagParams = decode(method, params)?;
-                let join = p.flag.unwrap_or(true);
-                let gid = p.gid.clone();
-                let chat = app
-                    .db
-                    .tx(move |conn| {
-                        let chat = chats::by_gid(conn, &gid)?.ok_or_else(|| no_chat(&gid))?;
-                        if chat.is_one2one() {
-                            return Err(ApiError::forbidden(
-                                "one-to-one chats cannot be joined or left",
-                            ));
-                        }
-                        let member = chats::is_member(conn, chat.id, me)?;
-                        if join && !member {
-                            if !chat.public {
-                                return Err(ApiError::forbidden(format!(
-                                    "chat {gid} is not public; ask a member to add you"
-                                )));
-                            }
-                            chats::add_members(conn, chat.id, &[me])?;
-                        } else if !join {
-                            if !member {
-                                return Err(not_member(&gid));
-                            }
-                            chats::remove_member(conn, chat.id, me)?;
-                        }
-                        Ok(chat)
-                    })
-                    .await?;
-                service::push_chat(app, chat.id, "joinChat", &[me]).await;
-                Answer::of(json!({"gid": p.gid, "join": join}))
-            }
-            ("chat", "changename") => {
-                let p: ChangeNameParams = decode(method, params)?;
-                let (gid, name) = (p.gid.clone(), p.name.clone());
-                let chat = app
-                    .db
-                    .tx(move |conn| {
-                        let chat = member_chat(conn, &gid, me)?;
-                        if chat.is_one2one() {
-                            return Err(ApiError::forbidden("one-to-one chats cannot be renamed"));
-                        }
-                        chats::edit(conn, chat.id, me, Edit::Name(&name))
-                    })
-                    .await?;
-                service::push_chat(app, chat.id, "changeName", &[]).await;
-                Answer::of(json!({"gid": p.gid, "name": chat.name}))
-            }
-            ("chat", "star") | ("chat", "hide") | ("chat", "mute") => {
-                let flag = match method {
-                    "star" => Flag::Star,
-                    "hide" => Flag::Hide,
-                    _ => Flag::Mute,
-                };
-                let p: ChatFlagParams = decode(method, params)?;
-                let on = p.flag.unwrap_or(true);
-                let gid = p.gid.clone();
-                app.db
-                    .tx(move |conn| {
-                        let chat = member_chat(conn, &gid, me)?;
-                        chats::set_flag(conn, chat.id, me, flag, on)
-                    })
-                    .await?;
-                let mut data = serde_json::Map::new();
-                data.insert("gid".into(), Value::String(p.gid));
-                data.insert(method.into(), Value::Bool(on));
-                Ok(Answer {
-                    data: Value::Object(data),
-                    pager: None,
-                })
-            }
-            ("chat", "addmember") => {
-                let p: AddMemberParams = decode(method, params)?;
-                let join = p.join.unwrap_or(true);
-                let members = p.members.clone();
-                let chat = app
-                    .db
-                    .tx(move |conn| {
-                        let chat = member_chat(conn, &p.gid, me)?;
-                        if chat.is_one2one() {
-                            return Err(ApiError::forbidden(
-                                "members cannot be added to or removed from a one-to-one chat",
-                            ));
-                        }
-                        if join {
-                            chats::add_members(conn, chat.id, &p.members)?;
-                        } else {
-                            if !chat.is_admin(me) {
-                                return Err(ApiError::forbidden(
-                                    "only the chat's administrators may remove members",
-                                ));
-                            }
-                            for m in &p.members {
-                                chats::remove_member(conn, chat.id, *m)?;
-                            }
-                        }
-                        Ok(chat)
-                    })
-                    .await?;
-                let removed = if join { Vec::new() } else { members };
-                service::push_chat(app, chat.id, "addMember", &removed).await;
-                Ok(Answer {
-                    data: full_chat(app, chat.id).await?,
-                    pager: None,
-                })
-            }
-            ("chat", "message") => message(app, me, params).await,
-            ("chat", "history") => {
-                let p: HistoryParams = decode(method, params)?;
-                history(app, me, p).await
-            }
-            ("chat", "members") => {
-                let p: ChatFlagParams = decode(method, params)?;
-                let gid = p.gid.clone();
-                let list = app
-                    .db
-                    .call(move |conn| {
-                        let chat = visible_chat(conn, &gid, me)?;
-                        chats::member_ids(conn, chat.id)?
-                            .into_iter()
-                            .map(|id| users::get(conn, id).map(|u| u.to_wire()))
-                            .collect::<ApiResult<Vec<_>>>()
-                    })
-                    .await?;
-                Answer::of(vec![ChatMembers {
-                    gid: p.gid,
-                    members: list,
-                }])
-            }
-            ("chat", "changepublic") => {
-                let p: ChatFlagParams = decode(method, params)?;
-                let public = p.flag.unwrap_or(true);
-                let gid = p.gid.clone();
-                let chat = app
-                    .db
-                    .tx(move |conn| {
-                        let chat = member_chat(conn, &gid, me)?;
-                        if chat.is_one2one() {
-                            return Err(ApiError::forbidden("a one-to-one chat cannot be public"));
-                        }
-                        if chat.subject != 0 {
-                            return Err(ApiError::forbidden(
-                                "a subject chat cannot be made public",
-                            ));
-                        }
-                        chats::edit(conn, chat.id, me, Edit::Public(public))
-                    })
-                    .await?;
-                service::push_chat(app, chat.id, "changePublic", &[]).await;
-                Answer::of(json!({"gid": p.gid, "public": chat.public}))
-            }
-            ("chat", "getpubliclist") => {
-                let list = app.db.call(|c| chats::public_chats(c)).await?;
-                Answer::of(
-                    list.iter()
-                        .map(|c| c.to_wire(None, None))
-                        .collect::<Vec<_>>(),
-                )
-            }
-            ("chat", "setadmin") => {
-                let p: SetAdminParams = decode(method, params)?;
-                let grant = p.is_admin.unwrap_or(true);
-                let chat = app
-                    .db
-                    .tx(move |conn| {
-                        let chat = admin_chat(conn, &p.gid, me)?;
-                        let mut admins = chat.admins.clone();
-                        admins.retain(|a| !p.admins.contains(a));
-                        if grant {
-                            admins.extend(p.admins.iter().copied());
-                        }
-                        for a in &admins {
-                            if !users::exists(conn, *a)? {
-                                return Err(ApiError::invalid(format!("no user with id {a}")));
-                            }
-                        }
-                        chats::edit(conn, chat.id, me, Edit::Admins(&admins))
-                    })
-                    .await?;
-                service::push_chat(app, chat.id, "setAdmin", &[]).await;
-                Answer::of(chat.to_wire(None, None))
-            }
-            ("chat", "setcommitters") => {
-                let p: SetCommittersParams = decode(method, params)?;
-                let chat = app
-                    .db
-                    .tx(move |conn| {
-                        let chat = admin_chat(conn, &p.gid, me)?;
-                        for c in &p.committers {
-                            if !users::exists(conn, *c)? {
-                                return Err(ApiError::invalid(format!("no user with id {c}")));
-                            }
-                        }
-                        chats::edit(conn, chat.id, me, Edit::Committers(&p.committers))
-                    })
-                    .await?;
-                service::push_chat(app, chat.id, "setCommitters", &[]).await;
-                Answer::of(chat.to_wire(None, None))
-            }
-            ("chat", "settings") => {
-                let p: SettingsParams = decode(method, params)?;
-                let data = app
-                    .db
-                    .call(move |conn| {
-                        let user = users::get(conn, me)?;
-                        if p.account
-                            .as_deref()
-                            .is_some_and(|a| !a.is_empty() && a != user.account)
-                        {
-                            return Err(ApiError::forbidden(
-                                "you may only read or write your own settings",
-                            ));
-                        }
-                        let write = match &p.settings {
-                            Value::Null => None,
-                            Value::String(s) if s.is_empty() => None,
-                            other => Some(other.clone()),
-                        };
-                        match write {
-                            Some(v) => {
-                                let text = v.to_string();
-                                if text.len() > 64 * 1024 {
-                                    return Err(ApiError::invalid(
-                                        "settings must be at most 64 KiB",
-                                    ));
-                                }
-                                users::set_settings(conn, me, &text)?;
-                                Ok(v)
-                            }
-                            None => {
-                                let text = users::settings(conn, me)?;
-                                Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
-                            }
-                        }
-                    })
-                    .await?;
-                Ok(Answer { data, pager: None })
-            }
-            ("attach", "getlist") => {
-                let p: ChatFlagParams = decode(method, params)?;
-                let list = app
-                    .db
-                    .call(move |conn| {
-                        let chat = member_chat(conn, &p.gid, me)?;
-                        files::of_chat(conn, chat.id)
-                    })
-                    .await?;
-                Answer::of(list.iter().map(files::FileRow::to_wire).collect::<Vec<_>>())
-            }
-            _ => Err(ApiError::invalid(format!(
-                "unknown method {module_raw}/{method_raw}"
-            ))),
+    match (module.as_str(), method) {
+        ("chat", "login") | ("chat", "logout") | ("chat", "getofflinemessages") => Err(
+            ApiError::invalid(format!("{method_raw} needs a xuanxuan socket")),
+        ),
+        ("chat", "usergetlist") => {
+            let all = app.db.call(|c| users::all(c)).await?;
+            Answer::of(all.iter().map(users::UserRow::to_wire).collect::<Vec<_>>())
         }
+        ("chat", "getlist") => Ok(Answer {
+            data: chat_list(app, me).await?,
+            pager: None,
+        }),
+        ("chat", "userchange") => {
+            let patch: UserPatch = match params {
+                Value::Array(items) => {
+                    serde_json::from_value(items.first().cloned().unwrap_or(Value::Null))?
+                }
+                Value::Object(o) if o.get("user").is_some_and(Value::is_object) => {
+                    serde_json::from_value(o["user"].clone())?
+                }
+                other => serde_json::from_value(other.clone())?,
+            };
+            Answer::of(
+                patch_and_push(app, me, patch, "userChange")
+                    .await?
+                    .to_wire(),
+            )
+        }
+        ("chat", "userchangename") => {
+            let p: UserChangeNameParams = decode(method, params)?;
+            if p.name.trim().is_empty() {
+                return Err(ApiError::invalid("name must not be empty"));
+            }
+            let patch = UserPatch {
+                realname: Some(p.name),
+                ..Default::default()
+            };
+            let user = patch_and_push(app, me, patch, "userChangeName").await?;
+            Answer::of(json!({"id": me, "name": user.realname}))
+        }
+        ("chat", "userchangestatus") => {
+            let p: UserChangeStatusParams = decode(method, params)?;
+            let patch = UserPatch {
+                status: Some(p.status),
+                ..Default::default()
+            };
+            let user = patch_and_push(app, me, patch, "userChangeStatus").await?;
+            Answer::of(json!({"id": me, "status": user.status}))
+        }
+        ("chat", "create") => create(app, me, decode(method, params)?).await,
+        ("chat", "joinchat") => {
+            let p: ChatFlagParams = decode(method, params)?;
+            let join = p.flag.unwrap_or(true);
+            let gid = p.gid.clone();
+            let chat = app
+                .db
+                .tx(move |conn| {
+                    let chat = chats::by_gid(conn, &gid)?.ok_or_else(|| no_chat(&gid))?;
+                    if chat.is_one2one() {
+                        return Err(ApiError::forbidden(
+                            "one-to-one chats cannot be joined or left",
+                        ));
+                    }
+                    let member = chats::is_member(conn, chat.id, me)?;
+                    if join && !member {
+                        if !chat.public {
+                            return Err(ApiError::forbidden(format!(
+                                "chat {gid} is not public; ask a member to add you"
+                            )));
+                        }
+                        chats::add_members(conn, chat.id, &[me])?;
+                    } else if !join {
+                        if !member {
+                            return Err(not_member(&gid));
+                        }
+                        chats::remove_member(conn, chat.id, me)?;
+                    }
+                    Ok(chat)
+                })
+                .await?;
+            service::push_chat(app, chat.id, "joinChat", &[me]).await;
+            Answer::of(json!({"gid": p.gid, "join": join}))
+        }
+        ("chat", "changename") => {
+            let p: ChangeNameParams = decode(method, params)?;
+            let (gid, name) = (p.gid.clone(), p.name.clone());
+            let chat = app
+                .db
+                .tx(move |conn| {
+                    let chat = member_chat(conn, &gid, me)?;
+                    if chat.is_one2one() {
+                        return Err(ApiError::forbidden("one-to-one chats cannot be renamed"));
+                    }
+                    chats::edit(conn, chat.id, me, Edit::Name(&name))
+                })
+                .await?;
+            service::push_chat(app, chat.id, "changeName", &[]).await;
+            Answer::of(json!({"gid": p.gid, "name": chat.name}))
+        }
+        ("chat", "star") | ("chat", "hide") | ("chat", "mute") => {
+            let flag = match method {
+                "star" => Flag::Star,
+                "hide" => Flag::Hide,
+                _ => Flag::Mute,
+            };
+            let p: ChatFlagParams = decode(method, params)?;
+            let on = p.flag.unwrap_or(true);
+            let gid = p.gid.clone();
+            app.db
+                .tx(move |conn| {
+                    let chat = member_chat(conn, &gid, me)?;
+                    chats::set_flag(conn, chat.id, me, flag, on)
+                })
+                .await?;
+            let mut data = serde_json::Map::new();
+            data.insert("gid".into(), Value::String(p.gid));
+            data.insert(method.into(), Value::Bool(on));
+            Ok(Answer {
+                data: Value::Object(data),
+                pager: None,
+            })
+        }
+        ("chat", "addmember") => {
+            let p: AddMemberParams = decode(method, params)?;
+            let join = p.join.unwrap_or(true);
+            let members = p.members.clone();
+            let chat = app
+                .db
+                .tx(move |conn| {
+                    let chat = member_chat(conn, &p.gid, me)?;
+                    if chat.is_one2one() {
+                        return Err(ApiError::forbidden(
+                            "members cannot be added to or removed from a one-to-one chat",
+                        ));
+                    }
+                    if join {
+                        chats::add_members(conn, chat.id, &p.members)?;
+                    } else {
+                        if !chat.is_admin(me) {
+                            return Err(ApiError::forbidden(
+                                "only the chat's administrators may remove members",
+                            ));
+                        }
+                        for m in &p.members {
+                            chats::remove_member(conn, chat.id, *m)?;
+                        }
+                    }
+                    Ok(chat)
+                })
+                .await?;
+            let removed = if join { Vec::new() } else { members };
+            service::push_chat(app, chat.id, "addMember", &removed).await;
+            Ok(Answer {
+                data: full_chat(app, chat.id).await?,
+                pager: None,
+            })
+        }
+        ("chat", "message") => message(app, me, params).await,
+        ("chat", "history") => {
+            let p: HistoryParams = decode(method, params)?;
+            history(app, me, p).await
+        }
+        ("chat", "members") => {
+            let p: ChatFlagParams = decode(method, params)?;
+            let gid = p.gid.clone();
+            let list = app
+                .db
+                .call(move |conn| {
+                    let chat = visible_chat(conn, &gid, me)?;
+                    chats::member_ids(conn, chat.id)?
+                        .into_iter()
+                        .map(|id| users::get(conn, id).map(|u| u.to_wire()))
+                        .collect::<ApiResult<Vec<_>>>()
+                })
+                .await?;
+            Answer::of(vec![ChatMembers {
+                gid: p.gid,
+                members: list,
+            }])
+        }
+        ("chat", "changepublic") => {
+            let p: ChatFlagParams = decode(method, params)?;
+            let public = p.flag.unwrap_or(true);
+            let gid = p.gid.clone();
+            let chat = app
+                .db
+                .tx(move |conn| {
+                    let chat = member_chat(conn, &gid, me)?;
+                    if chat.is_one2one() {
+                        return Err(ApiError::forbidden("a one-to-one chat cannot be public"));
+                    }
+                    if chat.subject != 0 {
+                        return Err(ApiError::forbidden("a subject chat cannot be made public"));
+                    }
+                    chats::edit(conn, chat.id, me, Edit::Public(public))
+                })
+                .await?;
+            service::push_chat(app, chat.id, "changePublic", &[]).await;
+            Answer::of(json!({"gid": p.gid, "public": chat.public}))
+        }
+        ("chat", "getpubliclist") => {
+            let list = app.db.call(|c| chats::public_chats(c)).await?;
+            Answer::of(
+                list.iter()
+                    .map(|c| c.to_wire(None, None))
+                    .collect::<Vec<_>>(),
+            )
+        }
+        ("chat", "setadmin") => {
+            let p: SetAdminParams = decode(method, params)?;
+            let grant = p.is_admin.unwrap_or(true);
+            let chat = app
+                .db
+                .tx(move |conn| {
+                    let chat = admin_chat(conn, &p.gid, me)?;
+                    let mut admins = chat.admins.clone();
+                    admins.retain(|a| !p.admins.contains(a));
+                    if grant {
+                        admins.extend(p.admins.iter().copied());
+                    }
+                    for a in &admins {
+                        if !users::exists(conn, *a)? {
+                            return Err(ApiError::invalid(format!("no user with id {a}")));
+                        }
+                    }
+                    chats::edit(conn, chat.id, me, Edit::Admins(&admins))
+                })
+                .await?;
+            service::push_chat(app, chat.id, "setAdmin", &[]).await;
+            Answer::of(chat.to_wire(None, None))
+        }
+        ("chat", "setcommitters") => {
+            let p: SetCommittersParams = decode(method, params)?;
+            let chat = app
+                .db
+                .tx(move |conn| {
+                    let chat = admin_chat(conn, &p.gid, me)?;
+                    for c in &p.committers {
+                        if !users::exists(conn, *c)? {
+                            return Err(ApiError::invalid(format!("no user with id {c}")));
+                        }
+                    }
+                    chats::edit(conn, chat.id, me, Edit::Committers(&p.committers))
+                })
+                .await?;
+            service::push_chat(app, chat.id, "setCommitters", &[]).await;
+            Answer::of(chat.to_wire(None, None))
+        }
+        ("chat", "settings") => {
+            let p: SettingsParams = decode(method, params)?;
+            let data = app
+                .db
+                .call(move |conn| {
+                    let user = users::get(conn, me)?;
+                    if p.account
+                        .as_deref()
+                        .is_some_and(|a| !a.is_empty() && a != user.account)
+                    {
+                        return Err(ApiError::forbidden(
+                            "you may only read or write your own settings",
+                        ));
+                    }
+                    let write = match &p.settings {
+                        Value::Null => None,
+                        Value::String(s) if s.is_empty() => None,
+                        other => Some(other.clone()),
+                    };
+                    match write {
+                        Some(v) => {
+                            let text = v.to_string();
+                            if text.len() > 64 * 1024 {
+                                return Err(ApiError::invalid("settings must be at most 64 KiB"));
+                            }
+                            users::set_settings(conn, me, &text)?;
+                            Ok(v)
+                        }
+                        None => {
+                            let text = users::settings(conn, me)?;
+                            Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
+                        }
+                    }
+                })
+                .await?;
+            Ok(Answer { data, pager: None })
+        }
+        ("attach", "getlist") => {
+            let p: ChatFlagParams = decode(method, params)?;
+            let list = app
+                .db
+                .call(move |conn| {
+                    let chat = member_chat(conn, &p.gid, me)?;
+                    files::of_chat(conn, chat.id)
+                })
+                .await?;
+            Answer::of(list.iter().map(files::FileRow::to_wire).collect::<Vec<_>>())
+        }
+        _ => Err(ApiError::invalid(format!(
+            "unknown method {module_raw}/{method_raw}"
+        ))),
     }
 }
 
 async fn create(app: &AppState, me: i64, p: CreateParams) -> ApiResult<Answer> {
-    {
-        let kind = p
-            .kind
-            .clone()
-            .filter(|k| !k.is_empty())
-            .unwrap_or_else(|| GROUP.into());
-        let (chat, created) = app
-            .db
-            .tx(move |conn| {
-                let mut members: Vec<i64> =
-                    p.members.iter().copied().filter(|m| *m != me).collect();
-                members.sort_unstable();
-                members.dedup();
-                let gid = if kind == ONE2ONE {
-                    let [other] = members[..] else {
-                        return Err(ApiError::invalid(
-                            "a one2one chat has exactly one other member",
-                        ));
-                    };
-                    let canonical = chinwag_wire::one2one_gid(me, other);
-                    if p.gid.as_ref().is_some_and(|g| *g != canonical) {
-                        return Err(ApiError::invalid(format!(
-                            "a one2one chat's gid must be \"{canonical}\""
-                        )));
-                    }
-                    canonical
-                } else {
-                    p.gid
-                        .clone()
-                        .filter(|g| !g.is_empty())
-                        .ok_or_else(|| ApiError::invalid("missing field `gid`"))?
-                };
-                if kind != ONE2ONE && chinwag_wire::parse_one2one_gid(&gid).is_some() {
+    let kind = p
+        .kind
+        .clone()
+        .filter(|k| !k.is_empty())
+        .unwrap_or_else(|| GROUP.into());
+    let (chat, created) = app
+        .db
+        .tx(move |conn| {
+            let mut members: Vec<i64> = p.members.iter().copied().filter(|m| *m != me).collect();
+            members.sort_unstable();
+            members.dedup();
+            let gid = if kind == ONE2ONE {
+                let [other] = members[..] else {
                     return Err(ApiError::invalid(
-                        "gids of the form \"<id>&<id>\" are reserved for one-to-one chats",
+                        "a one2one chat has exactly one other member",
                     ));
-                }
-                if let Some(existing) = chats::by_gid(conn, &gid)? {
-                    if !existing.public && !chats::is_member(conn, existing.id, me)? {
-                        return Err(ApiError::forbidden(format!(
-                            "chat {gid} exists and you are not a member"
-                        )));
-                    }
-                    return Ok((existing, false));
-                }
-                if kind == ONE2ONE {
-                    return Ok((chats::ensure_one2one(conn, me, members[0])?, true));
-                }
-                let name = p.name.clone().unwrap_or_default();
-                let new = NewChat {
-                    gid: &gid,
-                    name: &name,
-                    kind: &kind,
-                    subject: p.subject.unwrap_or(0),
-                    public: p.public.unwrap_or(false),
-                    channel_name: None,
                 };
-                Ok((chats::create(conn, &new, me, &members)?, true))
-            })
+                let canonical = chinwag_wire::one2one_gid(me, other);
+                if p.gid.as_ref().is_some_and(|g| *g != canonical) {
+                    return Err(ApiError::invalid(format!(
+                        "a one2one chat's gid must be \"{canonical}\""
+                    )));
+                }
+                canonical
+            } else {
+                p.gid
+                    .clone()
+                    .filter(|g| !g.is_empty())
+                    .ok_or_else(|| ApiError::invalid("missing field `gid`"))?
+            };
+            if kind != ONE2ONE && chinwag_wire::parse_one2one_gid(&gid).is_some() {
+                return Err(ApiError::invalid(
+                    "gids of the form \"<id>&<id>\" are reserved for one-to-one chats",
+                ));
+            }
+            if let Some(existing) = chats::by_gid(conn, &gid)? {
+                if !existing.public && !chats::is_member(conn, existing.id, me)? {
+                    return Err(ApiError::forbidden(format!(
+                        "chat {gid} exists and you are not a member"
+                    )));
+                }
+                return Ok((existing, false));
+            }
+            if kind == ONE2ONE {
+                return Ok((chats::ensure_one2one(conn, me, members[0])?, true));
+            }
+            let name = p.name.clone().unwrap_or_default();
+            let new = NewChat {
+                gid: &gid,
+                name: &name,
+                kind: &kind,
+                subject: p.subject.unwrap_or(0),
+                public: p.public.unwrap_or(false),
+                channel_name: None,
+            };
+            Ok((chats::create(conn, &new, me, &members)?, true))
+        })
+        .await?;
+    let data = full_chat(app, chat.id).await?;
+    if created {
+        let members = app
+            .db
+            .call(move |conn| chats::member_ids(conn, chat.id))
             .await?;
-        let data = full_chat(app, chat.id).await?;
-        if created {
-            let members = app
-                .db
-                .call(move |conn| chats::member_ids(conn, chat.id))
-                .await?;
-            service::push_xuanxuan(app, Some(&members), Some(me), "create", data.clone());
-        }
-        Ok(Answer { data, pager: None })
+        service::push_xuanxuan(app, Some(&members), Some(me), "create", data.clone());
     }
+    Ok(Answer { data, pager: None })
 }
 
 async fn message(app: &AppState, me: i64, params: &Value) -> ApiResult<Answer> {
-    {
-        let list: Vec<Message> = match params {
-            Value::Array(_) => serde_json::from_value(params.clone())?,
-            Value::Object(o) if o.get("messages").is_some_and(Value::is_array) => {
-                serde_json::from_value(o["messages"].clone())?
-            }
-            Value::Object(_) => vec![serde_json::from_value(params.clone())?],
-            _ => return Err(ApiError::invalid("params must be a list of messages")),
-        };
-        if list.is_empty() {
-            return Err(ApiError::invalid("params must hold at least one message"));
+    let list: Vec<Message> = match params {
+        Value::Array(_) => serde_json::from_value(params.clone())?,
+        Value::Object(o) if o.get("messages").is_some_and(Value::is_array) => {
+            serde_json::from_value(o["messages"].clone())?
         }
-        let mut out = Vec::with_capacity(list.len());
-        for m in list {
-            if m.cgid.is_empty() {
-                return Err(ApiError::invalid(
-                    "each message needs `cgid`, the chat's gid",
-                ));
-            }
-            if m.user.is_some_and(|u| u != me) {
-                return Err(ApiError::forbidden(
-                    "you may only send messages as yourself",
-                ));
-            }
-            let draft = Draft {
-                gid: Some(m.gid.clone()).filter(|g| !g.is_empty()),
-                kind: Some(m.kind.clone()),
-                content_type: Some(m.content_type.clone()),
-                content: m.content.clone(),
-            };
-            let posted = service::post_message(
-                app,
-                me,
-                Target::ChatGid(m.cgid.clone()),
-                draft,
-                DirectPolicy::NotBlocked,
-            )
-            .await?;
-            out.push(match posted {
-                Posted::New(row) | Posted::Duplicate(row) => row.to_wire(),
-                Posted::Dropped => Message {
-                    user: Some(me),
-                    ..m
-                },
-            });
-        }
-        Answer::of(out)
+        Value::Object(_) => vec![serde_json::from_value(params.clone())?],
+        _ => return Err(ApiError::invalid("params must be a list of messages")),
+    };
+    if list.is_empty() {
+        return Err(ApiError::invalid("params must hold at least one message"));
     }
+    let mut out = Vec::with_capacity(list.len());
+    for m in list {
+        if m.cgid.is_empty() {
+            return Err(ApiError::invalid(
+                "each message needs `cgid`, the chat's gid",
+            ));
+        }
+        if m.user.is_some_and(|u| u != me) {
+            return Err(ApiError::forbidden(
+                "you may only send messages as yourself",
+            ));
+        }
+        let draft = Draft {
+            gid: Some(m.gid.clone()).filter(|g| !g.is_empty()),
+            kind: Some(m.kind.clone()),
+            content_type: Some(m.content_type.clone()),
+            content: m.content.clone(),
+        };
+        let posted = service::post_message(
+            app,
+            me,
+            Target::ChatGid(m.cgid.clone()),
+            draft,
+            DirectPolicy::NotBlocked,
+        )
+        .await?;
+        out.push(match posted {
+            Posted::New(row) | Posted::Duplicate(row) => row.to_wire(),
+            Posted::Dropped => Message {
+                user: Some(me),
+                ..m
+            },
+        });
+    }
+    Answer::of(out)
 }
 
 /// Applies a profile change and pushes the changed user to the other online users.
