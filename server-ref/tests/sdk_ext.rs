@@ -160,6 +160,17 @@ async fn acks_duplicates_errors_and_extra_fields() {
     );
     pb.recv().await;
 
+    // A plain 003 socket's contentType is ignored: stored as text.
+    pb.send(
+        json!({"type": "unicast", "receiverId": a, "content": "plain", "contentType": "image"}),
+    )
+    .await;
+    let f = recv_type(&mut wa, "unicast").await;
+    assert_eq!(
+        (&f["content"], &f["contentType"]),
+        (&json!("plain"), &json!("text"))
+    );
+
     // Failures: the error frame names the gid.
     wa.send(json!({"type": "multicast", "groupId": 9999, "content": "x", "gid": "c-3"}))
         .await;
@@ -463,6 +474,24 @@ async fn received_moves_the_cursor_and_sync_pages() {
     assert_eq!(id_of(&r["messages"][0]["id"]), ids[3]);
     let (_, r) = t.call("GET", "/api/sync", Some(&bt), Some(json!({}))).await;
     assert_eq!(r["messages"].as_array().unwrap().len(), 2);
+    // An id beyond the newest message does not move the cursor past messages to come.
+    wb.send(json!({"type": "RECEIVED", "upTo": i64::MAX})).await;
+    flush(&mut wb).await;
+    wa.send(json!({"type": "unicast", "receiverId": b, "content": "later"}))
+        .await;
+    let later = id_of(&recv_type(&mut wa, "ACK").await["id"]);
+    recv_type(&mut wb, "unicast").await;
+    let (_, r) = t.call("GET", "/api/sync", Some(&bt), None).await;
+    assert_eq!(id_of(&r["messages"][0]["id"]), later);
+    let (_, r) = t
+        .call(
+            "GET",
+            &format!("/api/sync?after={}", ids[4]),
+            Some(&bt),
+            None,
+        )
+        .await;
+    assert_eq!(id_of(&r["cursor"]), later);
     // A bad RECEIVED gets an error frame.
     wb.send(json!({"type": "RECEIVED"})).await;
     assert_eq!(recv_type(&mut wb, "ERROR").await["code"], 400);
@@ -484,12 +513,7 @@ async fn received_moves_the_cursor_and_sync_pages() {
         .await;
     let from_alice = id_of(&recv_type(&mut wa, "ACK").await["id"]);
     let (_, r) = t
-        .call(
-            "GET",
-            &format!("/api/sync?after={}", ids[4]),
-            Some(&bt),
-            None,
-        )
+        .call("GET", &format!("/api/sync?after={later}"), Some(&bt), None)
         .await;
     let got: Vec<i64> = r["messages"]
         .as_array()

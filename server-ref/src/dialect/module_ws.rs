@@ -107,17 +107,14 @@ impl ModuleConn {
     }
 
     async fn message(&mut self, app: &AppState, value: Value) -> Result<(), ApiError> {
+        let frame: ClientFrame = serde_json::from_value(value)
+            .map_err(|e| ApiError::invalid(format!("invalid frame: {e}")))?;
         // Extension sockets may name the content type of string content (`image`, `file`,
         // ...); plain 003 sockets store every string as `text`, as before.
-        let named_type = match value.get("contentType") {
-            Some(Value::String(t)) if self.ext() && !t.is_empty() => Some(t.clone()),
-            _ => None,
-        };
+        let named_type = frame.content_type.filter(|t| self.ext() && !t.is_empty());
         if named_type.as_ref().is_some_and(|t| t.len() > 64) {
             return Err(ApiError::invalid("contentType must be at most 64 bytes"));
         }
-        let frame: ClientFrame = serde_json::from_value(value)
-            .map_err(|e| ApiError::invalid(format!("invalid frame: {e}")))?;
         let (content, content_type) = match frame.content {
             Value::String(s) => (s, named_type),
             Value::Null => return Err(ApiError::invalid("missing field `content`")),

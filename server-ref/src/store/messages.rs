@@ -235,8 +235,12 @@ pub fn set_cursor(conn: &Connection, user: i64, chat_id: i64, last_id: i64) -> A
 
 /// The SDK extension's `RECEIVED`: the user has every message up to `up_to`. Removes those
 /// from the user's offline inbox and moves the user's sync cursor to `up_to` (it never moves
-/// back).
+/// back, nor beyond the newest stored message: a client cannot skip messages not yet sent).
 pub fn mark_received(conn: &Connection, user: i64, up_to: i64) -> ApiResult<()> {
+    let newest: i64 = one(conn, "SELECT MAX(id) FROM messages", [], |r| r.get(0))?
+        .flatten()
+        .unwrap_or(0);
+    let up_to = up_to.min(newest);
     conn.execute(
         "DELETE FROM inbox WHERE user_id = ?1 AND message_id <= ?2",
         params![user, up_to],
