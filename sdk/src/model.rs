@@ -166,7 +166,11 @@ impl Message {
     }
 
     /// A message from xuanxuan history of `chat`, as seen by user `me`.
-    pub(crate) fn from_history(m: chinwag_wire::xuanxuan::Message, chat: &Chat, me: UserId) -> Message {
+    pub(crate) fn from_history(
+        m: chinwag_wire::xuanxuan::Message,
+        chat: &Chat,
+        me: UserId,
+    ) -> Message {
         Message {
             id: m.id.unwrap_or_default(),
             gid: m.gid,

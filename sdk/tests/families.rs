@@ -48,7 +48,10 @@ async fn auth(env: Env) {
     client.auth().logout().await.unwrap();
     assert_eq!(client.session(), None);
     let third = env.client();
-    assert!(matches!(third.auth().restore(session).await, Err(Error::Auth(_))));
+    assert!(matches!(
+        third.auth().restore(session).await,
+        Err(Error::Auth(_))
+    ));
     second.close().await;
     third.close().await;
 }
@@ -56,7 +59,12 @@ async fn auth(env: Env) {
 async fn direct_messages(env: Env) {
     let (mut alice, mut bob) = env.friends("alice", "bob").await;
     let to_bob = Target::User(bob.id);
-    let sent = alice.client.messages().send_text(to_bob, "hello bob").await.unwrap();
+    let sent = alice
+        .client
+        .messages()
+        .send_text(to_bob, "hello bob")
+        .await
+        .unwrap();
     assert!(sent.id.is_some());
     let json = Content::Json(r#"{"sticker":7}"#.into());
     alice.client.messages().send(to_bob, json).await.unwrap();
@@ -64,7 +72,12 @@ async fn direct_messages(env: Env) {
         content_type: "image".into(),
         body: "https://example.invalid/cat.png".into(),
     };
-    alice.client.messages().send(to_bob, image.clone()).await.unwrap();
+    alice
+        .client
+        .messages()
+        .send(to_bob, image.clone())
+        .await
+        .unwrap();
 
     let first = env.message(&mut bob.events).await;
     assert_eq!(first.content, Content::Text("hello bob".into()));
@@ -79,7 +92,11 @@ async fn direct_messages(env: Env) {
     assert_eq!(env.message(&mut bob.events).await.content, image);
 
     // Bob answers; alice gets it with the conversation seen from her side.
-    bob.client.messages().send_text(Target::User(alice.id), "hi alice").await.unwrap();
+    bob.client
+        .messages()
+        .send_text(Target::User(alice.id), "hi alice")
+        .await
+        .unwrap();
     let reply = env.message(&mut alice.events).await;
     assert_eq!(reply.chat, Target::User(bob.id));
 
@@ -95,11 +112,19 @@ async fn direct_messages(env: Env) {
     assert!(!older.more);
 
     // Errors come back typed, with the server's message.
-    let nobody = alice.client.messages().send_text(Target::User(999_999), "x").await;
+    let nobody = alice
+        .client
+        .messages()
+        .send_text(Target::User(999_999), "x")
+        .await;
     assert!(matches!(nobody, Err(Error::NotFound(m)) if m.contains("999999")));
     let empty = alice.client.messages().send_text(to_bob, "").await;
     assert!(matches!(empty, Err(Error::InvalidInput(_))));
-    let bad_json = alice.client.messages().send(to_bob, Content::Json("{".into())).await;
+    let bad_json = alice
+        .client
+        .messages()
+        .send(to_bob, Content::Json("{".into()))
+        .await;
     assert!(matches!(bad_json, Err(Error::InvalidInput(_))));
     alice.client.close().await;
     bob.client.close().await;
@@ -130,15 +155,28 @@ async fn groups_and_requests(env: Env) {
     assert_eq!(info.users_id.len(), 2);
     assert_eq!(bob.client.groups().list().await.unwrap().len(), 1);
 
-    alice.client.messages().send_text(Target::Group(group), "to the crag").await.unwrap();
+    alice
+        .client
+        .messages()
+        .send_text(Target::Group(group), "to the crag")
+        .await
+        .unwrap();
     let m = env.message(&mut bob.events).await;
     assert_eq!(m.chat, Target::Group(group));
     assert_eq!(m.content.body(), "to the crag");
 
-    alice.client.groups().rename(group, "boulderers").await.unwrap();
+    alice
+        .client
+        .groups()
+        .rename(group, "boulderers")
+        .await
+        .unwrap();
     let renamed = env
         .next(&mut bob.events, |e| match e {
-            Event::ChatChanged { change: ChatChange::Renamed, chat } => Some(chat),
+            Event::ChatChanged {
+                change: ChatChange::Renamed,
+                chat,
+            } => Some(chat),
             _ => None,
         })
         .await;
@@ -148,7 +186,12 @@ async fn groups_and_requests(env: Env) {
     let third = env.client();
     third.auth().register("ivan", PASSWORD).await.unwrap();
     let ivan = third.auth().login("ivan", PASSWORD).await.unwrap();
-    alice.client.requests().invite(group, ivan.user_id).await.unwrap();
+    alice
+        .client
+        .requests()
+        .invite(group, ivan.user_id)
+        .await
+        .unwrap();
     let invite = third.requests().list().await.unwrap().remove(0);
     third.requests().decline(invite.id).await.unwrap();
     assert!(third.requests().list().await.unwrap().is_empty());
@@ -156,9 +199,18 @@ async fn groups_and_requests(env: Env) {
         bob.client.groups().remove_member(group, alice.id).await,
         Err(Error::Forbidden(_))
     ));
-    alice.client.groups().remove_member(group, bob.id).await.unwrap();
+    alice
+        .client
+        .groups()
+        .remove_member(group, bob.id)
+        .await
+        .unwrap();
     assert!(bob.client.groups().list().await.unwrap().is_empty());
-    let refused = bob.client.messages().send_text(Target::Group(group), "still here?").await;
+    let refused = bob
+        .client
+        .messages()
+        .send_text(Target::Group(group), "still here?")
+        .await;
     assert!(matches!(refused, Err(Error::Forbidden(_))));
     alice.client.groups().leave(group).await.unwrap();
     assert!(alice.client.groups().list().await.unwrap().is_empty());
@@ -178,7 +230,10 @@ async fn chats(env: Env) {
     assert_eq!(chat.name, "book club");
     let created = env
         .next(&mut bob.events, |e| match e {
-            Event::ChatChanged { change: ChatChange::Created, chat } => Some(chat),
+            Event::ChatChanged {
+                change: ChatChange::Created,
+                chat,
+            } => Some(chat),
             _ => None,
         })
         .await;
@@ -186,45 +241,109 @@ async fn chats(env: Env) {
     let listed = bob.client.chats().list().await.unwrap();
     assert!(listed.iter().any(|c| c.gid == chat.gid));
 
-    alice.client.chats().rename(&chat.gid, "reading club").await.unwrap();
+    alice
+        .client
+        .chats()
+        .rename(&chat.gid, "reading club")
+        .await
+        .unwrap();
     alice.client.chats().star(&chat.gid, true).await.unwrap();
     alice.client.chats().hide(&chat.gid, true).await.unwrap();
     alice.client.chats().mute(&chat.gid, true).await.unwrap();
     let mine = alice.client.chats().list().await.unwrap();
     let mine = mine.iter().find(|c| c.gid == chat.gid).unwrap();
     assert_eq!(mine.name, "reading club");
-    assert_eq!((mine.star, mine.hide, mine.mute), (Some(true), Some(true), Some(true)));
+    assert_eq!(
+        (mine.star, mine.hide, mine.mute),
+        (Some(true), Some(true), Some(true))
+    );
 
     // Public chats can be found and joined by anyone.
-    alice.client.chats().set_public(&chat.gid, true).await.unwrap();
+    alice
+        .client
+        .chats()
+        .set_public(&chat.gid, true)
+        .await
+        .unwrap();
     let eve = env.client();
     eve.auth().register("eve", PASSWORD).await.unwrap();
     let eve_session = eve.auth().login("eve", PASSWORD).await.unwrap();
-    assert!(eve.chats().public_list().await.unwrap().iter().any(|c| c.gid == chat.gid));
+    assert!(
+        eve.chats()
+            .public_list()
+            .await
+            .unwrap()
+            .iter()
+            .any(|c| c.gid == chat.gid)
+    );
     eve.chats().join(&chat.gid).await.unwrap();
-    assert_eq!(alice.client.chats().members(&chat.gid).await.unwrap().len(), 3);
+    assert_eq!(
+        alice.client.chats().members(&chat.gid).await.unwrap().len(),
+        3
+    );
     eve.chats().leave(&chat.gid).await.unwrap();
-    assert_eq!(alice.client.chats().members(&chat.gid).await.unwrap().len(), 2);
+    assert_eq!(
+        alice.client.chats().members(&chat.gid).await.unwrap().len(),
+        2
+    );
     // A private chat's members are for its members only.
-    alice.client.chats().set_public(&chat.gid, false).await.unwrap();
+    alice
+        .client
+        .chats()
+        .set_public(&chat.gid, false)
+        .await
+        .unwrap();
     assert!(matches!(
         eve.chats().members(&chat.gid).await,
         Err(Error::Forbidden(_))
     ));
 
     // Administration: admins and committers.
-    let after = alice.client.chats().set_admins(&chat.gid, &[bob.id], true).await.unwrap();
+    let after = alice
+        .client
+        .chats()
+        .set_admins(&chat.gid, &[bob.id], true)
+        .await
+        .unwrap();
     assert!(after.admins.contains(&bob.id));
-    alice.client.chats().set_committers(&chat.gid, &[alice.id]).await.unwrap();
-    let refused = bob.client.messages().send_text(Target::Group(chat.id), "may I?").await;
+    alice
+        .client
+        .chats()
+        .set_committers(&chat.gid, &[alice.id])
+        .await
+        .unwrap();
+    let refused = bob
+        .client
+        .messages()
+        .send_text(Target::Group(chat.id), "may I?")
+        .await;
     assert!(matches!(refused, Err(Error::Forbidden(_))));
-    alice.client.chats().set_committers(&chat.gid, &[]).await.unwrap();
-    bob.client.messages().send_text(Target::Group(chat.id), "now I may").await.unwrap();
+    alice
+        .client
+        .chats()
+        .set_committers(&chat.gid, &[])
+        .await
+        .unwrap();
+    bob.client
+        .messages()
+        .send_text(Target::Group(chat.id), "now I may")
+        .await
+        .unwrap();
     let got = env.message(&mut alice.events).await;
     assert_eq!(got.chat_gid, chat.gid);
-    let added = alice.client.chats().add_members(&chat.gid, &[eve_session.user_id]).await.unwrap();
+    let added = alice
+        .client
+        .chats()
+        .add_members(&chat.gid, &[eve_session.user_id])
+        .await
+        .unwrap();
     assert_eq!(added.members.unwrap().len(), 3);
-    let removed = alice.client.chats().remove_members(&chat.gid, &[eve_session.user_id]).await.unwrap();
+    let removed = alice
+        .client
+        .chats()
+        .remove_members(&chat.gid, &[eve_session.user_id])
+        .await
+        .unwrap();
     assert_eq!(removed.members.unwrap().len(), 2);
     let page = alice.client.chats().history(&chat, 1, 10).await.unwrap();
     assert_eq!(page.messages.last().unwrap().content.body(), "now I may");
@@ -242,7 +361,10 @@ async fn users(env: Env) {
         alice.client.users().info("nobody-here").await,
         Err(Error::NotFound(_))
     ));
-    assert_eq!(alice.client.users().get(bob.id).await.unwrap().account, "gus");
+    assert_eq!(
+        alice.client.users().get(bob.id).await.unwrap().account,
+        "gus"
+    );
 
     let patch = chinwag::UserPatch {
         realname: Some("Fay Wray".into()),
@@ -269,7 +391,12 @@ async fn users(env: Env) {
     assert_eq!((user, status.as_str()), (alice.id, "busy"));
 
     assert_eq!(alice.client.users().settings().await.unwrap(), "{}");
-    alice.client.users().set_settings(r#"{"theme":"dark"}"#).await.unwrap();
+    alice
+        .client
+        .users()
+        .set_settings(r#"{"theme":"dark"}"#)
+        .await
+        .unwrap();
     let settings: serde_json::Value =
         serde_json::from_str(&alice.client.users().settings().await.unwrap()).unwrap();
     assert_eq!(settings, json!({"theme": "dark"}));
@@ -283,7 +410,12 @@ async fn users(env: Env) {
 
 async fn files(env: Env) {
     let (alice, bob) = env.friends("hal", "ida").await;
-    let chat = alice.client.chats().create_group("files", &[bob.id], false).await.unwrap();
+    let chat = alice
+        .client
+        .chats()
+        .create_group("files", &[bob.id], false)
+        .await
+        .unwrap();
     let bytes: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
     let uploaded = alice
         .client
@@ -295,7 +427,10 @@ async fn files(env: Env) {
     let listed = bob.client.files().list(&chat.gid).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].size, bytes.len() as i64);
-    assert_eq!(bob.client.files().download(uploaded.id).await.unwrap(), bytes);
+    assert_eq!(
+        bob.client.files().download(uploaded.id).await.unwrap(),
+        bytes
+    );
 
     let outsider = env.client();
     outsider.auth().register("jo", PASSWORD).await.unwrap();
@@ -305,7 +440,10 @@ async fn files(env: Env) {
         Err(Error::Forbidden(_))
     ));
     assert!(matches!(
-        outsider.files().upload(&chat.gid, "x.txt", b"x".to_vec()).await,
+        outsider
+            .files()
+            .upload(&chat.gid, "x.txt", b"x".to_vec())
+            .await,
         Err(Error::Forbidden(_))
     ));
     assert!(matches!(
@@ -320,19 +458,43 @@ async fn files(env: Env) {
 async fn friends_and_blocks(env: Env) {
     let (alice, mut bob) = env.user_pair_unfriended().await;
     // Not friends yet: a direct message is accepted but dropped.
-    let dropped = alice.client.messages().send_text(Target::User(bob.id), "psst").await.unwrap();
+    let dropped = alice
+        .client
+        .messages()
+        .send_text(Target::User(bob.id), "psst")
+        .await
+        .unwrap();
     assert_eq!(dropped.id, None);
     assert!(!alice.client.friends().ask(bob.id).await.unwrap());
-    assert_eq!(bob.client.friends().requests().await.unwrap(), vec![alice.id]);
+    assert_eq!(
+        bob.client.friends().requests().await.unwrap(),
+        vec![alice.id]
+    );
     assert!(bob.client.friends().ask(alice.id).await.unwrap());
     assert_eq!(alice.client.friends().list().await.unwrap(), vec![bob.id]);
-    let kept = alice.client.messages().send_text(Target::User(bob.id), "friends now").await.unwrap();
+    let kept = alice
+        .client
+        .messages()
+        .send_text(Target::User(bob.id), "friends now")
+        .await
+        .unwrap();
     assert!(kept.id.is_some());
-    assert_eq!(env.message(&mut bob.events).await.content.body(), "friends now");
+    assert_eq!(
+        env.message(&mut bob.events).await.content.body(),
+        "friends now"
+    );
 
     bob.client.friends().block(alice.id).await.unwrap();
-    assert_eq!(bob.client.friends().blocked().await.unwrap(), vec![alice.id]);
-    let blocked = alice.client.messages().send_text(Target::User(bob.id), "hello?").await.unwrap();
+    assert_eq!(
+        bob.client.friends().blocked().await.unwrap(),
+        vec![alice.id]
+    );
+    let blocked = alice
+        .client
+        .messages()
+        .send_text(Target::User(bob.id), "hello?")
+        .await
+        .unwrap();
     assert_eq!(blocked.id, None);
     bob.client.friends().unblock(alice.id).await.unwrap();
     assert!(bob.client.friends().blocked().await.unwrap().is_empty());
@@ -348,7 +510,8 @@ async fn friends_and_blocks(env: Env) {
 
 async fn notifications(env: Env) {
     let (client, mut events, session) = env.user("kim").await;
-    env.state(&mut events, chinwag::ConnectionState::Connected).await;
+    env.state(&mut events, chinwag::ConnectionState::Connected)
+        .await;
     let server = env.server.clone();
     let body = json!({"notificationType": "orderShipped", "content": {"order": 42}});
     let query = format!("type=unicast&to={}", session.user_id);
@@ -360,6 +523,9 @@ async fn notifications(env: Env) {
         })
         .await;
     assert_eq!(n.kind, "orderShipped");
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&n.content).unwrap(), json!({"order": 42}));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&n.content).unwrap(),
+        json!({"order": 42})
+    );
     client.close().await;
 }

@@ -75,7 +75,10 @@ impl Auth<'_> {
             .token()
             .ok_or_else(|| Error::Auth("not logged in".into()))?;
         let endpoint = Endpoint::new("POST", "/logout", Framing::Envelope);
-        let result = self.inner.call_as::<serde_json::Value>(endpoint, Some(&token)).await;
+        let result = self
+            .inner
+            .call_as::<serde_json::Value>(endpoint, Some(&token))
+            .await;
         self.inner.shut_down(Some(Error::Auth("logged out".into())));
         self.inner.state().session = None;
         self.inner.set_connection(ConnectionState::Disconnected);

@@ -54,43 +54,50 @@ impl Chats<'_> {
 
     /// Joins the public chat `gid`.
     pub async fn join(&self, gid: &str) -> Result<()> {
-        self.call::<Value>("joinchat", json!({"gid": gid, "join": true})).await?;
+        self.call::<Value>("joinchat", json!({"gid": gid, "join": true}))
+            .await?;
         Ok(())
     }
 
     /// Leaves the chat `gid`.
     pub async fn leave(&self, gid: &str) -> Result<()> {
-        self.call::<Value>("joinchat", json!({"gid": gid, "join": false})).await?;
+        self.call::<Value>("joinchat", json!({"gid": gid, "join": false}))
+            .await?;
         Ok(())
     }
 
     /// Renames the chat `gid`.
     pub async fn rename(&self, gid: &str, name: &str) -> Result<()> {
-        self.call::<Value>("changeName", json!({"gid": gid, "name": name})).await?;
+        self.call::<Value>("changeName", json!({"gid": gid, "name": name}))
+            .await?;
         Ok(())
     }
 
     /// Stars or un-stars the chat `gid` (for you only).
     pub async fn star(&self, gid: &str, star: bool) -> Result<()> {
-        self.call::<Value>("star", json!({"gid": gid, "star": star})).await?;
+        self.call::<Value>("star", json!({"gid": gid, "star": star}))
+            .await?;
         Ok(())
     }
 
     /// Hides or shows the chat `gid` in your list.
     pub async fn hide(&self, gid: &str, hide: bool) -> Result<()> {
-        self.call::<Value>("hide", json!({"gid": gid, "hide": hide})).await?;
+        self.call::<Value>("hide", json!({"gid": gid, "hide": hide}))
+            .await?;
         Ok(())
     }
 
     /// Mutes or un-mutes the chat `gid` (for you only).
     pub async fn mute(&self, gid: &str, mute: bool) -> Result<()> {
-        self.call::<Value>("mute", json!({"gid": gid, "mute": mute})).await?;
+        self.call::<Value>("mute", json!({"gid": gid, "mute": mute}))
+            .await?;
         Ok(())
     }
 
     /// Makes the chat `gid` public or private (administrators only).
     pub async fn set_public(&self, gid: &str, public: bool) -> Result<()> {
-        self.call::<Value>("changePublic", json!({"gid": gid, "public": public})).await?;
+        self.call::<Value>("changePublic", json!({"gid": gid, "public": public}))
+            .await?;
         Ok(())
     }
 
@@ -111,22 +118,35 @@ impl Chats<'_> {
 
     /// Adds `members` to chat `gid`; returns the chat after the change.
     pub async fn add_members(&self, gid: &str, members: &[UserId]) -> Result<Chat> {
-        self.call("addmember", json!({"gid": gid, "members": members, "join": true})).await
+        self.call(
+            "addmember",
+            json!({"gid": gid, "members": members, "join": true}),
+        )
+        .await
     }
 
     /// Removes `members` from chat `gid`; returns the chat after the change.
     pub async fn remove_members(&self, gid: &str, members: &[UserId]) -> Result<Chat> {
-        self.call("addmember", json!({"gid": gid, "members": members, "join": false})).await
+        self.call(
+            "addmember",
+            json!({"gid": gid, "members": members, "join": false}),
+        )
+        .await
     }
 
     /// Makes `users` administrators of chat `gid` (`admin` false: no longer administrators).
     pub async fn set_admins(&self, gid: &str, users: &[UserId], admin: bool) -> Result<Chat> {
-        self.call("setAdmin", json!({"gid": gid, "admins": users, "isAdmin": admin})).await
+        self.call(
+            "setAdmin",
+            json!({"gid": gid, "admins": users, "isAdmin": admin}),
+        )
+        .await
     }
 
     /// Restricts posting in chat `gid` to `users` (empty: everyone may post).
     pub async fn set_committers(&self, gid: &str, users: &[UserId]) -> Result<Chat> {
-        self.call("setCommitters", json!({"gid": gid, "committers": users})).await
+        self.call("setCommitters", json!({"gid": gid, "committers": users}))
+            .await
     }
 
     /// Page `page` (1 = newest) of `chat`'s history, `per_page` messages a page.

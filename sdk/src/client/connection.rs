@@ -50,10 +50,13 @@ pub(crate) async fn run(inner: Arc<Inner>, mut commands: UnboundedReceiver<Comma
                 let waiters = {
                     let mut state = inner.state();
                     state.commands = None;
+                    state.session = None;
                     state.outbox.drain()
                 };
                 for w in waiters {
-                    let _ = w.send(Err(Error::Auth("the session was ended by the server".into())));
+                    let _ = w.send(Err(Error::Auth(
+                        "the session was ended by the server".into(),
+                    )));
                 }
                 break;
             }
@@ -75,7 +78,11 @@ pub(crate) async fn run(inner: Arc<Inner>, mut commands: UnboundedReceiver<Comma
 }
 
 /// Waits out a backoff delay; false if the client stopped meanwhile.
-async fn wait(inner: &Inner, delay: std::time::Duration, commands: &mut UnboundedReceiver<Command>) -> bool {
+async fn wait(
+    inner: &Inner,
+    delay: std::time::Duration,
+    commands: &mut UnboundedReceiver<Command>,
+) -> bool {
     let mut sleep = inner.rt.sleep(delay);
     loop {
         match future::select(sleep, commands.next()).await {
@@ -109,7 +116,9 @@ async fn open(inner: &Arc<Inner>, token: &str) -> Result<WsConnection> {
             // A platform that hides the upgrade's status (browsers): ask over HTTP whether
             // the token is still good.
             let probe = Endpoint::new("GET", "/api/friend", Framing::Rest);
-            if let Err(auth @ Error::Auth(_)) = inner.call_as::<serde_json::Value>(probe, Some(token)).await {
+            if let Err(auth @ Error::Auth(_)) =
+                inner.call_as::<serde_json::Value>(probe, Some(token)).await
+            {
                 return Err(auth);
             }
             return Err(e);
@@ -150,7 +159,11 @@ enum Input {
 }
 
 /// Moves frames until the connection ends.
-async fn pump(inner: &Arc<Inner>, connection: WsConnection, commands: &mut UnboundedReceiver<Command>) -> Ended {
+async fn pump(
+    inner: &Arc<Inner>,
+    connection: WsConnection,
+    commands: &mut UnboundedReceiver<Command>,
+) -> Ended {
     let WsConnection { mut sink, stream } = connection;
     let me = match inner.me() {
         Ok(me) => me,
@@ -184,7 +197,9 @@ async fn pump(inner: &Arc<Inner>, connection: WsConnection, commands: &mut Unbou
                 }
             }
             Input::Frame(Err(e)) => return Ended::Lost(e.into()),
-            Input::Closed => return Ended::Lost(Error::Network("the server closed the connection".into())),
+            Input::Closed => {
+                return Ended::Lost(Error::Network("the server closed the connection".into()));
+            }
             Input::Command(Command::Stop) => {
                 let _ = sink.close().await;
                 return Ended::Stopped;
@@ -196,7 +211,9 @@ async fn pump(inner: &Arc<Inner>, connection: WsConnection, commands: &mut Unbou
             }
             Input::Tick => {
                 if awaiting_pong {
-                    return Ended::Lost(Error::Network("no heartbeat answer: the connection is dead".into()));
+                    return Ended::Lost(Error::Network(
+                        "no heartbeat answer: the connection is dead".into(),
+                    ));
                 }
                 awaiting_pong = true;
                 if let Err(e) = sink.send(frames::ping()).await {
@@ -210,7 +227,11 @@ async fn pump(inner: &Arc<Inner>, connection: WsConnection, commands: &mut Unbou
 
 /// Writes the outbox entries not yet written on this connection, and tells the server how far
 /// the app has received.
-async fn flush(inner: &Inner, sink: &mut crate::runtime::WsSink, sent_received: &mut Option<i64>) -> Result<()> {
+async fn flush(
+    inner: &Inner,
+    sink: &mut crate::runtime::WsSink,
+    sent_received: &mut Option<i64>,
+) -> Result<()> {
     let (unwritten, app_has) = {
         let mut state = inner.state();
         (state.outbox.take_unwritten(), state.app_has)

@@ -38,7 +38,11 @@ impl Files<'_> {
             .request(&self.inner.config.server, Some(&token));
         let response = self
             .inner
-            .with_timeout(self.inner.rt.http(request), self.inner.config.request_timeout, "download")
+            .with_timeout(
+                self.inner.rt.http(request),
+                self.inner.config.request_timeout,
+                "download",
+            )
             .await?;
         rest::decode_bytes(response)
     }

@@ -28,7 +28,8 @@ fn ids(list: Vec<String>) -> Result<Vec<UserId>> {
 impl Friends<'_> {
     /// Asks `user` to be friends; true once both have asked (you are friends now).
     pub async fn ask(&self, user: UserId) -> Result<bool> {
-        let endpoint = Endpoint::new("POST", "/api/friend", Framing::Rest).json(&UserRef { user_id: user })?;
+        let endpoint =
+            Endpoint::new("POST", "/api/friend", Framing::Rest).json(&UserRef { user_id: user })?;
         let status: FriendStatus = self.inner.call(endpoint).await?;
         Ok(status.friends)
     }
@@ -52,20 +53,29 @@ impl Friends<'_> {
     /// Ends the friendship with `user` (or withdraws your request).
     pub async fn remove(&self, user: UserId) -> Result<()> {
         self.inner
-            .call(Endpoint::new("DELETE", format!("/api/friend/{user}"), Framing::Rest))
+            .call(Endpoint::new(
+                "DELETE",
+                format!("/api/friend/{user}"),
+                Framing::Rest,
+            ))
             .await
     }
 
     /// Blocks `user`: their messages no longer reach you.
     pub async fn block(&self, user: UserId) -> Result<()> {
-        let endpoint = Endpoint::new("POST", "/api/block", Framing::Rest).json(&UserRef { user_id: user })?;
+        let endpoint =
+            Endpoint::new("POST", "/api/block", Framing::Rest).json(&UserRef { user_id: user })?;
         self.inner.call(endpoint).await
     }
 
     /// Unblocks `user`.
     pub async fn unblock(&self, user: UserId) -> Result<()> {
         self.inner
-            .call(Endpoint::new("DELETE", format!("/api/block/{user}"), Framing::Rest))
+            .call(Endpoint::new(
+                "DELETE",
+                format!("/api/block/{user}"),
+                Framing::Rest,
+            ))
             .await
     }
 

@@ -18,7 +18,8 @@ pub struct Groups<'a> {
 impl Groups<'_> {
     /// Creates a group named `name` that you manage; returns its id.
     pub async fn create(&self, name: &str) -> Result<ChatId> {
-        let endpoint = Endpoint::new("POST", "/api/group", Framing::Rest).json(&GroupNameRequest { name: name.into() })?;
+        let endpoint = Endpoint::new("POST", "/api/group", Framing::Rest)
+            .json(&GroupNameRequest { name: name.into() })?;
         let id: String = self.inner.call(endpoint).await?;
         id.parse()
             .map_err(|_| Error::Server(format!("group id \"{id}\" is not a number")))
@@ -34,26 +35,39 @@ impl Groups<'_> {
     /// Group `id`: name, manager, members.
     pub async fn info(&self, id: ChatId) -> Result<Group> {
         self.inner
-            .call(Endpoint::new("GET", format!("/api/group/{id}"), Framing::Rest))
+            .call(Endpoint::new(
+                "GET",
+                format!("/api/group/{id}"),
+                Framing::Rest,
+            ))
             .await
     }
 
     /// Renames group `id`.
     pub async fn rename(&self, id: ChatId, name: &str) -> Result<()> {
-        let endpoint = Endpoint::new("PUT", format!("/api/group/{id}"), Framing::Rest).json(&GroupNameRequest { name: name.into() })?;
+        let endpoint = Endpoint::new("PUT", format!("/api/group/{id}"), Framing::Rest)
+            .json(&GroupNameRequest { name: name.into() })?;
         self.inner.call(endpoint).await
     }
 
     /// Leaves group `id`; if you manage it, it is dissolved.
     pub async fn leave(&self, id: ChatId) -> Result<()> {
         self.inner
-            .call(Endpoint::new("DELETE", format!("/api/group/{id}"), Framing::Rest))
+            .call(Endpoint::new(
+                "DELETE",
+                format!("/api/group/{id}"),
+                Framing::Rest,
+            ))
             .await
     }
 
     /// Removes `user` from group `id` (its manager only).
     pub async fn remove_member(&self, id: ChatId, user: UserId) -> Result<()> {
-        let endpoint = Endpoint::new("DELETE", format!("/api/group/{id}"), Framing::Rest).query(&GroupLeaveQuery { user_id: Some(user) })?;
+        let endpoint = Endpoint::new("DELETE", format!("/api/group/{id}"), Framing::Rest).query(
+            &GroupLeaveQuery {
+                user_id: Some(user),
+            },
+        )?;
         self.inner.call(endpoint).await
     }
 }

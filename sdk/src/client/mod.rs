@@ -131,7 +131,8 @@ impl ClientBuilder {
             Some(rt) => rt,
             None => default_runtime()?,
         };
-        if !self.config.server.starts_with("http://") && !self.config.server.starts_with("https://") {
+        if !self.config.server.starts_with("http://") && !self.config.server.starts_with("https://")
+        {
             return Err(Error::InvalidInput(format!(
                 "server URL must start with http:// or https://, got \"{}\"",
                 self.config.server
@@ -343,7 +344,10 @@ impl Inner {
     /// Runs `future` with the request timeout.
     async fn with_timeout<T>(
         &self,
-        future: crate::runtime::BoxFuture<'static, std::result::Result<T, crate::runtime::TransportError>>,
+        future: crate::runtime::BoxFuture<
+            'static,
+            std::result::Result<T, crate::runtime::TransportError>,
+        >,
         timeout: Duration,
         what: &str,
     ) -> Result<T> {
@@ -372,7 +376,9 @@ impl Inner {
 
     /// Performs `endpoint` as the logged-in user.
     async fn call<T: DeserializeOwned>(&self, endpoint: Endpoint) -> Result<T> {
-        let token = self.token().ok_or_else(|| Error::Auth("not logged in".into()))?;
+        let token = self
+            .token()
+            .ok_or_else(|| Error::Auth("not logged in".into()))?;
         Ok(self.call_as(endpoint, Some(&token)).await?.0)
     }
 
@@ -392,7 +398,9 @@ impl Inner {
         method: &str,
         params: P,
     ) -> Result<(T, Option<Pager>)> {
-        let token = self.token().ok_or_else(|| Error::Auth("not logged in".into()))?;
+        let token = self
+            .token()
+            .ok_or_else(|| Error::Auth("not logged in".into()))?;
         let body = CallRequest {
             module: module.into(),
             method: method.into(),

@@ -36,14 +36,22 @@ impl Requests<'_> {
     /// Accepts invitation `id`: you join its group.
     pub async fn accept(&self, id: i64) -> Result<()> {
         self.inner
-            .call(Endpoint::new("PUT", format!("/api/request/{id}"), Framing::Rest))
+            .call(Endpoint::new(
+                "PUT",
+                format!("/api/request/{id}"),
+                Framing::Rest,
+            ))
             .await
     }
 
     /// Declines invitation `id`.
     pub async fn decline(&self, id: i64) -> Result<()> {
         self.inner
-            .call(Endpoint::new("DELETE", format!("/api/request/{id}"), Framing::Rest))
+            .call(Endpoint::new(
+                "DELETE",
+                format!("/api/request/{id}"),
+                Framing::Rest,
+            ))
             .await
     }
 }

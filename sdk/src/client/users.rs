@@ -21,9 +21,10 @@ pub struct Users<'a> {
 impl Users<'_> {
     /// The user with account `name`.
     pub async fn info(&self, name: &str) -> Result<UserInfo> {
-        let endpoint = Endpoint::new("POST", "/user/info", Framing::Envelope).json(&NameRequest {
-            name: Some(name.into()),
-        })?;
+        let endpoint =
+            Endpoint::new("POST", "/user/info", Framing::Envelope).json(&NameRequest {
+                name: Some(name.into()),
+            })?;
         self.inner.call(endpoint).await
     }
 
@@ -43,7 +44,11 @@ impl Users<'_> {
 
     /// Changes your profile (the fields that are `Some`); returns it after the change.
     pub async fn update_profile(&self, patch: UserPatch) -> Result<User> {
-        Ok(self.inner.xuanxuan("userChange", json!({ "user": patch })).await?.0)
+        Ok(self
+            .inner
+            .xuanxuan("userChange", json!({ "user": patch }))
+            .await?
+            .0)
     }
 
     /// Sets your status: `online`, `away`, `busy` or `offline`.

@@ -63,7 +63,8 @@ mod tests {
 
     #[test]
     fn chat_pushes_become_chat_events() {
-        let chat = json!({"id": 4, "gid": "g", "name": "n", "type": "group", "members": [{"id": 1}]});
+        let chat =
+            json!({"id": 4, "gid": "g", "name": "n", "type": "group", "members": [{"id": 1}]});
         match from_event_frame(frame("changeName", chat.clone())) {
             Some(Event::ChatChanged { change, chat }) => {
                 assert_eq!(change, ChatChange::Renamed);

@@ -113,17 +113,22 @@ mod tests {
     fn message_frames_carry_gid_and_content_type() {
         let text = message(Target::User(2), &Content::Text("hi".into()), "g1").unwrap();
         let v: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(v, json!({"type": "unicast", "receiverId": "2", "content": "hi", "gid": "g1"}));
+        assert_eq!(
+            v,
+            json!({"type": "unicast", "receiverId": "2", "content": "hi", "gid": "g1"})
+        );
         let other = Content::Other {
             content_type: "image".into(),
             body: "u.png".into(),
         };
-        let v: Value = serde_json::from_str(&message(Target::Group(9), &other, "g2").unwrap()).unwrap();
+        let v: Value =
+            serde_json::from_str(&message(Target::Group(9), &other, "g2").unwrap()).unwrap();
         assert_eq!(v["groupId"], "9");
         assert_eq!(v["contentType"], "image");
-        let v: Value =
-            serde_json::from_str(&message(Target::Group(9), &Content::Json("{\"a\":1}".into()), "g3").unwrap())
-                .unwrap();
+        let v: Value = serde_json::from_str(
+            &message(Target::Group(9), &Content::Json("{\"a\":1}".into()), "g3").unwrap(),
+        )
+        .unwrap();
         assert_eq!(v["content"], json!({"a": 1}));
         assert!(message(Target::Group(9), &Content::Json("{".into()), "g4").is_err());
     }
@@ -137,7 +142,9 @@ mod tests {
         assert_eq!(parse(r#"{"type":"PONG"}"#), Ok(Incoming::Pong));
         assert_eq!(parse(r#"{"type":"FUTURE"}"#), Ok(Incoming::Unknown));
         assert!(matches!(
-            parse(r#"{"type":"unicast","senderId":"1","receiverId":"2","content":"x","timestamp":5,"id":"3"}"#),
+            parse(
+                r#"{"type":"unicast","senderId":"1","receiverId":"2","content":"x","timestamp":5,"id":"3"}"#
+            ),
             Ok(Incoming::Message(_))
         ));
         assert!(parse("nope").is_err());

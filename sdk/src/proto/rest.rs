@@ -114,14 +114,20 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
 fn status_error(response: &HttpResponse) -> Error {
     let message = serde_json::from_slice::<ErrorBody>(&response.body)
         .map(|b| b.error)
-        .or_else(|_| serde_json::from_slice::<UploadResponse>(&response.body).map(|u| u.message.unwrap_or_default()))
+        .or_else(|_| {
+            serde_json::from_slice::<UploadResponse>(&response.body)
+                .map(|u| u.message.unwrap_or_default())
+        })
         .unwrap_or_else(|_| String::from_utf8_lossy(&response.body).into_owned());
     Error::from_status(response.status, message)
 }
 
 /// Decodes a call's answer into `T` (`()` accepts an empty body), with the xuanxuan pager if
 /// the answer had one.
-pub fn decode<T: DeserializeOwned>(framing: Framing, response: &HttpResponse) -> Result<(T, Option<Pager>)> {
+pub fn decode<T: DeserializeOwned>(
+    framing: Framing,
+    response: &HttpResponse,
+) -> Result<(T, Option<Pager>)> {
     if framing != Framing::Envelope && !(200..300).contains(&response.status) {
         return Err(status_error(response));
     }
@@ -160,7 +166,9 @@ pub fn decode<T: DeserializeOwned>(framing: Framing, response: &HttpResponse) ->
                     let data = serde_json::to_vec(&file).unwrap_or_default();
                     Ok((parse(&data)?, None))
                 }
-                _ => Err(Error::Server(answer.message.unwrap_or_else(|| "upload failed".into()))),
+                _ => Err(Error::Server(
+                    answer.message.unwrap_or_else(|| "upload failed".into()),
+                )),
             }
         }
     }
@@ -188,11 +196,21 @@ mod tests {
 
     #[test]
     fn envelopes_map_codes_to_errors() {
-        let ok: (i64, _) = decode(Framing::Envelope, &answer(200, r#"{"code":0,"msg":"success","data":5}"#)).unwrap();
+        let ok: (i64, _) = decode(
+            Framing::Envelope,
+            &answer(200, r#"{"code":0,"msg":"success","data":5}"#),
+        )
+        .unwrap();
         assert_eq!(ok.0, 5);
-        let err = decode::<()>(Framing::Envelope, &answer(200, r#"{"code":2,"msg":"wrong name or password"}"#));
+        let err = decode::<()>(
+            Framing::Envelope,
+            &answer(200, r#"{"code":2,"msg":"wrong name or password"}"#),
+        );
         assert_eq!(err, Err(Error::Auth("wrong name or password".into())));
-        let err = decode::<()>(Framing::Envelope, &answer(200, r#"{"code":5,"msg":"taken"}"#));
+        let err = decode::<()>(
+            Framing::Envelope,
+            &answer(200, r#"{"code":5,"msg":"taken"}"#),
+        );
         assert_eq!(err, Err(Error::InvalidInput("taken".into())));
     }
 
@@ -204,7 +222,10 @@ mod tests {
         assert_eq!(err, Err(Error::NotFound("no such group".into())));
         let ok: ((), _) = decode(Framing::Rest, &answer(200, "")).unwrap();
         assert_eq!(ok.0, ());
-        assert!(matches!(decode::<i64>(Framing::Rest, &answer(200, "[")), Err(Error::Server(_))));
+        assert!(matches!(
+            decode::<i64>(Framing::Rest, &answer(200, "[")),
+            Err(Error::Server(_))
+        ));
     }
 
     #[test]
@@ -222,7 +243,10 @@ mod tests {
             .unwrap();
         let req = ep.request("http://h:1", Some("t0k"));
         assert_eq!(req.url, "http://h:1/api/sync?after=5&limit=2");
-        assert_eq!(req.headers, vec![("Authorization".into(), "Bearer t0k".into())]);
+        assert_eq!(
+            req.headers,
+            vec![("Authorization".into(), "Bearer t0k".into())]
+        );
         let req = Endpoint::new("POST", "/login", Framing::Envelope)
             .json(&serde_json::json!({"name": "a b"}))
             .unwrap()

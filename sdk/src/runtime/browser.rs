@@ -67,7 +67,10 @@ impl Runtime for BrowserRuntime {
         Box::pin(connect(url))
     }
 
-    fn http(&self, request: HttpRequest) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
+    fn http(
+        &self,
+        request: HttpRequest,
+    ) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
         Box::pin(fetch(request))
     }
 }
@@ -126,7 +129,8 @@ async fn connect(url: String) -> Result<WsConnection, TransportError> {
         let opened = opened.clone();
         let frames = frames.clone();
         Closure::<dyn FnMut(Event)>::new(move |_| {
-            let error = TransportError::new("WebSocket error (the server refused or the connection broke)");
+            let error =
+                TransportError::new("WebSocket error (the server refused or the connection broke)");
             match opened.borrow_mut().take() {
                 Some(tx) => {
                     let _ = tx.send(Err(error));

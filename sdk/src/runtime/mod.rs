@@ -124,7 +124,10 @@ pub trait Runtime: Send + Sync + 'static {
     /// Opens a WebSocket (`ws://` or `wss://`).
     fn connect(&self, url: String) -> BoxFuture<'static, Result<WsConnection, TransportError>>;
     /// Performs an HTTP request (`http://` or `https://`).
-    fn http(&self, request: HttpRequest) -> BoxFuture<'static, Result<HttpResponse, TransportError>>;
+    fn http(
+        &self,
+        request: HttpRequest,
+    ) -> BoxFuture<'static, Result<HttpResponse, TransportError>>;
 }
 
 /// What the SDK needs from the runtime and platform it runs on (see the native definition;
@@ -138,7 +141,10 @@ pub trait Runtime: 'static {
     /// Opens a WebSocket.
     fn connect(&self, url: String) -> BoxFuture<'static, Result<WsConnection, TransportError>>;
     /// Performs an HTTP request.
-    fn http(&self, request: HttpRequest) -> BoxFuture<'static, Result<HttpResponse, TransportError>>;
+    fn http(
+        &self,
+        request: HttpRequest,
+    ) -> BoxFuture<'static, Result<HttpResponse, TransportError>>;
 }
 
 /// A random 64-bit number from the platform's secure source (gids and backoff jitter).

@@ -45,9 +45,14 @@ impl SmolRuntime {
     }
 }
 
+/// A blocking request cannot be cancelled, so ureq bounds it itself (the SDK's own, usually
+/// shorter, request timeout applies on top).
+const BLOCKING_TIMEOUT: Duration = Duration::from_secs(120);
+
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .timeout_global(Some(BLOCKING_TIMEOUT))
         .build()
         .into()
 }
@@ -75,13 +80,19 @@ impl Runtime for SmolRuntime {
         })
     }
 
-    fn http(&self, request: HttpRequest) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
+    fn http(
+        &self,
+        request: HttpRequest,
+    ) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
         let agent = self.http.clone();
         Box::pin(smol::unblock(move || blocking_http(&agent, request)))
     }
 }
 
-fn blocking_http(agent: &ureq::Agent, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+fn blocking_http(
+    agent: &ureq::Agent,
+    request: HttpRequest,
+) -> Result<HttpResponse, TransportError> {
     let mut builder = ureq::http::Request::builder()
         .method(request.method.as_str())
         .uri(&request.url);

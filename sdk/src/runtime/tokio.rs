@@ -6,6 +6,22 @@ use std::time::Duration;
 use super::tungstenite::{connect_error, into_connection};
 use super::{BoxFuture, HttpRequest, HttpResponse, Runtime, TransportError, WsConnection};
 
+/// Aborts a spawned task when the future waiting for it is dropped (a timeout, or a closed
+/// client), so no request outlives its caller.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> AbortOnDrop<T> {
+    async fn join(mut self) -> Result<T, TransportError> {
+        (&mut self.0).await.map_err(TransportError::new)
+    }
+}
+
 /// Runs the SDK on tokio.
 #[derive(Debug, Clone)]
 pub struct TokioRuntime {
@@ -51,20 +67,24 @@ impl Runtime for TokioRuntime {
     fn connect(&self, url: String) -> BoxFuture<'static, Result<WsConnection, TransportError>> {
         let handle = self.handle.clone();
         Box::pin(async move {
-            let task = handle.spawn(async move { async_tungstenite::tokio::connect_async(url).await });
-            match task.await {
-                Ok(Ok((socket, _))) => Ok(into_connection(socket)),
-                Ok(Err(e)) => Err(connect_error(e)),
-                Err(e) => Err(TransportError::new(e)),
+            let task = AbortOnDrop(
+                handle.spawn(async move { async_tungstenite::tokio::connect_async(url).await }),
+            );
+            match task.join().await? {
+                Ok((socket, _)) => Ok(into_connection(socket)),
+                Err(e) => Err(connect_error(e)),
             }
         })
     }
 
-    fn http(&self, request: HttpRequest) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
+    fn http(
+        &self,
+        request: HttpRequest,
+    ) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
         let client = self.http.clone();
         let handle = self.handle.clone();
         Box::pin(async move {
-            let task = handle.spawn(async move {
+            let task = AbortOnDrop(handle.spawn(async move {
                 let method = reqwest::Method::from_bytes(request.method.as_bytes())
                     .map_err(TransportError::new)?;
                 let mut builder = client.request(method, &request.url);
@@ -76,10 +96,14 @@ impl Runtime for TokioRuntime {
                 }
                 let response = builder.send().await.map_err(TransportError::new)?;
                 let status = response.status().as_u16();
-                let body = response.bytes().await.map_err(TransportError::new)?.to_vec();
+                let body = response
+                    .bytes()
+                    .await
+                    .map_err(TransportError::new)?
+                    .to_vec();
                 Ok(HttpResponse { status, body })
-            });
-            task.await.map_err(TransportError::new)?
+            }));
+            task.join().await?
         })
     }
 }

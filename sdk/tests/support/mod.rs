@@ -50,11 +50,19 @@ impl ServerThread {
     fn boot(&self) {
         let config = chinwag_server::Config {
             listen: *self.addr.lock().unwrap(),
-            db: self.dir.path().join("chinwag.db").to_str().unwrap().to_string(),
+            db: self
+                .dir
+                .path()
+                .join("chinwag.db")
+                .to_str()
+                .unwrap()
+                .to_string(),
             files: self.dir.path().join("files"),
             notify_key: Some(NOTIFY_KEY.into()),
         };
-        let server = self.block_on(chinwag_server::Server::start(config)).unwrap();
+        let server = self
+            .block_on(chinwag_server::Server::start(config))
+            .unwrap();
         *self.addr.lock().unwrap() = server.addr();
         *self.server.lock().unwrap() = Some(server);
     }
@@ -146,10 +154,17 @@ impl Env {
     }
 
     /// Waits up to 20 s for an event matching `pick`, skipping others.
-    pub async fn next<T>(&self, events: &mut EventStream, mut pick: impl FnMut(Event) -> Option<T>) -> T {
+    pub async fn next<T>(
+        &self,
+        events: &mut EventStream,
+        mut pick: impl FnMut(Event) -> Option<T>,
+    ) -> T {
         let deadline = self.rt.sleep(Duration::from_secs(20));
         let wanted = async {
             while let Some(event) = events.next().await {
+                if std::env::var("CHINWAG_TEST_DEBUG").is_ok() {
+                    eprintln!("event: {event:?}");
+                }
                 if let Some(found) = pick(event) {
                     return Some(found);
                 }
@@ -174,7 +189,8 @@ impl Env {
 
     /// Waits until the connection reaches `state`.
     pub async fn state(&self, events: &mut EventStream, state: ConnectionState) {
-        self.next(events, |e| (e == Event::Connection(state)).then_some(())).await
+        self.next(events, |e| (e == Event::Connection(state)).then_some(()))
+            .await
     }
 
     /// Sleeps on the runtime under test.

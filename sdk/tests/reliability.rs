@@ -1,0 +1,322 @@
+//! Reliable delivery against the real server, under tokio and under smol: catching up after
+//! time offline, the outbox across a server restart, 1,000 messages exchanged across a restart,
+//! heartbeats over a link that goes silent, kick on token revocation, and `close()`.
+
+mod support;
+
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chinwag::{Client, ConnectionState, Content, Error, Event, EventStream, Target};
+use futures::StreamExt;
+use support::{Env, User};
+
+on_both_runtimes!(
+    catch_up_after_time_offline,
+    outbox_waits_for_the_server,
+    thousand_messages_across_a_restart,
+    heartbeat_detects_a_silent_link,
+    kicked_when_the_token_is_revoked,
+    close_ends_every_task,
+);
+
+async fn catch_up_after_time_offline(env: Env) {
+    let (alice, bob) = env.friends("amy", "ben").await;
+    env.state(&mut { bob.events }, ConnectionState::Connected)
+        .await;
+    let saved = bob.client.session().unwrap();
+    bob.client.close().await;
+    for i in 0..20 {
+        let sent = alice
+            .client
+            .messages()
+            .send_text(Target::User(bob.id), &format!("m{i}"))
+            .await
+            .unwrap();
+        assert!(sent.id.is_some());
+    }
+    // Bob's app restarts from its saved session and gets each message once, in order.
+    let bob2 = env.client();
+    let mut events = bob2.events();
+    bob2.auth().restore(saved).await.unwrap();
+    for i in 0..20 {
+        assert_eq!(
+            env.message(&mut events).await.content.body(),
+            format!("m{i}")
+        );
+    }
+    // The app has them, so the server's offline inbox is emptied.
+    let mut emptied = false;
+    for _ in 0..100 {
+        if bob2
+            .messages()
+            .offline(false, false)
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            emptied = true;
+            break;
+        }
+        env.sleep(50).await;
+    }
+    assert!(
+        emptied,
+        "the server still holds messages the app acknowledged"
+    );
+    // A third start continues after the last message: nothing is repeated.
+    let cursor = bob2.session().unwrap().cursor;
+    assert!(cursor.is_some());
+    let saved = bob2.session().unwrap();
+    bob2.close().await;
+    alice
+        .client
+        .messages()
+        .send_text(Target::User(bob.id), "after")
+        .await
+        .unwrap();
+    let bob3 = env.client();
+    let mut events = bob3.events();
+    bob3.auth().restore(saved).await.unwrap();
+    assert_eq!(env.message(&mut events).await.content.body(), "after");
+    alice.client.close().await;
+    bob3.close().await;
+}
+
+async fn outbox_waits_for_the_server(env: Env) {
+    let (mut alice, mut bob) = env.friends("cat", "don").await;
+    env.state(&mut alice.events, ConnectionState::Connected)
+        .await;
+    env.server.stop();
+    let receipt = alice
+        .client
+        .messages()
+        .enqueue(
+            Target::User(bob.id),
+            Content::Text("while you were out".into()),
+        )
+        .unwrap();
+    env.next(&mut alice.events, |e| {
+        matches!(e, Event::Connection(ConnectionState::Reconnecting { .. })).then_some(())
+    })
+    .await;
+    assert_eq!(alice.client.pending_sends().len(), 1);
+    env.server.start_again();
+    let sent = receipt.await.unwrap().unwrap();
+    assert!(sent.id.is_some());
+    assert!(alice.client.pending_sends().is_empty());
+    let got = env.message(&mut bob.events).await;
+    assert_eq!(got.content.body(), "while you were out");
+    assert_eq!(Some(got.id), sent.id);
+    alice.client.close().await;
+    bob.client.close().await;
+}
+
+/// Collects `count` message events, checking each id is new; also says whether the connection
+/// was lost and regained on the way.
+async fn collect(env: &Env, events: &mut EventStream, count: usize) -> (Vec<String>, bool) {
+    let mut seen = HashSet::new();
+    let mut bodies = Vec::new();
+    let mut reconnected = false;
+    while bodies.len() < count {
+        let m = env
+            .next(events, |e| match e {
+                Event::Message(m) => Some(Some(m)),
+                Event::Connection(ConnectionState::Reconnecting { .. }) => {
+                    reconnected = true;
+                    Some(None)
+                }
+                _ => None,
+            })
+            .await;
+        if let Some(m) = m {
+            assert!(seen.insert(m.id), "message {} delivered twice", m.id);
+            bodies.push(m.content.body().to_string());
+        }
+    }
+    (bodies, reconnected)
+}
+
+async fn thousand_messages_across_a_restart(env: Env) {
+    const EACH: usize = 500;
+    let (mut alice, mut bob) = env.friends("eli", "fox").await;
+    let mut receipts = Vec::new();
+    let send = |from: &User, to: i64, i: usize, tag: &str| {
+        from.client
+            .messages()
+            .enqueue(Target::User(to), Content::Text(format!("{tag}{i}")))
+            .unwrap()
+    };
+    for i in 0..EACH {
+        receipts.push(send(&alice, bob.id, i, "a"));
+        receipts.push(send(&bob, alice.id, i, "b"));
+        if i == EACH / 3 {
+            // Stop the server while messages are in flight both ways …
+            env.sleep(20).await;
+            env.server.stop();
+        }
+        if i == 2 * EACH / 3 {
+            // … and start it again on the same database while more wait in the outboxes.
+            env.server.start_again();
+        }
+    }
+    for receipt in receipts {
+        let sent = receipt.await.unwrap().unwrap();
+        assert!(sent.id.is_some());
+    }
+    let ((to_bob, bob_reconnected), (to_alice, alice_reconnected)) = futures::join!(
+        collect(&env, &mut bob.events, EACH),
+        collect(&env, &mut alice.events, EACH)
+    );
+    assert!(
+        bob_reconnected && alice_reconnected,
+        "the restart went unnoticed"
+    );
+    let expected = |tag: &str| (0..EACH).map(|i| format!("{tag}{i}")).collect::<Vec<_>>();
+    assert_eq!(to_bob, expected("a"));
+    assert_eq!(to_alice, expected("b"));
+    // Nothing more arrives: each was delivered exactly once.
+    alice
+        .client
+        .messages()
+        .send_text(Target::User(bob.id), "end")
+        .await
+        .unwrap();
+    assert_eq!(env.message(&mut bob.events).await.content.body(), "end");
+    alice.client.close().await;
+    bob.client.close().await;
+}
+
+/// A loopback TCP proxy whose existing connections can be made to go silent (bytes are no
+/// longer forwarded, the sockets stay open), like a dead network path.
+struct Proxy {
+    port: u16,
+    generation: Arc<AtomicU64>,
+}
+
+impl Proxy {
+    fn start(target: String) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let generation = Arc::new(AtomicU64::new(0));
+        let current = generation.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(server) = TcpStream::connect(&target) else {
+                    continue;
+                };
+                let born = current.load(Ordering::SeqCst);
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    let current = current.clone();
+                    std::thread::spawn(move || {
+                        let mut buf = [0u8; 16 * 1024];
+                        loop {
+                            let n = match from.read(&mut buf) {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => n,
+                            };
+                            if current.load(Ordering::SeqCst) != born {
+                                continue; // silent: swallow everything
+                            }
+                            if to.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
+                        }
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Proxy { port, generation }
+    }
+
+    /// Existing connections go silent; new ones work.
+    fn silence(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+async fn heartbeat_detects_a_silent_link(env: Env) {
+    let (_alice, mut bob) = env.friends("gil", "hob").await;
+    let target = env.server.url().trim_start_matches("http://").to_string();
+    let proxy = Proxy::start(target);
+    let client = Client::builder(format!("http://127.0.0.1:{}", proxy.port))
+        .runtime(env.rt.clone())
+        .heartbeat_interval(std::time::Duration::from_millis(200))
+        // Pooled HTTP connections through the proxy go silent too; time them out quickly.
+        .request_timeout(std::time::Duration::from_secs(1))
+        .backoff(
+            std::time::Duration::from_millis(20),
+            std::time::Duration::from_millis(200),
+        )
+        .build()
+        .unwrap();
+    let mut events = client.events();
+    client.auth().login("gil", support::PASSWORD).await.unwrap();
+    env.state(&mut events, ConnectionState::Connected).await;
+    proxy.silence();
+    // Nothing tells the client the link is dead but the missing heartbeat answers.
+    env.next(&mut events, |e| {
+        matches!(e, Event::Connection(ConnectionState::Reconnecting { .. })).then_some(())
+    })
+    .await;
+    assert!(
+        matches!(client.last_connection_error(), Some(Error::Network(m)) if m.contains("heartbeat"))
+    );
+    env.state(&mut events, ConnectionState::Connected).await;
+    client
+        .messages()
+        .send_text(Target::User(bob.id), "back again")
+        .await
+        .unwrap();
+    assert_eq!(
+        env.message(&mut bob.events).await.content.body(),
+        "back again"
+    );
+    client.close().await;
+    bob.client.close().await;
+}
+
+async fn kicked_when_the_token_is_revoked(env: Env) {
+    let (client, mut events, session) = env.user("ida").await;
+    env.state(&mut events, ConnectionState::Connected).await;
+    let other = env.client();
+    other.auth().restore(session).await.unwrap();
+    other.auth().logout().await.unwrap();
+    let reason = env
+        .next(&mut events, |e| match e {
+            Event::Kicked { reason } => Some(reason),
+            _ => None,
+        })
+        .await;
+    assert!(!reason.is_empty());
+    env.state(&mut events, ConnectionState::Disconnected).await;
+    let refused = client.messages().send_text(Target::User(1), "x").await;
+    assert!(matches!(refused, Err(Error::Auth(_))), "{refused:?}");
+    client.close().await;
+    other.close().await;
+}
+
+async fn close_ends_every_task(env: Env) {
+    let (client, mut events, _) = env.user("jan").await;
+    env.state(&mut events, ConnectionState::Connected).await;
+    assert!(client.background_tasks() > 0);
+    client.close().await;
+    assert_eq!(client.background_tasks(), 0);
+    assert_eq!(client.connection_state(), ConnectionState::Disconnected);
+    // The stream ends after the final state.
+    let rest: Vec<Event> = events.collect().await;
+    assert_eq!(
+        rest.last(),
+        Some(&Event::Connection(ConnectionState::Disconnected))
+    );
+    let refused = client.messages().send_text(Target::User(1), "x").await;
+    assert_eq!(refused, Err(Error::Closed));
+}
