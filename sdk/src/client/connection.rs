@@ -32,8 +32,7 @@ enum Ended {
 pub(crate) async fn run(inner: Arc<Inner>, mut commands: UnboundedReceiver<Command>) {
     let mut attempt: u32 = 0;
     inner.set_connection(ConnectionState::Connecting);
-    loop {
-        let Some(token) = inner.token() else { break };
+    while let Some(token) = inner.token() {
         let ended = match open(&inner, &token).await {
             Ok(connection) => {
                 attempt = 0;

@@ -49,10 +49,9 @@ impl Files<'_> {
 
     /// The files shared in chat `gid`.
     pub async fn list(&self, gid: &str) -> Result<Vec<FileInfo>> {
-        Ok(self
-            .inner
+        self.inner
             .xuanxuan_in("attach", "getList", json!({ "gid": gid }))
             .await
-            .map(|(list, _)| list)?)
+            .map(|(list, _)| list)
     }
 }

@@ -2,8 +2,8 @@
 //! timers, WebSocket connections and HTTP requests — behind one small object-safe trait, so the
 //! protocol core runs on tokio, smol or a browser alike (the way quinn's `Runtime` does it).
 //!
-//! Adapters: [`TokioRuntime`] (feature `tokio`, the default on native), [`SmolRuntime`] (feature
-//! `smol`), [`BrowserRuntime`] (feature `browser`, wasm32). An application with another executor
+//! Adapters: `TokioRuntime` (feature `tokio`, the default on native), `SmolRuntime` (feature
+//! `smol`), `BrowserRuntime` (feature `browser`, wasm32). An application with another executor
 //! implements [`Runtime`] itself.
 
 use std::fmt;

@@ -14,7 +14,7 @@ where
 {
     let (sink, stream) = socket.split();
     let sink = sink
-        .sink_map_err(|e| TransportError::new(e))
+        .sink_map_err(TransportError::new)
         .with(|text: String| future::ready(Ok::<_, TransportError>(Message::text(text))));
     let stream = stream.filter_map(|msg| {
         future::ready(match msg {
