@@ -1,183 +1,194 @@
-//! `demo`: starts the reference server in-process on a temporary SQLite database and has
-//! two clients chat across dialects — alice over seed 002's REST API and seed 003's socket,
-//! bob over the xuanxuan socket (seed 001) — printing a transcript. Exits 0 on success.
+//! `demo`: starts the reference server in-process on a temporary SQLite database and has two
+//! SDK clients register, become friends, chat directly, make a group, invite and accept,
+//! receive a notification from the backend, and catch up after going offline — printing a
+//! transcript. Exits 0 on success, non-zero with the error otherwise.
 
 use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
-use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
+use chinwag::{Client, ConnectionState, Content, Event, EventStream, Target};
+use futures::StreamExt;
+use futures::future::{Either, select};
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Fallible<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+const NOTIFY_KEY: &str = "demo-notify-key";
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Fallible {
     let dir = tempfile::tempdir()?;
     let server = chinwag_server::Server::start(chinwag_server::Config {
         listen: "127.0.0.1:0".parse()?,
         db: dir.path().join("demo.db").to_string_lossy().into_owned(),
         files: dir.path().join("files"),
-        notify_key: Some("demo-key".into()),
+        notify_key: Some(NOTIFY_KEY.into()),
     })
     .await
     .map_err(|e| e.to_string())?;
     let base = format!("http://{}", server.addr());
-    let ws_base = format!("ws://{}/ws", server.addr());
     println!(
-        "chinwag-server running in-process at {base} (SQLite in {})",
+        "chinwag-server running in-process at {base} (SQLite in {})\n",
         dir.path().display()
     );
-    let http = reqwest::Client::new();
-    let post = |path: &str, body: Value| {
-        let req = http.post(format!("{base}{path}")).json(&body);
-        async move { req.send().await?.json::<Value>().await }
-    };
 
-    for name in ["alice", "bob"] {
-        let r = post(
-            "/register",
-            json!({"name": name, "password": "secret", "password_repete": "secret"}),
+    let alice = Client::builder(&base).build()?;
+    let bob = Client::builder(&base).build()?;
+    let mut alice_events = alice.events();
+    let mut bob_events = bob.events();
+
+    for (client, name) in [(&alice, "alice"), (&bob, "bob")] {
+        let id = client.auth().register(name, "correct-horse").await?;
+        client.auth().login(name, "correct-horse").await?;
+        println!("[{name}] registered and logged in as user {id}");
+    }
+    wait_for(&mut alice_events, |e| {
+        (e == Event::Connection(ConnectionState::Connected)).then_some(())
+    })
+    .await?;
+    wait_for(&mut bob_events, |e| {
+        (e == Event::Connection(ConnectionState::Connected)).then_some(())
+    })
+    .await?;
+    let (alice_id, bob_id) = (
+        alice.user_id().unwrap_or_default(),
+        bob.user_id().unwrap_or_default(),
+    );
+
+    // Friends: each asks; the second ask makes the friendship.
+    alice.friends().ask(bob_id).await?;
+    let friends = bob.friends().ask(alice_id).await?;
+    println!("[alice, bob] asked each other to be friends -> friends: {friends}");
+
+    // A direct conversation.
+    let sent = alice
+        .messages()
+        .send_text(Target::User(bob_id), "Hi Bob! Climbing on Saturday?")
+        .await?;
+    println!(
+        "[alice -> bob] \"Hi Bob! Climbing on Saturday?\" (stored as message {:?})",
+        sent.id
+    );
+    let m = next_message(&mut bob_events).await?;
+    println!("[bob] got from user {}: \"{}\"", m.sender, m.content.body());
+    bob.messages()
+        .send_text(Target::User(alice_id), "Sure — let's ask the others too.")
+        .await?;
+    let m = next_message(&mut alice_events).await?;
+    println!(
+        "[alice] got from user {}: \"{}\"",
+        m.sender,
+        m.content.body()
+    );
+
+    // A group: alice makes it, invites bob, bob accepts.
+    let group = alice.groups().create("Saturday climbers").await?;
+    println!("[alice] created group {group} \"Saturday climbers\"");
+    alice.requests().invite(group, bob_id).await?;
+    let invitations = bob.requests().list().await?;
+    let invitation = invitations.first().ok_or("bob has no invitation")?;
+    println!(
+        "[bob] invitation {} to \"{}\"",
+        invitation.id, invitation.group_name
+    );
+    bob.requests().accept(invitation.id).await?;
+    let info = bob.groups().info(group).await?;
+    println!(
+        "[bob] accepted; group {} now has members {:?}",
+        info.id, info.users_id
+    );
+    alice
+        .messages()
+        .send(
+            Target::Group(group),
+            Content::Json(r#"{"meet":"09:00","where":"north wall"}"#.into()),
         )
         .await?;
-        println!("[002] register {name:<5} → id {}", r["data"]["id"]);
+    let m = next_message(&mut bob_events).await?;
+    println!(
+        "[bob] group {:?} message ({}): {}",
+        m.chat,
+        m.content.content_type(),
+        m.content.body()
+    );
+
+    // The application's backend pushes a notification.
+    let status = reqwest::Client::new()
+        .post(format!("{base}/notification?type=unicast&to={bob_id}"))
+        .header("X-Notify-Key", NOTIFY_KEY)
+        .json(&serde_json::json!({"notificationType": "weather", "content": {"saturday": "sunny"}}))
+        .send()
+        .await?
+        .status();
+    println!("[backend] POST /notification -> {status}");
+    let n = wait_for(&mut bob_events, |e| match e {
+        Event::Notification(n) => Some(n),
+        _ => None,
+    })
+    .await?;
+    println!("[bob] notification \"{}\": {}", n.kind, n.content);
+
+    // Bob goes offline; alice writes; bob comes back from his saved session and catches up.
+    let saved = bob.session().ok_or("bob has no session")?;
+    bob.close().await;
+    println!("[bob] closed his client (session saved)");
+    for text in ["See you at nine.", "Bring the long rope!"] {
+        alice
+            .messages()
+            .send_text(Target::User(bob_id), text)
+            .await?;
+        println!("[alice -> bob] \"{text}\" (bob is offline)");
     }
-    let login = post("/login", json!({"name": "alice", "password": "secret"})).await?;
-    let alice_token = login["data"]["token"]
-        .as_str()
-        .ok_or("login failed")?
-        .to_string();
-    let alice = login["data"]["id"].as_i64().unwrap_or_default();
-
-    // Bob logs in over the xuanxuan socket.
-    let (mut bob_ws, _) = tokio_tungstenite::connect_async(ws_base.as_str()).await?;
-    send(&mut bob_ws, json!({"module": "chat", "method": "login", "params": {"account": "bob", "password": "secret", "status": "online"}})).await?;
-    let bob_login = until(&mut bob_ws, |v| v["method"] == "login").await?;
-    let bob = bob_login["data"]["id"].as_i64().unwrap_or_default();
+    let bob = Client::builder(&base).build()?;
+    let mut bob_events = bob.events();
+    bob.auth().restore(saved).await?;
+    for _ in 0..2 {
+        let m = next_message(&mut bob_events).await?;
+        println!("[bob] back online, caught up: \"{}\"", m.content.body());
+    }
+    let history = alice
+        .chats()
+        .history(&alice.chats().open_direct(bob_id).await?, 1, 10)
+        .await?;
     println!(
-        "[001] bob logged in over the xuanxuan socket (sid {}…)",
-        &bob_login["sid"].as_str().unwrap_or("")[..8]
+        "[alice] direct chat history holds {} messages",
+        history.total
     );
 
-    // Alice connects with the 003 socket; they become friends through the 003 extension.
-    let (mut alice_ws, _) =
-        tokio_tungstenite::connect_async(format!("{ws_base}?access_token={alice_token}")).await?;
-    http.post(format!("{base}/api/friend"))
-        .bearer_auth(&alice_token)
-        .json(&json!({"userId": bob}))
-        .send()
-        .await?;
-    let bob_token =
-        post("/login", json!({"name": "bob", "password": "secret"})).await?["data"]["token"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-    let f = http
-        .post(format!("{base}/api/friend"))
-        .bearer_auth(&bob_token)
-        .json(&json!({"userId": alice}))
-        .send()
-        .await?
-        .json::<Value>()
-        .await?;
-    println!("[003] alice and bob are friends: {}", f["friends"]);
-
-    // alice (003 unicast) → bob (xuanxuan push)
-    send(&mut alice_ws, json!({"type": "unicast", "receiverId": bob.to_string(), "content": "Hi Bob! Sent over the 003 socket."})).await?;
-    let push = until(&mut bob_ws, |v| {
-        v["method"] == "message" && v.get("result").is_none()
-    })
-    .await?;
-    println!("[001] bob   got : {}", push["data"][0]["content"]);
-
-    // bob (xuanxuan message) → alice (003 frame)
-    let cgid = format!("{}&{}", alice.min(bob), alice.max(bob));
-    send(&mut bob_ws, json!({"module": "chat", "method": "message", "params": [{"gid": "demo-1", "cgid": cgid, "contentType": "text", "content": "Hello Alice, from xuanxuan."}]})).await?;
-    let frame = until(&mut alice_ws, |v| v["type"] == "unicast").await?;
-    println!(
-        "[003] alice got : {} (from user {})",
-        frame["content"], frame["senderId"]
-    );
-
-    // A group: alice creates it (003 REST), invites bob, bob accepts, alice multicasts.
-    let group = http
-        .post(format!("{base}/api/group"))
-        .bearer_auth(&alice_token)
-        .json(&json!({"name": "demo team"}))
-        .send()
-        .await?
-        .json::<Value>()
-        .await?;
-    http.post(format!("{base}/api/request"))
-        .bearer_auth(&alice_token)
-        .json(&json!({"groupId": group, "userId": bob}))
-        .send()
-        .await?;
-    let invites = http
-        .get(format!("{base}/api/request"))
-        .bearer_auth(&bob_token)
-        .send()
-        .await?
-        .json::<Value>()
-        .await?;
-    http.put(format!(
-        "{base}/api/request/{}",
-        invites[0]["id"].as_str().unwrap_or_default()
-    ))
-    .bearer_auth(&bob_token)
-    .send()
-    .await?;
-    println!("[003] group {group} \"demo team\": bob invited and accepted");
-    send(
-        &mut alice_ws,
-        json!({"type": "multicast", "groupId": group, "content": "Welcome to the team."}),
-    )
-    .await?;
-    let push = until(&mut bob_ws, |v| {
-        v["method"] == "message" && v.get("result").is_none()
-    })
-    .await?;
-    println!(
-        "[001] bob   got : {} in chat {}",
-        push["data"][0]["content"], push["data"][0]["cgid"]
-    );
-
-    // The backend pushes a notification to alice.
-    http.post(format!("{base}/notification?to={alice}"))
-        .header("X-Notify-Key", "demo-key")
-        .json(&json!({"notificationType": "welcome", "content": "Thanks for trying Chinwag"}))
-        .send()
-        .await?;
-    let note = until(&mut alice_ws, |v| v["type"] == "NOTIFICATION").await?;
-    println!(
-        "[003] alice got a notification: {} / {}",
-        note["notificationType"], note["content"]
-    );
-
+    alice.close().await;
+    bob.close().await;
     server.stop().await;
-    println!("done: server stopped, temporary database removed");
+    println!("\ndemo finished: every step succeeded");
     Ok(())
 }
 
-async fn send(ws: &mut Ws, v: Value) -> Result<(), Box<dyn std::error::Error>> {
-    ws.send(Message::Text(v.to_string().into())).await?;
-    Ok(())
-}
-
-/// The next JSON frame matching `pred` (5 s at most).
-async fn until(
-    ws: &mut Ws,
-    pred: impl Fn(&Value) -> bool,
-) -> Result<Value, Box<dyn std::error::Error>> {
-    loop {
-        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await?
-            .ok_or("socket closed")??;
-        if let Message::Text(t) = msg {
-            let v: Value = serde_json::from_str(&t)?;
-            if pred(&v) {
-                return Ok(v);
+/// Waits up to 10 s for an event `pick` accepts.
+async fn wait_for<T>(
+    events: &mut EventStream,
+    mut pick: impl FnMut(Event) -> Option<T>,
+) -> Fallible<T> {
+    let wanted = Box::pin(async {
+        while let Some(event) = events.next().await {
+            if let Some(found) = pick(event) {
+                return Some(found);
             }
         }
+        None
+    });
+    match select(
+        wanted,
+        Box::pin(tokio::time::sleep(Duration::from_secs(10))),
+    )
+    .await
+    {
+        Either::Left((Some(found), _)) => Ok(found),
+        Either::Left((None, _)) => Err("the event stream ended".into()),
+        Either::Right(_) => Err("no event within 10 s".into()),
     }
+}
+
+async fn next_message(events: &mut EventStream) -> Fallible<chinwag::Message> {
+    wait_for(events, |e| match e {
+        Event::Message(m) => Some(m),
+        _ => None,
+    })
+    .await
 }
