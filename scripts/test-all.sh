@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one command that passes all tests. Installs what it needs (the Rust toolchain
-# components it uses), then: format check, clippy with warnings as errors, rustdoc with
-# warnings as errors, every Rust test (unit, wire round-trips, server end-to-end over real
-# HTTP/WebSocket on loopback), and the demo.
+# components and the wasm32 target), then: format check, clippy with warnings as errors (also
+# for the SDK's smol and browser adapters), the wasm32 build, the no-tokio check of the SDK
+# core, rustdoc with warnings as errors, every Rust test (unit, wire round-trips, server and
+# SDK end-to-end over real HTTP/WebSocket on loopback, under tokio and smol), and the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUST_BACKTRACE=0
@@ -18,6 +19,7 @@ if ! command -v cargo >/dev/null; then
 fi
 if command -v rustup >/dev/null; then
   rustup component add rustfmt clippy >/dev/null 2>&1 || true
+  rustup target add wasm32-unknown-unknown >/dev/null
 fi
 cargo --version
 
@@ -26,6 +28,18 @@ cargo fmt --all -- --check
 
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "the SDK's other adapters: smol (native) and browser (wasm32), clippy-clean"
+cargo clippy -p chinwag --no-default-features --features smol --locked -- -D warnings
+cargo clippy -p chinwag --no-default-features --features browser --target wasm32-unknown-unknown --locked -- -D warnings
+cargo build -p chinwag --no-default-features --features browser --target wasm32-unknown-unknown --locked
+
+step "the SDK core without runtime features depends on no tokio"
+if cargo tree -p chinwag --no-default-features -e normal --locked | grep -q tokio; then
+  echo "tokio found in: cargo tree -p chinwag --no-default-features -e normal" >&2
+  exit 1
+fi
+echo "no tokio"
 
 step "rustdoc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
