@@ -456,7 +456,7 @@ async fn files(env: Env) {
 }
 
 async fn friends_and_blocks(env: Env) {
-    let (alice, mut bob) = env.user_pair_unfriended().await;
+    let (alice, mut bob) = env.pair("lee", "max").await;
     // Not friends yet: a direct message is accepted but dropped.
     let dropped = alice
         .client

@@ -99,10 +99,10 @@ impl Cli {
                     .ask(id)
                     .await
                     .map(|f| println!("asked user {id}; friends now: {f}")),
-                Err(_) => Ok(println!("/friend needs a user id")),
+                Err(_) => say("/friend needs a user id"),
             },
             ["/history"] => self.history().await,
-            [cmd, ..] if cmd.starts_with('/') => Ok(println!("unknown command {cmd}; /help")),
+            [cmd, ..] if cmd.starts_with('/') => say(&format!("unknown command {cmd}; /help")),
             _ => self.send(line).await,
         };
         if let Err(e) = result {
@@ -172,7 +172,7 @@ impl Cli {
                 let chats = self.client.chats().list().await?;
                 match chats.into_iter().find(|c| c.id == id) {
                     Some(chat) => chat,
-                    None => return Ok(println!("not a member of group {id}")),
+                    None => return say(&format!("not a member of group {id}")),
                 }
             }
         };
@@ -199,6 +199,12 @@ impl Cli {
         }
         Ok(())
     }
+}
+
+/// Prints a line for the user.
+fn say(text: &str) -> chinwag::Result<()> {
+    println!("{text}");
+    Ok(())
 }
 
 fn print_event(event: Event) {

@@ -114,9 +114,20 @@ impl fmt::Display for TransportError {
 
 impl std::error::Error for TransportError {}
 
-/// What the SDK needs from the runtime and platform it runs on.
+/// `Send + Sync` on native targets; nothing on wasm32 (single-threaded, browser objects are not
+/// `Send`). Implemented for every type that qualifies.
 #[cfg(not(target_arch = "wasm32"))]
-pub trait Runtime: Send + Sync + 'static {
+pub trait MaybeSendSync: Send + Sync {}
+#[cfg(not(target_arch = "wasm32"))]
+impl<T: Send + Sync + ?Sized> MaybeSendSync for T {}
+/// `Send + Sync` on native targets; nothing on wasm32.
+#[cfg(target_arch = "wasm32")]
+pub trait MaybeSendSync {}
+#[cfg(target_arch = "wasm32")]
+impl<T: ?Sized> MaybeSendSync for T {}
+
+/// What the SDK needs from the runtime and platform it runs on.
+pub trait Runtime: MaybeSendSync + 'static {
     /// Runs `task` in the background until it completes (the SDK cancels its own tasks).
     fn spawn(&self, task: BoxFuture<'static, ()>);
     /// Completes after `duration`.
@@ -124,23 +135,6 @@ pub trait Runtime: Send + Sync + 'static {
     /// Opens a WebSocket (`ws://` or `wss://`).
     fn connect(&self, url: String) -> BoxFuture<'static, Result<WsConnection, TransportError>>;
     /// Performs an HTTP request (`http://` or `https://`).
-    fn http(
-        &self,
-        request: HttpRequest,
-    ) -> BoxFuture<'static, Result<HttpResponse, TransportError>>;
-}
-
-/// What the SDK needs from the runtime and platform it runs on (see the native definition;
-/// on wasm32 nothing is `Send`).
-#[cfg(target_arch = "wasm32")]
-pub trait Runtime: 'static {
-    /// Runs `task` in the background until it completes.
-    fn spawn(&self, task: BoxFuture<'static, ()>);
-    /// Completes after `duration`.
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
-    /// Opens a WebSocket.
-    fn connect(&self, url: String) -> BoxFuture<'static, Result<WsConnection, TransportError>>;
-    /// Performs an HTTP request.
     fn http(
         &self,
         request: HttpRequest,

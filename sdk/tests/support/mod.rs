@@ -133,24 +133,27 @@ impl Env {
         (client, events, session)
     }
 
+    /// Registers and logs in two users who are not friends.
+    pub async fn pair(&self, a: &str, b: &str) -> (User, User) {
+        let mut users = Vec::new();
+        for name in [a, b] {
+            let (client, events, session) = self.user(name).await;
+            users.push(User {
+                client,
+                events,
+                id: session.user_id,
+            });
+        }
+        let second = users.pop().unwrap();
+        (users.pop().unwrap(), second)
+    }
+
     /// Registers and logs in two users who are friends.
     pub async fn friends(&self, a: &str, b: &str) -> (User, User) {
-        let (ca, ea, sa) = self.user(a).await;
-        let (cb, eb, sb) = self.user(b).await;
-        assert!(!ca.friends().ask(sb.user_id).await.unwrap());
-        assert!(cb.friends().ask(sa.user_id).await.unwrap());
-        (
-            User {
-                client: ca,
-                events: ea,
-                id: sa.user_id,
-            },
-            User {
-                client: cb,
-                events: eb,
-                id: sb.user_id,
-            },
-        )
+        let (ua, ub) = self.pair(a, b).await;
+        assert!(!ua.client.friends().ask(ub.id).await.unwrap());
+        assert!(ub.client.friends().ask(ua.id).await.unwrap());
+        (ua, ub)
     }
 
     /// Waits up to 20 s for an event matching `pick`, skipping others.
@@ -257,24 +260,4 @@ macro_rules! on_both_runtimes {
             }
         )*
     };
-}
-
-impl Env {
-    /// Two logged-in users who are not friends.
-    pub async fn user_pair_unfriended(&self) -> (User, User) {
-        let (ca, ea, sa) = self.user("lee").await;
-        let (cb, eb, sb) = self.user("max").await;
-        (
-            User {
-                client: ca,
-                events: ea,
-                id: sa.user_id,
-            },
-            User {
-                client: cb,
-                events: eb,
-                id: sb.user_id,
-            },
-        )
-    }
 }
