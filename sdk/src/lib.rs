@@ -14,25 +14,47 @@
 //! WebSocket and HTTP. Adapters: tokio (feature `tokio`, default), smol (feature `smol`), and
 //! browsers (feature `browser`, wasm32).
 //!
-//! ```no_run
-//! use chinwag::{Client, Content, Event, Target};
+//! Two users chat (the reference server runs in-process here; normally it is elsewhere):
+//!
+//! ```
+//! use chinwag::{Client, Event, Target};
 //! use futures::StreamExt;
 //!
-//! # async fn run() -> chinwag::Result<()> {
-//! let client = Client::builder("http://127.0.0.1:8080").build()?;
-//! let mut events = client.events();
-//! client.auth().login("alice", "secret-1").await?;
-//! let sent = client
-//!     .messages()
-//!     .send(Target::User(2), Content::Text("hello".into()))
-//!     .await?;
-//! println!("stored as message {:?}", sent.id);
-//! while let Some(event) = events.next().await {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = tempfile::tempdir()?;
+//! # let server = chinwag_server::Server::start(chinwag_server::Config {
+//! #     listen: "127.0.0.1:0".parse()?,
+//! #     db: ":memory:".into(),
+//! #     files: dir.path().into(),
+//! #     notify_key: None,
+//! # }).await.map_err(|e| e.to_string())?;
+//! # let url = format!("http://{}", server.addr());
+//! // `url` is the server's base URL, e.g. "http://127.0.0.1:8080".
+//! let alice = Client::builder(&url).build()?;
+//! let bob = Client::builder(&url).build()?;
+//! let mut bob_events = bob.events();
+//! let alice_id = alice.auth().register("alice", "secret-1").await?;
+//! let bob_id = bob.auth().register("bob", "secret-2").await?;
+//! alice.auth().login("alice", "secret-1").await?;
+//! bob.auth().login("bob", "secret-2").await?;
+//!
+//! // Direct messages reach friends: both ask.
+//! alice.friends().ask(bob_id).await?;
+//! bob.friends().ask(alice_id).await?;
+//!
+//! let sent = alice.messages().send_text(Target::User(bob_id), "hello bob").await?;
+//! assert!(sent.id.is_some()); // stored by the server
+//!
+//! while let Some(event) = bob_events.next().await {
 //!     if let Event::Message(m) = event {
-//!         println!("{} says {}", m.sender, m.content.body());
+//!         assert_eq!((m.sender, m.content.body()), (alice_id, "hello bob"));
+//!         break;
 //!     }
 //! }
-//! client.close().await;
+//! alice.close().await;
+//! bob.close().await;
+//! # server.stop().await;
 //! # Ok(())
 //! # }
 //! ```
