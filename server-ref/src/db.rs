@@ -173,13 +173,7 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, ApiError> + Send + 'static,
     {
-        self.call(move |conn| {
-            let tx = conn.transaction()?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        })
-        .await
+        self.tx_then(f, |_, out| out).await
     }
 
     /// Runs `f` inside one transaction and, once it is committed, `then` with its result,

@@ -210,17 +210,6 @@ impl Hub {
         self.lock().get(&user).cloned().unwrap_or_default()
     }
 
-    /// Every live session of the given dialect kind (`xuanxuan` true: xuanxuan sessions,
-    /// false: 003 sessions with or without the extension).
-    pub fn all_sessions(&self, xuanxuan: bool) -> Vec<Session> {
-        self.lock()
-            .values()
-            .flatten()
-            .filter(|s| s.dialect.is_xuanxuan() == xuanxuan)
-            .cloned()
-            .collect()
-    }
-
     /// Every live session.
     pub fn every_session(&self) -> Vec<Session> {
         self.lock().values().flatten().cloned().collect()

@@ -2,6 +2,7 @@
 //! recipient in their dialect, the xuanxuan pushes that follow model changes (relayed to SDK
 //! extension sockets as `EVENT` frames), presence, and closing the sockets of a revoked token.
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
@@ -257,26 +258,33 @@ fn resolve_chat(
 /// could not reach gets it in the offline inbox. Runs with the database connection held
 /// (see [`crate::db::Db::tx_then`]), so it only queues frames and never waits on a socket.
 pub fn deliver(app: &App, conn: &Connection, row: &MessageRow, recipients: &[i64]) {
+    // Each dialect's text is rendered once, and only if a recipient speaks that dialect.
     let receiver = render::one2one_receiver(row);
-    let module_text = render::text(&render::module_frame(row, receiver));
-    let sdk_text = render::text(&render::sdk_frame(row, receiver));
-    let xx_text = render::text(&render::push(
-        app.hub.next_push_id(),
-        "chat",
-        "message",
-        Value::Array(vec![
-            serde_json::to_value(row.to_wire()).unwrap_or_default(),
-        ]),
-    ));
+    let module_text = OnceCell::new();
+    let sdk_text = OnceCell::new();
+    let xx_text = OnceCell::new();
     let mut missed = Vec::new();
     for &user in recipients {
         let mut reached = false;
         for session in app.hub.sessions_of(user) {
             let text = match session.dialect {
-                Dialect::Module => module_text.clone(),
-                Dialect::Sdk => sdk_text.clone(),
-                Dialect::Xuanxuan(_) => xx_text.clone(),
-            };
+                Dialect::Module => {
+                    module_text.get_or_init(|| render::text(&render::module_frame(row, receiver)))
+                }
+                Dialect::Sdk => {
+                    sdk_text.get_or_init(|| render::text(&render::sdk_frame(row, receiver)))
+                }
+                Dialect::Xuanxuan(_) => xx_text.get_or_init(|| {
+                    let data = serde_json::to_value(row.to_wire()).unwrap_or_default();
+                    render::text(&render::push(
+                        app.hub.next_push_id(),
+                        "chat",
+                        "message",
+                        Value::Array(vec![data]),
+                    ))
+                }),
+            }
+            .clone();
             reached |= session.send(Outbound::Frame(text));
         }
         if !reached {

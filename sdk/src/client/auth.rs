@@ -17,12 +17,6 @@ pub struct Auth<'a> {
     pub(super) inner: &'a Arc<Inner>,
 }
 
-impl std::fmt::Debug for Inner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Client")
-    }
-}
-
 impl Auth<'_> {
     /// Creates an account; returns the new user's id. Does not log in.
     pub async fn register(&self, name: &str, password: &str) -> Result<UserId> {
@@ -70,10 +64,7 @@ impl Auth<'_> {
 
     /// Logs out: the server revokes the token, the connection ends, waiting sends fail.
     pub async fn logout(&self) -> Result<()> {
-        let token = self
-            .inner
-            .token()
-            .ok_or_else(|| Error::Auth("not logged in".into()))?;
+        let token = self.inner.require_token()?;
         let endpoint = Endpoint::new("POST", "/logout", Framing::Envelope);
         let result = self
             .inner

@@ -46,17 +46,12 @@ pub(crate) async fn run(inner: Arc<Inner>, mut commands: UnboundedReceiver<Comma
             Ended::Stopped => break,
             Ended::Kicked(reason) => {
                 inner.emit(Event::Kicked { reason });
-                let waiters = {
+                {
                     let mut state = inner.state();
                     state.commands = None;
                     state.session = None;
-                    state.outbox.drain()
-                };
-                for w in waiters {
-                    let _ = w.send(Err(Error::Auth(
-                        "the session was ended by the server".into(),
-                    )));
                 }
+                inner.fail_outbox(Error::Auth("the session was ended by the server".into()));
                 break;
             }
             Ended::Lost(error) => {

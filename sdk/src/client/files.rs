@@ -30,20 +30,9 @@ impl Files<'_> {
 
     /// Downloads file `id`.
     pub async fn download(&self, id: i64) -> Result<Vec<u8>> {
-        let token = self
-            .inner
-            .token()
-            .ok_or_else(|| Error::Auth("not logged in".into()))?;
-        let request = Endpoint::new("GET", format!("/files/{id}"), Framing::Bytes)
-            .request(&self.inner.config.server, Some(&token));
-        let response = self
-            .inner
-            .with_timeout(
-                self.inner.rt.http(request),
-                self.inner.config.request_timeout,
-                "download",
-            )
-            .await?;
+        let token = self.inner.require_token()?;
+        let endpoint = Endpoint::new("GET", format!("/files/{id}"), Framing::Bytes);
+        let response = self.inner.fetch(&endpoint, Some(&token)).await?;
         rest::decode_bytes(response)
     }
 

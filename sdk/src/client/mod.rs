@@ -41,7 +41,7 @@ use crate::proto::backoff::Backoff;
 use crate::proto::inbound::Cursor;
 use crate::proto::outbox::Outbox;
 use crate::proto::rest::{self, Endpoint, Framing};
-use crate::runtime::{Runtime, random_u64};
+use crate::runtime::{HttpResponse, Runtime, random_u64};
 use tasks::Tasks;
 
 /// How a client behaves; built with [`ClientBuilder`].
@@ -240,6 +240,12 @@ pub(crate) struct Inner {
     tasks: Tasks,
 }
 
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Client")
+    }
+}
+
 impl Inner {
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
@@ -328,16 +334,10 @@ impl Inner {
     /// Ends the session locally: stops the connection, fails waiting sends with `error`
     /// (`None`: [`Error::Closed`]).
     fn shut_down(&self, error: Option<Error>) {
-        let waiters = {
-            let mut state = self.state();
-            if let Some(tx) = state.commands.take() {
-                let _ = tx.unbounded_send(Command::Stop);
-            }
-            state.outbox.drain()
-        };
-        for w in waiters {
-            let _ = w.send(Err(error.clone().unwrap_or(Error::Closed)));
+        if let Some(tx) = self.state().commands.take() {
+            let _ = tx.unbounded_send(Command::Stop);
         }
+        self.fail_outbox(error.unwrap_or(Error::Closed));
         self.tasks.abort_all();
     }
 
@@ -360,25 +360,41 @@ impl Inner {
         }
     }
 
+    /// Performs `endpoint` with `token` within the request timeout; any status is an answer.
+    async fn fetch(&self, endpoint: &Endpoint, token: Option<&str>) -> Result<HttpResponse> {
+        let request = endpoint.request(&self.config.server, token);
+        let what = format!("{} {}", endpoint.method, endpoint.path);
+        self.with_timeout(self.rt.http(request), self.config.request_timeout, &what)
+            .await
+    }
+
     /// Performs `endpoint` with `token`, decoding the answer.
     async fn call_as<T: DeserializeOwned>(
         &self,
         endpoint: Endpoint,
         token: Option<&str>,
     ) -> Result<(T, Option<Pager>)> {
-        let request = endpoint.request(&self.config.server, token);
-        let what = format!("{} {}", endpoint.method, endpoint.path);
-        let response = self
-            .with_timeout(self.rt.http(request), self.config.request_timeout, &what)
-            .await?;
+        let response = self.fetch(&endpoint, token).await?;
         rest::decode(endpoint.framing, &response)
+    }
+
+    /// The logged-in user's token.
+    fn require_token(&self) -> Result<String> {
+        self.token()
+            .ok_or_else(|| Error::Auth("not logged in".into()))
+    }
+
+    /// Fails every send still in the outbox with `error`.
+    fn fail_outbox(&self, error: Error) {
+        let waiters = self.state().outbox.drain();
+        for w in waiters {
+            let _ = w.send(Err(error.clone()));
+        }
     }
 
     /// Performs `endpoint` as the logged-in user.
     async fn call<T: DeserializeOwned>(&self, endpoint: Endpoint) -> Result<T> {
-        let token = self
-            .token()
-            .ok_or_else(|| Error::Auth("not logged in".into()))?;
+        let token = self.require_token()?;
         Ok(self.call_as(endpoint, Some(&token)).await?.0)
     }
 
@@ -398,9 +414,7 @@ impl Inner {
         method: &str,
         params: P,
     ) -> Result<(T, Option<Pager>)> {
-        let token = self
-            .token()
-            .ok_or_else(|| Error::Auth("not logged in".into()))?;
+        let token = self.require_token()?;
         let body = CallRequest {
             module: module.into(),
             method: method.into(),

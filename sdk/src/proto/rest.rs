@@ -22,7 +22,8 @@ pub enum Framing {
     Call,
     /// File upload: `{result, data | message}`.
     Upload,
-    /// File download: the bytes on 200, `{"error"}` or an upload-style failure otherwise.
+    /// File download: the bytes on 200 (read with [`decode_bytes`], not [`decode`]), `{"error"}`
+    /// or an upload-style failure otherwise.
     Bytes,
 }
 
