@@ -397,36 +397,20 @@ async fn received_moves_the_cursor_and_sync_pages() {
     );
 
     // Paging with limit and after.
-    let (_, r) = t.call("GET", "/api/sync?limit=2", Some(&bt), None).await;
+    let sync = async |query: String| {
+        t.call("GET", &format!("/api/sync?{query}"), Some(&bt), None)
+            .await
+            .1
+    };
+    let r = sync("limit=2".into()).await;
     assert_eq!(r["messages"].as_array().unwrap().len(), 2);
     assert_eq!((id_of(&r["cursor"]), &r["more"]), (ids[1], &json!(true)));
-    let (_, r) = t
-        .call(
-            "GET",
-            &format!("/api/sync?limit=2&after={}", ids[1]),
-            Some(&bt),
-            None,
-        )
-        .await;
+    let r = sync(format!("limit=2&after={}", ids[1])).await;
     assert_eq!((id_of(&r["cursor"]), &r["more"]), (ids[3], &json!(true)));
-    let (_, r) = t
-        .call(
-            "GET",
-            &format!("/api/sync?limit=2&after={}", ids[3]),
-            Some(&bt),
-            None,
-        )
-        .await;
+    let r = sync(format!("limit=2&after={}", ids[3])).await;
     assert_eq!(r["messages"].as_array().unwrap().len(), 1);
     assert_eq!((id_of(&r["cursor"]), &r["more"]), (ids[4], &json!(false)));
-    let (_, r) = t
-        .call(
-            "GET",
-            &format!("/api/sync?after={}", ids[4]),
-            Some(&bt),
-            None,
-        )
-        .await;
+    let r = sync(format!("after={}", ids[4])).await;
     assert_eq!(
         r,
         json!({"messages": [], "cursor": ids[4].to_string(), "more": false})
