@@ -3,7 +3,8 @@
 # components and the wasm32 target), then: format check, clippy with warnings as errors (also
 # for the SDK's smol and browser adapters), the wasm32 build, the no-tokio check of the SDK
 # core, rustdoc with warnings as errors, every Rust test (unit, wire round-trips, server and
-# SDK end-to-end over real HTTP/WebSocket on loopback, under tokio and smol), and the demo.
+# SDK end-to-end over real HTTP/WebSocket on loopback, under tokio and smol), the C SDK (header
+# drift check, C example and misuse tests under valgrind), and the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUST_BACKTRACE=0
@@ -46,6 +47,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
 step "cargo test"
 cargo test --workspace --locked
+
+step "C SDK: header drift, pkg-config install, C example and misuse tests under valgrind"
+bash scripts/c-sdk.sh test
 
 step "demo (the README's main command)"
 cargo run --quiet --locked -p chinwag-examples --bin demo

@@ -1,22 +1,32 @@
-//! `chinwag-ffi`: the C ABI (and, later, the uniffi exports) of the Chinwag SDK.
+//! `chinwag-ffi`: the Chinwag SDK for C.
 //!
-//! Rules every function here follows: strings are UTF-8 and NUL-terminated; a string the
-//! library returns is static or freed by the library's one free function; no panic crosses
-//! the boundary.
+//! The C header, `bindings/c/chinwag.h`, is generated from this crate by cbindgen; its
+//! preamble (in `cbindgen.toml`) states the rules every function here keeps — UTF-8 strings,
+//! one free function, status codes with a retrievable message, handles that are checked,
+//! no panic across the boundary, thread-safety, and no callback after destroy.
+//!
+//! Layout: `status` (codes, the last error), `strings` (reading arguments, owned strings),
+//! `boundary` (panics), `handle` (the registry of live clients, each with its runtime and
+//! callback thread), `call` (asynchronous calls and their completions), and `api/` (the
+//! `extern "C"` functions, one file per SDK family).
 
-use std::ffi::c_char;
+// The exported names are C's: `chinwag_client`, `chinwag_status`, `CHINWAG_OK`.
+#![allow(non_camel_case_types)]
 
-/// The library version as a static NUL-terminated UTF-8 string; never free it.
-#[unsafe(no_mangle)]
-pub extern "C" fn chinwag_version() -> *const c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
-}
+mod api;
+mod boundary;
+mod call;
+mod handle;
+mod status;
+mod strings;
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn version_is_a_c_string() {
-        let s = unsafe { std::ffi::CStr::from_ptr(super::chinwag_version()) };
+    fn version_is_an_owned_c_string() {
+        let ptr = super::strings::chinwag_version();
+        let s = unsafe { std::ffi::CStr::from_ptr(ptr) };
         assert_eq!(s.to_str().unwrap(), chinwag::VERSION);
+        unsafe { super::strings::chinwag_string_free(ptr) };
     }
 }

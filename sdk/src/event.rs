@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Chat, Message, Notification, User, UserId};
 
 /// The state of the client's connection to the server.
+///
+/// As JSON: `{"state": "connected"}`, `{"state": "reconnecting", "attempt": 2, "retry_in_ms": 480}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum ConnectionState {
     /// The first connection attempt is under way.
     Connecting,
@@ -23,8 +26,9 @@ pub enum ConnectionState {
     Disconnected,
 }
 
-/// What changed about a chat.
+/// What changed about a chat (as JSON: `"created"`, `"renamed"`, …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ChatChange {
     /// It was created with you in it.
     Created,
@@ -39,7 +43,13 @@ pub enum ChatChange {
 }
 
 /// Something that happened.
+///
+/// As JSON (the form the C, Kotlin/Swift and JavaScript bindings hand over):
+/// `{"type": "<variant in snake_case>", "data": …}`, e.g.
+/// `{"type": "presence", "data": {"user": 2, "status": "online"}}` or
+/// `{"type": "connection", "data": {"state": "connected"}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum Event {
     /// A message from someone else, each exactly once, in order per chat.
     Message(Message),
@@ -73,4 +83,71 @@ pub enum Event {
     },
     /// The connection state changed.
     Connection(ConnectionState),
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::{Content, Message, Target};
+
+    #[test]
+    fn events_have_the_documented_json_form() {
+        let message = Event::Message(Message {
+            id: 41,
+            gid: "c-17".into(),
+            chat_gid: "1&2".into(),
+            chat: Target::User(1),
+            sender: 1,
+            content: Content::Text("hi".into()),
+            timestamp_ms: 5,
+        });
+        let cases = [
+            (
+                message,
+                json!({"type": "message", "data": {"id": 41, "gid": "c-17", "chat_gid": "1&2",
+                    "chat": {"user": 1}, "sender": 1,
+                    "content": {"content_type": "text", "body": "hi"}, "timestamp_ms": 5}}),
+            ),
+            (
+                Event::Presence {
+                    user: 2,
+                    status: "away".into(),
+                },
+                json!({"type": "presence", "data": {"user": 2, "status": "away"}}),
+            ),
+            (
+                Event::Connection(ConnectionState::Reconnecting {
+                    attempt: 2,
+                    retry_in_ms: 480,
+                }),
+                json!({"type": "connection",
+                    "data": {"state": "reconnecting", "attempt": 2, "retry_in_ms": 480}}),
+            ),
+            (
+                Event::Connection(ConnectionState::Connected),
+                json!({"type": "connection", "data": {"state": "connected"}}),
+            ),
+        ];
+        for (event, expected) in cases {
+            let value = serde_json::to_value(&event).unwrap();
+            assert_eq!(value, expected);
+            assert_eq!(serde_json::from_value::<Event>(value).unwrap(), event);
+        }
+    }
+
+    #[test]
+    fn content_json_is_flat_and_round_trips() {
+        let other = Content::Other {
+            content_type: "image".into(),
+            body: "{\"id\":3}".into(),
+        };
+        for content in [Content::Json("{\"a\":1}".into()), other] {
+            let value = serde_json::to_value(&content).unwrap();
+            assert_eq!(value["content_type"], content.content_type());
+            assert_eq!(value["body"], content.body());
+            assert_eq!(serde_json::from_value::<Content>(value).unwrap(), content);
+        }
+    }
 }

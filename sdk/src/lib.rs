@@ -71,7 +71,7 @@ pub mod proto;
 pub mod runtime;
 
 pub use chinwag_wire as wire;
-pub use client::{Client, ClientBuilder, Config, EventStream};
+pub use client::{Client, ClientBuilder, Config, EventStream, Receipt};
 pub use error::{Error, Result};
 pub use event::{ChatChange, ConnectionState, Event};
 pub use model::*;

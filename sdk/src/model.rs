@@ -37,7 +37,10 @@ pub struct Session {
 }
 
 /// Where a message goes: a user (their one-to-one chat with you) or a group chat.
+///
+/// As JSON: `{"user": 2}` or `{"group": 5}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Target {
     /// The one-to-one chat with this user.
     User(UserId),
@@ -62,7 +65,11 @@ pub const TEXT: &str = "text";
 pub const JSON: &str = "json";
 
 /// A message's content.
+///
+/// As JSON it is always flat: `{"content_type": "text", "body": "hi"}` (the body of `json`
+/// content is the JSON document's text).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "ContentParts", from = "ContentParts")]
 pub enum Content {
     /// Plain text.
     Text(String),
@@ -75,6 +82,30 @@ pub enum Content {
         /// The body, as the app encoded it.
         body: String,
     },
+}
+
+/// The JSON form of [`Content`].
+#[derive(Serialize, Deserialize)]
+struct ContentParts {
+    content_type: String,
+    body: String,
+}
+
+impl From<Content> for ContentParts {
+    fn from(c: Content) -> ContentParts {
+        ContentParts {
+            content_type: c.content_type().to_string(),
+            body: match c {
+                Content::Text(s) | Content::Json(s) | Content::Other { body: s, .. } => s,
+            },
+        }
+    }
+}
+
+impl From<ContentParts> for Content {
+    fn from(p: ContentParts) -> Content {
+        Content::from_parts(&p.content_type, p.body)
+    }
 }
 
 impl Content {

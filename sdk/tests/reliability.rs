@@ -105,7 +105,7 @@ async fn outbox_waits_for_the_server(env: Env) {
     .await;
     assert_eq!(alice.client.pending_sends().len(), 1);
     env.server.start_again();
-    let sent = receipt.await.unwrap().unwrap();
+    let sent = receipt.await.unwrap();
     assert!(sent.id.is_some());
     assert!(alice.client.pending_sends().is_empty());
     let got = env.message(&mut bob.events).await;
@@ -164,7 +164,7 @@ async fn thousand_messages_across_a_restart(env: Env) {
         }
     }
     for receipt in receipts {
-        let sent = receipt.await.unwrap().unwrap();
+        let sent = receipt.await.unwrap();
         assert!(sent.id.is_some());
     }
     let ((to_bob, bob_reconnected), (to_alice, alice_reconnected)) = futures::join!(

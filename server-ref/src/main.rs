@@ -22,6 +22,10 @@ struct Cli {
     /// Key that `POST /notification` requires in `X-Notify-Key` (default: random, logged).
     #[arg(long)]
     notify_key: Option<String>,
+    /// Once listening, write the bound address (`host:port`) to this file; with
+    /// `--listen 127.0.0.1:0` this is how a script learns the ephemeral port.
+    #[arg(long)]
+    addr_file: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -45,6 +49,12 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    if let Some(path) = &cli.addr_file {
+        if let Err(e) = std::fs::write(path, server.addr().to_string()) {
+            eprintln!("chinwag-server: cannot write {}: {e}", path.display());
+            return std::process::ExitCode::FAILURE;
+        }
+    }
     let stopper = server.stopper();
     tokio::spawn(async move {
         shutdown_signal().await;

@@ -1,6 +1,9 @@
 //! Sending messages reliably through the outbox, and the 003 offline fetch.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use futures::channel::oneshot;
 
@@ -27,8 +30,7 @@ impl Messages<'_> {
     /// so the recipient gets it exactly once. Fails with the server's error if it refuses the
     /// message, or [`Error::Closed`] if the client closes first.
     pub async fn send(&self, target: Target, content: Content) -> Result<SentMessage> {
-        let receipt = self.enqueue(target, content)?;
-        receipt.await.map_err(|_| Error::Closed)?
+        self.enqueue(target, content)?.await
     }
 
     /// Sends text to `target`; see [`Messages::send`].
@@ -36,13 +38,9 @@ impl Messages<'_> {
         self.send(target, Content::Text(text.to_string())).await
     }
 
-    /// Puts a message in the outbox without waiting: returns its gid and a receiver that
-    /// completes like [`Messages::send`].
-    pub fn enqueue(
-        &self,
-        target: Target,
-        content: Content,
-    ) -> Result<oneshot::Receiver<Result<SentMessage>>> {
+    /// Puts a message in the outbox without waiting: the [`Receipt`] knows the message's gid
+    /// at once and, awaited, completes like [`Messages::send`].
+    pub fn enqueue(&self, target: Target, content: Content) -> Result<Receipt> {
         if content.body().is_empty() {
             return Err(Error::InvalidInput("a message must not be empty".into()));
         }
@@ -57,10 +55,10 @@ impl Messages<'_> {
             if state.session.is_none() {
                 return Err(Error::Auth("not logged in".into()));
             }
-            state.outbox.push(gid, frame, tx);
+            state.outbox.push(gid.clone(), frame, tx);
         }
         self.inner.command(Command::Flush);
-        Ok(rx)
+        Ok(Receipt { gid, rx })
     }
 
     /// Messages that waited on the server while you had no connection (003 `GET
@@ -92,5 +90,30 @@ impl Messages<'_> {
                     .collect(),
             })
             .collect())
+    }
+}
+
+/// A message in the outbox ([`Messages::enqueue`]): its gid now, the server's acknowledgement
+/// when awaited. Dropping it does not cancel the send.
+#[derive(Debug)]
+pub struct Receipt {
+    gid: String,
+    rx: oneshot::Receiver<Result<SentMessage>>,
+}
+
+impl Receipt {
+    /// The gid the message is sent with.
+    pub fn gid(&self) -> &str {
+        &self.gid
+    }
+}
+
+impl Future for Receipt {
+    type Output = Result<SentMessage>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<SentMessage>> {
+        Pin::new(&mut self.rx)
+            .poll(cx)
+            .map(|r| r.unwrap_or(Err(Error::Closed)))
     }
 }

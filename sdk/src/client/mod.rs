@@ -30,7 +30,7 @@ pub use chats::Chats;
 pub use files::Files;
 pub use friends::Friends;
 pub use groups::Groups;
-pub use messages::Messages;
+pub use messages::{Messages, Receipt};
 pub use requests::Requests;
 pub use users::Users;
 

@@ -1,0 +1,213 @@
+//! Creating and destroying clients, and what a client knows without asking the server.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::prelude::*;
+use crate::boundary::catch;
+use crate::call::{chinwag_event_callback, pump_events};
+use crate::handle::{self, ClientHandle};
+use crate::status::{FfiError, FfiResult};
+use crate::strings::{not_null, put, put_string};
+
+/// The optional settings of `chinwag_client_new`, all in milliseconds where a time.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Options {
+    request_timeout_ms: Option<u64>,
+    connect_timeout_ms: Option<u64>,
+    heartbeat_interval_ms: Option<u64>,
+    backoff_base_ms: Option<u64>,
+    backoff_cap_ms: Option<u64>,
+    sync_page: Option<u32>,
+    worker_threads: Option<usize>,
+}
+
+impl Options {
+    fn builder(&self, server: String) -> chinwag::ClientBuilder {
+        let ms = Duration::from_millis;
+        let mut b = chinwag::Client::builder(server);
+        if let Some(t) = self.request_timeout_ms {
+            b = b.request_timeout(ms(t));
+        }
+        if let Some(t) = self.connect_timeout_ms {
+            b = b.connect_timeout(ms(t));
+        }
+        if let Some(t) = self.heartbeat_interval_ms {
+            b = b.heartbeat_interval(ms(t));
+        }
+        if let (Some(base), Some(cap)) = (self.backoff_base_ms, self.backoff_cap_ms) {
+            b = b.backoff(ms(base), ms(cap));
+        }
+        if let Some(n) = self.sync_page {
+            b = b.sync_page(n);
+        }
+        b
+    }
+
+    fn runtime(&self) -> FfiResult<tokio::runtime::Runtime> {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(self.worker_threads.unwrap_or(1).clamp(1, 64))
+            .thread_name("chinwag-runtime")
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                FfiError::new(
+                    chinwag_status::CHINWAG_ERR_INTERNAL,
+                    format!("cannot start the runtime: {e}"),
+                )
+            })
+    }
+}
+
+/// Creates a client for the server at `server_url` (`http://host:port` or `https://…`) and
+/// stores its handle in `*out_client`. Nothing is sent until you log in.
+///
+/// `options_json` may be NULL, or a JSON object with any of `request_timeout_ms`,
+/// `connect_timeout_ms`, `heartbeat_interval_ms`, `backoff_base_ms` and `backoff_cap_ms`
+/// (together), `sync_page`, and `worker_threads` (the client's runtime threads, default 1);
+/// unknown keys are an error.
+///
+/// `on_event` may be NULL (no events). Otherwise it receives every event — messages,
+/// notifications, chat, member, presence and profile changes, kicks, connection states — as
+/// JSON `{"type": …, "data": …}` (docs/ARCHITECTURE.md lists them), one at a time on the
+/// client's callback thread, with `event_user_data`. A message counts as received (and is
+/// acknowledged to the server) once it is queued for `on_event`.
+///
+/// Synchronous. Errors: `CHINWAG_ERR_NULL_POINTER`, `CHINWAG_ERR_INVALID_UTF8`,
+/// `CHINWAG_ERR_INVALID_INPUT` (a URL that is not http(s), bad options).
+///
+/// # Safety
+/// Pointer arguments follow the rules at the top of this header.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn chinwag_client_new(
+    server_url: *const c_char,
+    options_json: *const c_char,
+    on_event: chinwag_event_callback,
+    event_user_data: *mut c_void,
+    out_client: *mut *mut chinwag_client,
+) -> chinwag_status {
+    catch(|| {
+        not_null(out_client, "out_client")?;
+        let server = unsafe { text(server_url, "server_url") }?;
+        let options: Options = if options_json.is_null() {
+            Options::default()
+        } else {
+            unsafe { json(options_json, "options_json") }?
+        };
+        let builder = options.builder(server);
+        let client = handle::create(
+            options.runtime()?,
+            |rt| {
+                let adapter = chinwag::runtime::TokioRuntime::with_handle(rt.clone());
+                Ok(builder.runtime(std::sync::Arc::new(adapter)).build()?)
+            },
+            |h: &ClientHandle| {
+                if let Some(callback) = on_event {
+                    pump_events(h, callback, event_user_data);
+                }
+            },
+        )?;
+        unsafe { put(out_client, client, "out_client") }
+    })
+}
+
+/// Destroys a client: logs nothing out (the session stays valid on the server; call
+/// `chinwag_auth_logout` first to end it), closes the connection, and completes every
+/// unfinished call with `CHINWAG_ERR_CLOSED`. When it returns, every callback of this client
+/// has run and none will run again; the handle is dead and using it gives
+/// `CHINWAG_ERR_INVALID_HANDLE`.
+///
+/// Synchronous (waits up to a few seconds for the connection to close). Must not be called
+/// from one of this client's own callbacks (`CHINWAG_ERR_WRONG_THREAD`, nothing happens).
+/// Errors: `CHINWAG_ERR_NULL_POINTER`, `CHINWAG_ERR_INVALID_HANDLE` (already destroyed),
+/// `CHINWAG_ERR_WRONG_THREAD`.
+///
+/// # Safety
+/// Pointer arguments follow the rules at the top of this header.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn chinwag_client_destroy(client: *mut chinwag_client) -> chinwag_status {
+    catch(|| handle::destroy(client))
+}
+
+/// Runs `read` on the live client behind `client`.
+fn read(
+    client: *const chinwag_client,
+    read: impl FnOnce(&chinwag::Client) -> FfiResult<()>,
+) -> chinwag_status {
+    catch(|| read(&handle::get(client)?.client))
+}
+
+/// Stores the session as JSON in `*out_json` — `{"token", "user_id", "name", "cursor"}`, or
+/// `null` when logged out. Save it to log in again later with `chinwag_auth_restore`.
+///
+/// Synchronous. Free `*out_json` with `chinwag_string_free`.
+///
+/// # Safety
+/// Pointer arguments follow the rules at the top of this header.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn chinwag_client_session(
+    client: *const chinwag_client,
+    out_json: *mut *mut c_char,
+) -> chinwag_status {
+    read(client, |c| {
+        let session = serde_json::to_string(&c.session()).unwrap_or_else(|_| "null".into());
+        unsafe { put_string(out_json, session, "out_json") }
+    })
+}
+
+/// Stores the logged-in user's id in `*out_user_id`.
+///
+/// Synchronous. Errors: `CHINWAG_ERR_AUTH` when not logged in.
+///
+/// # Safety
+/// Pointer arguments follow the rules at the top of this header.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn chinwag_client_user_id(
+    client: *const chinwag_client,
+    out_user_id: *mut i64,
+) -> chinwag_status {
+    read(client, |c| {
+        let id = c
+            .user_id()
+            .ok_or_else(|| chinwag::Error::Auth("not logged in".into()))?;
+        unsafe { put(out_user_id, id, "out_user_id") }
+    })
+}
+
+/// Stores the connection state as JSON in `*out_json`: `{"state": "connecting" |
+/// "connected" | "disconnected"}` or `{"state": "reconnecting", "attempt": n,
+/// "retry_in_ms": n}`.
+///
+/// Synchronous. Free `*out_json` with `chinwag_string_free`.
+///
+/// # Safety
+/// Pointer arguments follow the rules at the top of this header.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn chinwag_client_connection_state(
+    client: *const chinwag_client,
+    out_json: *mut *mut c_char,
+) -> chinwag_status {
+    read(client, |c| {
+        let state = serde_json::to_string(&c.connection_state()).unwrap_or_default();
+        unsafe { put_string(out_json, state, "out_json") }
+    })
+}
+
+/// Stores in `*out_count` how many sent messages wait for the server's acknowledgement (they
+/// go out again on reconnect).
+///
+/// Synchronous.
+///
+/// # Safety
+/// Pointer arguments follow the rules at the top of this header.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn chinwag_client_pending_sends(
+    client: *const chinwag_client,
+    out_count: *mut usize,
+) -> chinwag_status {
+    read(client, |c| unsafe {
+        put(out_count, c.pending_sends().len(), "out_count")
+    })
+}
