@@ -343,7 +343,8 @@ chinwag_status chinwag_chats_leave(const struct chinwag_client *client,
 
 /**
  * The chats you are in, with your star/hide/mute flags and the members. Result: a JSON
- * array of chat objects.
+ * array of chat objects, each `{"id", "gid", "name", "type", "admins", "committers",
+ * "public", "star", "hide", "mute", "members", …}` (docs/PROTOCOL.md §9).
  *
  * Asynchronous: returns at once; `callback` gets the outcome.
  *
@@ -601,7 +602,8 @@ chinwag_status chinwag_files_download(const struct chinwag_client *client,
                                       void *user_data);
 
 /**
- * The files shared in chat `gid`. Result: a JSON array of `{"id", "name", "size", …}`.
+ * The files shared in chat `gid`. Result: a JSON array of `{"id", "title", "size",
+ * "addedBy", "date", "gid"}`.
  *
  * Asynchronous: returns at once; `callback` gets the outcome.
  *
@@ -615,7 +617,7 @@ chinwag_status chinwag_files_list(const struct chinwag_client *client,
 
 /**
  * Uploads the `data_len` bytes at `data` (NULL when 0) as a file named `name` into chat
- * `gid` (its members can download it). Result: `{"id", "name", "size", "url", …}`.
+ * `gid` (its members can download it). Result: `{"url", "time", "id", "name"}`.
  *
  * Asynchronous: returns at once (the bytes are copied first; free yours when it returns);
  * `callback` gets the outcome.

@@ -3,7 +3,8 @@
 use super::prelude::*;
 
 /// The chats you are in, with your star/hide/mute flags and the members. Result: a JSON
-/// array of chat objects.
+/// array of chat objects, each `{"id", "gid", "name", "type", "admins", "committers",
+/// "public", "star", "hide", "mute", "members", …}` (docs/PROTOCOL.md §9).
 ///
 /// Asynchronous: returns at once; `callback` gets the outcome.
 ///

@@ -4,7 +4,7 @@ use super::prelude::*;
 use crate::call::{Reply, call_raw};
 
 /// Uploads the `data_len` bytes at `data` (NULL when 0) as a file named `name` into chat
-/// `gid` (its members can download it). Result: `{"id", "name", "size", "url", …}`.
+/// `gid` (its members can download it). Result: `{"url", "time", "id", "name"}`.
 ///
 /// Asynchronous: returns at once (the bytes are copied first; free yours when it returns);
 /// `callback` gets the outcome.
@@ -47,7 +47,8 @@ pub unsafe extern "C" fn chinwag_files_download(
     })
 }
 
-/// The files shared in chat `gid`. Result: a JSON array of `{"id", "name", "size", …}`.
+/// The files shared in chat `gid`. Result: a JSON array of `{"id", "title", "size",
+/// "addedBy", "date", "gid"}`.
 ///
 /// Asynchronous: returns at once; `callback` gets the outcome.
 ///
