@@ -25,7 +25,7 @@ struct Options {
 }
 
 impl Options {
-    fn builder(&self, server: String) -> chinwag::ClientBuilder {
+    fn builder(&self, server: String) -> FfiResult<chinwag::ClientBuilder> {
         let ms = Duration::from_millis;
         let mut b = chinwag::Client::builder(server);
         if let Some(t) = self.request_timeout_ms {
@@ -37,13 +37,20 @@ impl Options {
         if let Some(t) = self.heartbeat_interval_ms {
             b = b.heartbeat_interval(ms(t));
         }
-        if let (Some(base), Some(cap)) = (self.backoff_base_ms, self.backoff_cap_ms) {
-            b = b.backoff(ms(base), ms(cap));
+        match (self.backoff_base_ms, self.backoff_cap_ms) {
+            (Some(base), Some(cap)) => b = b.backoff(ms(base), ms(cap)),
+            (None, None) => {}
+            _ => {
+                return Err(chinwag::Error::InvalidInput(
+                    "`options_json`: give backoff_base_ms and backoff_cap_ms together".into(),
+                )
+                .into());
+            }
         }
         if let Some(n) = self.sync_page {
             b = b.sync_page(n);
         }
-        b
+        Ok(b)
     }
 
     fn runtime(&self) -> FfiResult<tokio::runtime::Runtime> {
@@ -96,7 +103,7 @@ pub unsafe extern "C" fn chinwag_client_new(
         } else {
             unsafe { json(options_json, "options_json") }?
         };
-        let builder = options.builder(server);
+        let builder = options.builder(server)?;
         let client = handle::create(
             options.runtime()?,
             |rt| {

@@ -115,6 +115,8 @@ int main(int argc, char **argv) {
                 "client_new with malformed options: INVALID_INPUT");
     check_error(chinwag_client_new(server, "{\"hartbeat_ms\": 5}", NULL, NULL, &c), CHINWAG_ERR_INVALID_INPUT,
                 "hartbeat_ms", "client_new with an unknown option: INVALID_INPUT");
+    check_error(chinwag_client_new(server, "{\"backoff_base_ms\": 5}", NULL, NULL, &c), CHINWAG_ERR_INVALID_INPUT,
+                "together", "client_new with half a backoff: INVALID_INPUT");
     check(c == NULL, "failed client_new leaves the out-parameter alone");
 
     /* Handles. */
