@@ -16,9 +16,12 @@
 mod api;
 mod boundary;
 mod call;
+mod foreign;
 mod handle;
 mod status;
 mod strings;
+
+uniffi::setup_scaffolding!();
 
 #[cfg(test)]
 mod tests {
