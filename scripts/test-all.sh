@@ -56,6 +56,9 @@ bash scripts/c-sdk.sh test
 step "uniffi bindings (Kotlin, Swift) match a fresh generation"
 bash scripts/uniffi.sh check
 
+step "Kotlin on the JVM: the generated bindings as a JAR, end to end against a server"
+bash scripts/kotlin.sh test
+
 step "demo (the README's main command)"
 cargo run --quiet --locked -p chinwag-examples --bin demo
 
