@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chinwag/target}"
+source scripts/lib.sh
 
 CBINDGEN_VERSION=0.29.4
 # What `cargo rustc -p chinwag-ffi --crate-type staticlib -- --print native-static-libs` prints
@@ -21,8 +22,7 @@ ensure_tools() {
   for tool in cc pkg-config valgrind; do command -v "$tool" >/dev/null || missing+=("$tool"); done
   [ ${#missing[@]} -eq 0 ] && return
   echo "installing ${missing[*]}"
-  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq && $sudo apt-get install -y -qq gcc pkg-config valgrind >/dev/null
+  apt_install gcc pkg-config valgrind
 }
 
 ensure_cbindgen() {
@@ -67,12 +67,7 @@ run_tests() {
   ensure_tools
   check_header
   work="$(mktemp -d)"
-  server_pid=""
-  cleanup() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-  }
-  trap cleanup EXIT
+  trap 'stop_server; rm -rf "$work"' EXIT
   install_to "$work/prefix"
   export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
   local cflags libs
@@ -89,14 +84,8 @@ run_tests() {
     examples/c/chat.c -o "$work/chat-static" "$work/prefix/lib/libchinwag_ffi.a" \
     $(pkg-config --static --libs-only-l chinwag | sed 's/-lchinwag_ffi//')
 
-  cargo build --quiet --locked -p chinwag-server
-  "$CARGO_TARGET_DIR/debug/chinwag-server" --listen 127.0.0.1:0 --db "$work/chat.db" \
-    --files "$work/files" --addr-file "$work/addr" >"$work/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 100); do [ -s "$work/addr" ] && break; sleep 0.1; done
-  [ -s "$work/addr" ] || { cat "$work/server.log" >&2; echo "the server did not start" >&2; exit 1; }
-  local url="http://$(cat "$work/addr")"
-  echo "chinwag-server on $url"
+  start_server "$work"
+  local url="$SERVER_URL"
 
   export LD_LIBRARY_PATH="$work/prefix/lib"
   local vg=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible

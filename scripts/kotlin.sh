@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chinwag/target}"
 export RUST_BACKTRACE=0
+source scripts/lib.sh
 
 KOTLIN_VERSION=2.4.20
 KOTLIN_HOME="$HOME/.cache/chinwag/kotlin/node_modules/kotlin-compiler"
@@ -25,8 +26,7 @@ ensure_tools() {
   fi
   if [ ! -f "$JNA" ] || ! command -v java >/dev/null; then
     echo "installing JNA and a JDK"
-    local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq && $sudo apt-get install -y -qq default-jdk-headless libjna-java libjna-jni >/dev/null
+    apt_install default-jdk-headless libjna-java libjna-jni
   fi
 }
 
@@ -41,25 +41,16 @@ build_jar() { # $1: output jar
 run_test() {
   ensure_tools
   work="$(mktemp -d)"
-  server_pid=""
-  cleanup() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-  }
-  trap cleanup EXIT
-  cargo build --quiet --locked -p chinwag-ffi -p chinwag-server
+  trap 'stop_server; rm -rf "$work"' EXIT
+  cargo build --quiet --locked -p chinwag-ffi
   build_jar "$work/chinwag.jar"
   "$KOTLIN_HOME/bin/kotlinc-jvm" -nowarn -cp "$(classpath):$work/chinwag.jar" \
     bindings/kotlin/src/test/kotlin/ChinwagTest.kt -d "$work/test.jar"
   local key
   key="kotlin-test-$RANDOM$RANDOM"
-  "$CARGO_TARGET_DIR/debug/chinwag-server" --listen 127.0.0.1:0 --db "$work/chat.db" \
-    --files "$work/files" --notify-key "$key" --addr-file "$work/addr" >"$work/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 100); do [ -s "$work/addr" ] && break; sleep 0.1; done
-  [ -s "$work/addr" ] || { cat "$work/server.log" >&2; echo "the server did not start" >&2; exit 1; }
+  start_server "$work" --notify-key "$key"
   java -Djna.library.path="$CARGO_TARGET_DIR/debug" -cp "$(classpath):$work/chinwag.jar:$work/test.jar" \
-    ChinwagTestKt "http://$(cat "$work/addr")" "$key"
+    ChinwagTestKt "$SERVER_URL" "$key"
 }
 
 case "${1:-}" in

@@ -89,16 +89,13 @@ pub(crate) fn get(client: *const chinwag_client) -> FfiResult<Arc<ClientHandle>>
     lock(&REGISTRY).get(&id).cloned().ok_or_else(invalid_handle)
 }
 
-/// Registers a new client on `runtime`, built by `build` inside it; returns its handle.
+/// Registers a new client on `runtime`, built by `build`; returns its handle.
 pub(crate) fn create(
     runtime: tokio::runtime::Runtime,
     build: impl FnOnce(&tokio::runtime::Handle) -> FfiResult<Client>,
     start: impl FnOnce(&ClientHandle),
 ) -> FfiResult<*mut chinwag_client> {
-    let client = {
-        let _enter = runtime.enter();
-        build(runtime.handle())?
-    };
+    let client = build(runtime.handle())?;
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     let (jobs, queue) = channel();
     let callback_thread = std::thread::Builder::new()

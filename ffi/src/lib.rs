@@ -7,7 +7,7 @@
 //!
 //! Layout: `status` (codes, the last error), `strings` (reading arguments, owned strings),
 //! `boundary` (panics), `handle` (the registry of live clients, each with its runtime and
-//! callback thread), `call` (asynchronous calls and their completions), and `api/` (the
+//! callback thread), `options` (a new client's settings, for both bindings), `call` (asynchronous calls and their completions), and `api/` (the
 //! `extern "C"` functions, one file per SDK family).
 
 // The exported names are C's: `chinwag_client`, `chinwag_status`, `CHINWAG_OK`.
@@ -18,6 +18,7 @@ mod boundary;
 mod call;
 mod foreign;
 mod handle;
+mod options;
 mod status;
 mod strings;
 

@@ -1,72 +1,12 @@
 //! Creating and destroying clients, and what a client knows without asking the server.
 
-use std::time::Duration;
-
-use serde::Deserialize;
-
 use super::prelude::*;
 use crate::boundary::catch;
 use crate::call::{chinwag_event_callback, pump_events};
 use crate::handle::{self, ClientHandle};
+use crate::options::ClientOptions;
 use crate::status::{FfiError, FfiResult};
 use crate::strings::{not_null, put, put_string};
-
-/// The optional settings of `chinwag_client_new`, all in milliseconds where a time.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Options {
-    request_timeout_ms: Option<u64>,
-    connect_timeout_ms: Option<u64>,
-    heartbeat_interval_ms: Option<u64>,
-    backoff_base_ms: Option<u64>,
-    backoff_cap_ms: Option<u64>,
-    sync_page: Option<u32>,
-    worker_threads: Option<usize>,
-}
-
-impl Options {
-    fn builder(&self, server: String) -> FfiResult<chinwag::ClientBuilder> {
-        let ms = Duration::from_millis;
-        let mut b = chinwag::Client::builder(server);
-        if let Some(t) = self.request_timeout_ms {
-            b = b.request_timeout(ms(t));
-        }
-        if let Some(t) = self.connect_timeout_ms {
-            b = b.connect_timeout(ms(t));
-        }
-        if let Some(t) = self.heartbeat_interval_ms {
-            b = b.heartbeat_interval(ms(t));
-        }
-        match (self.backoff_base_ms, self.backoff_cap_ms) {
-            (Some(base), Some(cap)) => b = b.backoff(ms(base), ms(cap)),
-            (None, None) => {}
-            _ => {
-                return Err(chinwag::Error::InvalidInput(
-                    "`options_json`: give backoff_base_ms and backoff_cap_ms together".into(),
-                )
-                .into());
-            }
-        }
-        if let Some(n) = self.sync_page {
-            b = b.sync_page(n);
-        }
-        Ok(b)
-    }
-
-    fn runtime(&self) -> FfiResult<tokio::runtime::Runtime> {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(self.worker_threads.unwrap_or(1).clamp(1, 64))
-            .thread_name("chinwag-runtime")
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                FfiError::new(
-                    chinwag_status::CHINWAG_ERR_INTERNAL,
-                    format!("cannot start the runtime: {e}"),
-                )
-            })
-    }
-}
 
 /// Creates a client for the server at `server_url` (`http://host:port` or `https://…`) and
 /// stores its handle in `*out_client`. Nothing is sent until you log in.
@@ -98,18 +38,20 @@ pub unsafe extern "C" fn chinwag_client_new(
     catch(|| {
         not_null(out_client, "out_client")?;
         let server = unsafe { text(server_url, "server_url") }?;
-        let options: Options = if options_json.is_null() {
-            Options::default()
+        let options: ClientOptions = if options_json.is_null() {
+            ClientOptions::default()
         } else {
             unsafe { json(options_json, "options_json") }?
         };
-        let builder = options.builder(server)?;
+        let runtime = options.runtime().map_err(|e| {
+            FfiError::new(
+                chinwag_status::CHINWAG_ERR_INTERNAL,
+                format!("cannot start the runtime: {e}"),
+            )
+        })?;
         let client = handle::create(
-            options.runtime()?,
-            |rt| {
-                let adapter = chinwag::runtime::TokioRuntime::with_handle(rt.clone());
-                Ok(builder.runtime(std::sync::Arc::new(adapter)).build()?)
-            },
+            runtime,
+            |rt| Ok(options.client(server, rt)?),
             |h: &ClientHandle| {
                 if let Some(callback) = on_event {
                     pump_events(h, callback, event_user_data);

@@ -121,10 +121,7 @@ pub unsafe extern "C" fn chinwag_messages_send_to_chat(
 ) -> chinwag_status {
     let target = |c: &Client| {
         let chat: chinwag::Chat = unsafe { json(chat_json, "chat_json") }?;
-        let me = c
-            .user_id()
-            .ok_or_else(|| chinwag::Error::Auth("not logged in".into()))?;
-        Ok(Target::of_chat(&chat, me))
+        Ok(c.target_of(&chat)?)
     };
     unsafe {
         send(

@@ -3,7 +3,6 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use chinwag::{
     Chat, ConnectionState, Content, Event, FileInfo, Group, GroupRequest, HistoryPage,
@@ -12,6 +11,7 @@ use chinwag::{
 use futures::StreamExt;
 
 use super::error::ChinwagError;
+use crate::options::ClientOptions;
 
 /// Receives the client's events (messages, notifications, chat, member, presence and profile
 /// changes, kicks, connection states), one at a time, on a background thread.
@@ -19,29 +19,6 @@ use super::error::ChinwagError;
 pub trait EventListener: Send + Sync {
     /// One event.
     fn on_event(&self, event: Event);
-}
-
-/// How a client behaves; every field is optional.
-#[derive(Debug, Clone, Default, uniffi::Record)]
-pub struct ClientOptions {
-    /// Longest wait for an HTTP answer (default 30 s).
-    #[uniffi(default = None)]
-    pub request_timeout_ms: Option<u64>,
-    /// Longest wait for the socket to open (default 10 s).
-    #[uniffi(default = None)]
-    pub connect_timeout_ms: Option<u64>,
-    /// Heartbeat interval (default 15 s).
-    #[uniffi(default = None)]
-    pub heartbeat_interval_ms: Option<u64>,
-    /// Reconnect backoff: the first delay's ceiling (default 250 ms) …
-    #[uniffi(default = None)]
-    pub backoff_base_ms: Option<u64>,
-    /// … and the largest (default 30 s).
-    #[uniffi(default = None)]
-    pub backoff_cap_ms: Option<u64>,
-    /// The client's runtime threads (default 1).
-    #[uniffi(default = None)]
-    pub worker_threads: Option<u32>,
 }
 
 /// A chat client: one per logged-in user. Network methods are `suspend` (Kotlin) / `async`
@@ -96,10 +73,6 @@ impl ChinwagClient {
     }
 }
 
-fn ms(v: Option<u64>) -> Option<Duration> {
-    v.map(Duration::from_millis)
-}
-
 #[uniffi::export]
 impl ChinwagClient {
     /// A client for the server at `server_url` (`http://host:port` or `https://…`). Nothing is
@@ -109,33 +82,12 @@ impl ChinwagClient {
         server_url: String,
         options: Option<ClientOptions>,
     ) -> Result<Arc<ChinwagClient>, ChinwagError> {
-        let o = options.unwrap_or_default();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(o.worker_threads.unwrap_or(1).clamp(1, 64) as usize)
-            .thread_name("chinwag-runtime")
-            .enable_all()
-            .build()
+        let options = options.unwrap_or_default();
+        let runtime = options
+            .runtime()
             .map_err(|e| ChinwagError::Server(format!("cannot start the runtime: {e}")))?;
         let handle = runtime.handle().clone();
-        let mut b = chinwag::Client::builder(server_url).runtime(Arc::new(
-            chinwag::runtime::TokioRuntime::with_handle(handle.clone()),
-        ));
-        if let Some(t) = ms(o.request_timeout_ms) {
-            b = b.request_timeout(t);
-        }
-        if let Some(t) = ms(o.connect_timeout_ms) {
-            b = b.connect_timeout(t);
-        }
-        if let Some(t) = ms(o.heartbeat_interval_ms) {
-            b = b.heartbeat_interval(t);
-        }
-        if let (Some(base), Some(cap)) = (ms(o.backoff_base_ms), ms(o.backoff_cap_ms)) {
-            b = b.backoff(base, cap);
-        }
-        let client = {
-            let _enter = handle.enter();
-            b.build()?
-        };
+        let client = options.client(server_url, &handle)?;
         Ok(Arc::new(ChinwagClient {
             client,
             runtime: Mutex::new(Some(runtime)),
@@ -415,11 +367,8 @@ impl ChinwagClient {
         chat: Chat,
         content: Content,
     ) -> Result<SentMessage, ChinwagError> {
-        let me = self
-            .client
-            .user_id()
-            .ok_or(ChinwagError::Auth("not logged in".into()))?;
-        self.send(Target::of_chat(&chat, me), content).await
+        let target = self.client.target_of(&chat)?;
+        self.send(target, content).await
     }
 
     /// Messages that waited on the server while you had no connection, by sender.

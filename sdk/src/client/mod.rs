@@ -36,7 +36,7 @@ pub use users::Users;
 
 use crate::error::{Error, Result};
 use crate::event::{ConnectionState, Event};
-use crate::model::{Message, SentMessage, Session, UserId};
+use crate::model::{Chat, Message, SentMessage, Session, Target, UserId};
 use crate::proto::backoff::Backoff;
 use crate::proto::inbound::Cursor;
 use crate::proto::outbox::Outbox;
@@ -505,6 +505,12 @@ impl Client {
     /// The logged-in user's id.
     pub fn user_id(&self) -> Option<UserId> {
         self.inner.me().ok()
+    }
+
+    /// Where a message for `chat` (as the chats family returns it) goes: its other member,
+    /// or the group. Fails with [`Error::Auth`] when not logged in.
+    pub fn target_of(&self, chat: &Chat) -> Result<Target> {
+        Ok(Target::of_chat(chat, self.inner.me()?))
     }
 
     /// The connection state.

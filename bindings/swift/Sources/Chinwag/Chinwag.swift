@@ -2444,7 +2444,7 @@ public func FfiConverterTypeChat_lower(_ value: Chat) -> RustBuffer {
 
 
 /**
- * How a client behaves; every field is optional.
+ * How a client behaves; every field is optional, times in milliseconds.
  */
 public struct ClientOptions: Equatable, Hashable {
     /**
@@ -2460,13 +2460,18 @@ public struct ClientOptions: Equatable, Hashable {
      */
     public var heartbeatIntervalMs: UInt64?
     /**
-     * Reconnect backoff: the first delay's ceiling (default 250 ms) …
+     * Reconnect backoff, given together with `backoff_cap_ms`: the first delay's ceiling
+     * (default 250 ms) …
      */
     public var backoffBaseMs: UInt64?
     /**
      * … and the largest (default 30 s).
      */
     public var backoffCapMs: UInt64?
+    /**
+     * Messages fetched per page when catching up after a (re)connect (default 200).
+     */
+    public var syncPage: UInt32?
     /**
      * The client's runtime threads (default 1).
      */
@@ -2485,11 +2490,15 @@ public struct ClientOptions: Equatable, Hashable {
          * Heartbeat interval (default 15 s).
          */heartbeatIntervalMs: UInt64? = nil, 
         /**
-         * Reconnect backoff: the first delay's ceiling (default 250 ms) …
+         * Reconnect backoff, given together with `backoff_cap_ms`: the first delay's ceiling
+         * (default 250 ms) …
          */backoffBaseMs: UInt64? = nil, 
         /**
          * … and the largest (default 30 s).
          */backoffCapMs: UInt64? = nil, 
+        /**
+         * Messages fetched per page when catching up after a (re)connect (default 200).
+         */syncPage: UInt32? = nil, 
         /**
          * The client's runtime threads (default 1).
          */workerThreads: UInt32? = nil) {
@@ -2498,6 +2507,7 @@ public struct ClientOptions: Equatable, Hashable {
         self.heartbeatIntervalMs = heartbeatIntervalMs
         self.backoffBaseMs = backoffBaseMs
         self.backoffCapMs = backoffCapMs
+        self.syncPage = syncPage
         self.workerThreads = workerThreads
     }
 
@@ -2522,6 +2532,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 heartbeatIntervalMs: FfiConverterOptionUInt64.read(from: &buf), 
                 backoffBaseMs: FfiConverterOptionUInt64.read(from: &buf), 
                 backoffCapMs: FfiConverterOptionUInt64.read(from: &buf), 
+                syncPage: FfiConverterOptionUInt32.read(from: &buf), 
                 workerThreads: FfiConverterOptionUInt32.read(from: &buf)
         )
     }
@@ -2532,6 +2543,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterOptionUInt64.write(value.heartbeatIntervalMs, into: &buf)
         FfiConverterOptionUInt64.write(value.backoffBaseMs, into: &buf)
         FfiConverterOptionUInt64.write(value.backoffCapMs, into: &buf)
+        FfiConverterOptionUInt32.write(value.syncPage, into: &buf)
         FfiConverterOptionUInt32.write(value.workerThreads, into: &buf)
     }
 }
@@ -4765,7 +4777,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chinwag_ffi_checksum_method_eventlistener_on_event() != 37832) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chinwag_ffi_checksum_constructor_chinwagclient_new() != 6839) {
+    if (uniffi_chinwag_ffi_checksum_constructor_chinwagclient_new() != 28329) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -1278,7 +1278,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_chinwag_ffi_checksum_method_eventlistener_on_event() and 0xFFFF) != 37832) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_chinwag_ffi_checksum_constructor_chinwagclient_new() and 0xFFFF) != 6839) {
+    if ((lib.uniffi_chinwag_ffi_checksum_constructor_chinwagclient_new() and 0xFFFF) != 28329) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -4141,7 +4141,7 @@ public object FfiConverterTypeChat: FfiConverterRustBuffer<Chat> {
 
 
 /**
- * How a client behaves; every field is optional.
+ * How a client behaves; every field is optional, times in milliseconds.
  */
 data class ClientOptions (
     /**
@@ -4160,7 +4160,8 @@ data class ClientOptions (
     var `heartbeatIntervalMs`: kotlin.ULong? = null 
     , 
     /**
-     * Reconnect backoff: the first delay's ceiling (default 250 ms) …
+     * Reconnect backoff, given together with `backoff_cap_ms`: the first delay's ceiling
+     * (default 250 ms) …
      */
     var `backoffBaseMs`: kotlin.ULong? = null 
     , 
@@ -4168,6 +4169,11 @@ data class ClientOptions (
      * … and the largest (default 30 s).
      */
     var `backoffCapMs`: kotlin.ULong? = null 
+    , 
+    /**
+     * Messages fetched per page when catching up after a (re)connect (default 200).
+     */
+    var `syncPage`: kotlin.UInt? = null 
     , 
     /**
      * The client's runtime threads (default 1).
@@ -4195,6 +4201,7 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalULong.read(buf),
             FfiConverterOptionalULong.read(buf),
             FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalUInt.read(buf),
         )
     }
 
@@ -4204,6 +4211,7 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalULong.allocationSize(value.`heartbeatIntervalMs`) +
             FfiConverterOptionalULong.allocationSize(value.`backoffBaseMs`) +
             FfiConverterOptionalULong.allocationSize(value.`backoffCapMs`) +
+            FfiConverterOptionalUInt.allocationSize(value.`syncPage`) +
             FfiConverterOptionalUInt.allocationSize(value.`workerThreads`)
     )
 
@@ -4213,6 +4221,7 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalULong.write(value.`heartbeatIntervalMs`, buf)
             FfiConverterOptionalULong.write(value.`backoffBaseMs`, buf)
             FfiConverterOptionalULong.write(value.`backoffCapMs`, buf)
+            FfiConverterOptionalUInt.write(value.`syncPage`, buf)
             FfiConverterOptionalUInt.write(value.`workerThreads`, buf)
     }
 }
