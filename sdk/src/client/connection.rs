@@ -98,7 +98,16 @@ fn socket_url(server: &str, token: &str) -> String {
 }
 
 /// Opens the socket and catches up on what was missed.
+///
+/// A client without a cursor first learns where the server starts it ("now", or its last
+/// acknowledgement) before any socket exists, and takes that as its cursor. Every message
+/// after it then either comes live or from the catch-up after the socket opens — also after
+/// a socket that lost frames in flight, which a cursor-less client could not ask for again.
 async fn open(inner: &Arc<Inner>, token: &str) -> Result<WsConnection> {
+    if inner.state().cursor.last().is_none() {
+        let start = catch_up(inner, token).await?;
+        inner.state().cursor.advance_to(start);
+    }
     let connecting = inner.rt.connect(socket_url(&inner.config.server, token));
     let connection = match inner
         .with_timeout(connecting, inner.config.connect_timeout, "connecting")
@@ -122,8 +131,9 @@ async fn open(inner: &Arc<Inner>, token: &str) -> Result<WsConnection> {
     Ok(connection)
 }
 
-/// Fetches, page by page, the messages that arrived after the cursor, and hands them over.
-async fn catch_up(inner: &Arc<Inner>, token: &str) -> Result<()> {
+/// Fetches, page by page, the messages that arrived after the cursor, and hands them over;
+/// returns the server's cursor after the last page.
+async fn catch_up(inner: &Arc<Inner>, token: &str) -> Result<i64> {
     let me = inner.me()?;
     loop {
         let query = SyncQuery {
@@ -137,9 +147,8 @@ async fn catch_up(inner: &Arc<Inner>, token: &str) -> Result<()> {
                 inner.deliver(message);
             }
         }
-        inner.state().cursor.advance_to(page.cursor);
         if !page.more {
-            return Ok(());
+            return Ok(page.cursor);
         }
     }
 }

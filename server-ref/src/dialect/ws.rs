@@ -20,7 +20,7 @@ use super::module_ws::ModuleConn;
 use super::xuanxuan::XuanxuanConn;
 use crate::app::AppState;
 use crate::auth::token_hash;
-use crate::hub::{Drain, Hub, Outbound};
+use crate::hub::{Drain, Hub, Outbound, Outlet};
 use crate::params::{authenticate, bearer};
 
 /// Frames larger than this close the connection (the WebSocket layer refuses them); frames
@@ -72,10 +72,36 @@ pub async fn upgrade(
         },
         None => None,
     };
+    // A 003 socket is registered before the upgrade is answered: once the client sees the
+    // 101, every message stored from then on is pushed to it, so the catch-up it starts right
+    // after the handshake (`GET /api/sync`) and the live frames meet without a gap.
+    let (tx, drain) = Hub::queue();
+    let registered = match opened {
+        Some(o) => Some(Registered {
+            conn: Some(ModuleConn::open(&app, o.user, o.token_hash, o.ext, tx.clone()).await),
+            app: app.clone(),
+        }),
+        None => None,
+    };
     ws.max_message_size(HARD_FRAME_LIMIT)
         .max_frame_size(HARD_FRAME_LIMIT)
-        .on_upgrade(move |socket| run(app, socket, opened))
+        .on_upgrade(move |socket| run(app, socket, tx, drain, registered))
         .into_response()
+}
+
+/// A 003 socket registered before its upgrade; closed again if the upgrade never happens.
+struct Registered {
+    app: AppState,
+    conn: Option<ModuleConn>,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        if let Some(mut conn) = self.conn.take() {
+            let app = self.app.clone();
+            tokio::spawn(async move { conn.close(&app).await });
+        }
+    }
 }
 
 /// A 003 socket authenticated before the upgrade.
@@ -85,9 +111,14 @@ struct Opened {
     ext: bool,
 }
 
-async fn run(app: AppState, socket: WebSocket, opened: Option<Opened>) {
+async fn run(
+    app: AppState,
+    socket: WebSocket,
+    tx: Outlet,
+    drain: Drain,
+    registered: Option<Registered>,
+) {
     let (mut sink, mut stream) = socket.split();
-    let (tx, drain) = Hub::queue();
     let Drain { mut rx, kill } = drain;
     let mut writer = tokio::spawn(async move {
         // A kill (an extension socket that fell behind) stops the writer at once, even in the
@@ -112,10 +143,8 @@ async fn run(app: AppState, socket: WebSocket, opened: Option<Opened>) {
             _ = kill.notified() => {}
         }
     });
-    let mut conn = match opened {
-        Some(o) => {
-            Conn::Module(ModuleConn::open(&app, o.user, o.token_hash, o.ext, tx.clone()).await)
-        }
+    let mut conn = match registered.and_then(|mut r| r.conn.take()) {
+        Some(module) => Conn::Module(module),
         None => Conn::Xuanxuan(XuanxuanConn::new(tx.clone())),
     };
     let mut shutdown = app.shutdown.clone();
