@@ -56,8 +56,15 @@ bash scripts/c-sdk.sh test
 step "uniffi bindings (Kotlin, Swift) match a fresh generation"
 bash scripts/uniffi.sh check
 
-step "Kotlin on the JVM: the generated bindings as a JAR, end to end against a server"
+step "Kotlin on the JVM: Maven JAR, JUnit end to end against a server, the console example"
 bash scripts/kotlin.sh test
+
+step "Swift package"
+if command -v swift >/dev/null; then
+  bash scripts/swift.sh test
+else
+  echo "no Swift toolchain on this machine: Swift is generated and drift-checked above, not compiled"
+fi
 
 step "demo (the README's main command)"
 cargo run --quiet --locked -p chinwag-examples --bin demo

@@ -1,0 +1,65 @@
+// Helpers shared by the JUnit tests: the server under test, fresh accounts, and an event inbox.
+package chinwag
+
+import java.util.concurrent.LinkedBlockingQueue
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.atomic.AtomicInteger
+import kotlin.test.fail
+
+/** The server under test, from `-Dchinwag.server` (scripts/kotlin.sh starts one on loopback). */
+val serverUrl: String = System.getProperty("chinwag.server")
+    ?.takeIf { it.isNotBlank() } ?: error("set -Dchinwag.server=http://127.0.0.1:PORT")
+
+/** The server's backend notification key, from `-Dchinwag.notifyKey`. */
+val notifyKey: String = System.getProperty("chinwag.notifyKey") ?: ""
+
+private val accounts = AtomicInteger()
+
+/** A user name no other test or run has used. */
+fun freshName(prefix: String) = "$prefix${ProcessHandle.current().pid()}x${accounts.incrementAndGet()}"
+
+/** Collects listener events with the name of the thread each arrived on. */
+class Inbox : EventListener {
+    private val events = LinkedBlockingQueue<Pair<Event, String>>()
+
+    override fun onEvent(event: Event) {
+        events.put(event to Thread.currentThread().name)
+    }
+
+    /** The first event [pick] maps to non-null within 20 s, with its thread; others are skipped. */
+    fun <T> await(what: String, pick: (Event) -> T?): Pair<T, String> {
+        val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20)
+        while (true) {
+            val left = deadline - System.nanoTime()
+            val (event, thread) = events.poll(maxOf(left, 0), TimeUnit.NANOSECONDS)
+                ?: fail("timed out waiting for $what")
+            pick(event)?.let { return it to thread }
+        }
+    }
+}
+
+/** A client registered and logged in as a fresh user, with its inbox listening. */
+class Account(prefix: String, options: ClientOptions? = null) : AutoCloseable {
+    val name = freshName(prefix)
+    val client = ChinwagClient(serverUrl, options)
+    val inbox = Inbox().also { client.setListener(it) }
+    var id = 0L
+        private set
+
+    /** Registers and logs in; returns this. */
+    suspend fun start(): Account {
+        id = client.register(name, PASSWORD)
+        client.login(name, PASSWORD)
+        return this
+    }
+
+    override fun close() = client.close()
+
+    companion object {
+        const val PASSWORD = "pw-123456"
+    }
+}
+
+/** The text of a message event from [sender], or null. */
+fun textFrom(event: Event, sender: Long): String? =
+    (event as? Event.Message)?.v1?.takeIf { it.sender == sender }?.content?.let { (it as? Content.Text)?.v1 }
