@@ -4,7 +4,9 @@
 # for the SDK's smol and browser adapters), the wasm32 build, the no-tokio check of the SDK
 # core, rustdoc with warnings as errors, every Rust test (unit, wire round-trips, server and
 # SDK end-to-end over real HTTP/WebSocket on loopback, under tokio and smol), the C SDK (header
-# drift check, C example and misuse tests under valgrind), and the demo.
+# drift check, C example and misuse tests under valgrind), the uniffi bindings (drift check,
+# Kotlin JUnit tests and console example on the JVM), the npm package (Node and headless
+# Chromium against a server), and the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUST_BACKTRACE=0
@@ -36,6 +38,7 @@ step "the SDK's other adapters: smol (native) and browser (wasm32), clippy-clean
 cargo clippy -p chinwag --no-default-features --features smol --locked -- -D warnings
 cargo clippy -p chinwag --no-default-features --features browser --target wasm32-unknown-unknown --locked -- -D warnings
 cargo build -p chinwag --no-default-features --features browser --target wasm32-unknown-unknown --locked
+cargo clippy -p chinwag-wasm --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "the SDK core without runtime features depends on no tokio"
 if cargo tree -p chinwag --no-default-features -e normal --locked | grep -q tokio; then
@@ -58,6 +61,9 @@ bash scripts/uniffi.sh check
 
 step "Kotlin on the JVM: Maven JAR, JUnit end to end against a server, the console example"
 bash scripts/kotlin.sh test
+
+step "npm package: wasm-bindgen + wasm-opt build, packed tarball, TypeScript check, Node and Chromium tests"
+bash scripts/npm.sh test
 
 step "Swift package"
 if command -v swift >/dev/null; then

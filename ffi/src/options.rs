@@ -1,14 +1,13 @@
-//! The options of a new client, shared by both bindings: the C API reads them from
-//! `options_json`, Kotlin and Swift get them as the `ClientOptions` record.
+//! The options of a new client, shared by both bindings: the C API reads
+//! [`chinwag::ClientOptions`] from `options_json`, Kotlin and Swift get it as the
+//! `ClientOptions` record (a uniffi mirror of the SDK's type, checked by the compiler).
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use serde::Deserialize;
+pub use chinwag::ClientOptions;
 
 /// How a client behaves; every field is optional, times in milliseconds.
-#[derive(Debug, Clone, Default, Deserialize, uniffi::Record)]
-#[serde(deny_unknown_fields)]
+#[uniffi::remote(Record)]
 pub struct ClientOptions {
     /// Longest wait for an HTTP answer (default 30 s).
     #[uniffi(default = None)]
@@ -34,47 +33,24 @@ pub struct ClientOptions {
     pub worker_threads: Option<u32>,
 }
 
-impl ClientOptions {
-    /// The runtime a client with these options owns.
-    pub(crate) fn runtime(&self) -> std::io::Result<tokio::runtime::Runtime> {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(self.worker_threads.unwrap_or(1).clamp(1, 64) as usize)
-            .thread_name("chinwag-runtime")
-            .enable_all()
-            .build()
-    }
+/// The runtime a client with `options` owns.
+pub(crate) fn runtime(options: &ClientOptions) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(options.worker_threads.unwrap_or(1).clamp(1, 64) as usize)
+        .thread_name("chinwag-runtime")
+        .enable_all()
+        .build()
+}
 
-    /// A client for `server` running on `runtime`.
-    pub(crate) fn client(
-        &self,
-        server: String,
-        runtime: &tokio::runtime::Handle,
-    ) -> chinwag::Result<chinwag::Client> {
-        let ms = Duration::from_millis;
-        let adapter = chinwag::runtime::TokioRuntime::with_handle(runtime.clone());
-        let mut b = chinwag::Client::builder(server).runtime(Arc::new(adapter));
-        if let Some(t) = self.request_timeout_ms {
-            b = b.request_timeout(ms(t));
-        }
-        if let Some(t) = self.connect_timeout_ms {
-            b = b.connect_timeout(ms(t));
-        }
-        if let Some(t) = self.heartbeat_interval_ms {
-            b = b.heartbeat_interval(ms(t));
-        }
-        match (self.backoff_base_ms, self.backoff_cap_ms) {
-            (Some(base), Some(cap)) => b = b.backoff(ms(base), ms(cap)),
-            (None, None) => {}
-            _ => {
-                return Err(chinwag::Error::InvalidInput(
-                    "give backoff_base_ms and backoff_cap_ms together".into(),
-                ));
-            }
-        }
-        if let Some(n) = self.sync_page {
-            b = b.sync_page(n);
-        }
-        let _enter = runtime.enter();
-        b.build()
-    }
+/// A client for `server` with `options`, running on `runtime`.
+pub(crate) fn client(
+    options: &ClientOptions,
+    server: String,
+    runtime: &tokio::runtime::Handle,
+) -> chinwag::Result<chinwag::Client> {
+    let adapter = chinwag::runtime::TokioRuntime::with_handle(runtime.clone());
+    let builder = chinwag::Client::builder(server).runtime(Arc::new(adapter));
+    let builder = options.apply(builder)?;
+    let _enter = runtime.enter();
+    builder.build()
 }

@@ -9,6 +9,7 @@ use crate::model::{Chat, Message, Notification, User, UserId};
 ///
 /// As JSON: `{"state": "connected"}`, `{"state": "reconnecting", "attempt": 2, "retry_in_ms": 480}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ConnectionState {
     /// The first connection attempt is under way.
@@ -28,6 +29,7 @@ pub enum ConnectionState {
 
 /// What changed about a chat (as JSON: `"created"`, `"renamed"`, …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum ChatChange {
     /// It was created with you in it.
@@ -49,6 +51,7 @@ pub enum ChatChange {
 /// `{"type": "presence", "data": {"user": 2, "status": "online"}}` or
 /// `{"type": "connection", "data": {"state": "connected"}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum Event {
     /// A message from someone else, each exactly once, in order per chat.

@@ -28,6 +28,7 @@
 //! #     db: ":memory:".into(),
 //! #     files: dir.path().into(),
 //! #     notify_key: None,
+//! #     ..Default::default()
 //! # }).await.map_err(|e| e.to_string())?;
 //! # let url = format!("http://{}", server.addr());
 //! // `url` is the server's base URL, e.g. "http://127.0.0.1:8080".
@@ -71,7 +72,7 @@ pub mod proto;
 pub mod runtime;
 
 pub use chinwag_wire as wire;
-pub use client::{Client, ClientBuilder, Config, EventStream, Receipt};
+pub use client::{Client, ClientBuilder, ClientOptions, Config, EventStream, Receipt};
 pub use error::{Error, Result};
 pub use event::{ChatChange, ConnectionState, Event};
 pub use model::*;

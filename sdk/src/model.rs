@@ -14,15 +14,19 @@ pub use chinwag_wire::room::UserInfo;
 pub use chinwag_wire::xuanxuan::{Chat, FileInfo, UploadedFile, User, UserPatch};
 
 /// A user's id.
+#[cfg_attr(feature = "typescript", tsify::declare)]
 pub type UserId = i64;
 /// A chat's id; for a group chat this is also its group id.
+#[cfg_attr(feature = "typescript", tsify::declare)]
 pub type ChatId = i64;
 /// A message's server id: increasing in the order the server stored messages.
+#[cfg_attr(feature = "typescript", tsify::declare)]
 pub type MessageId = i64;
 
 /// A logged-in session: save it (it is `Serialize`) to restore the client later without the
 /// password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Session {
     /// The bearer token.
     pub token: String,
@@ -40,6 +44,7 @@ pub struct Session {
 ///
 /// As JSON: `{"user": 2}` or `{"group": 5}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
     /// The one-to-one chat with this user.
@@ -69,7 +74,7 @@ pub const JSON: &str = "json";
 /// As JSON it is always flat: `{"content_type": "text", "body": "hi"}` (the body of `json`
 /// content is the JSON document's text).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(into = "ContentParts", from = "ContentParts")]
+#[serde(into = "parts::Content", from = "parts::Content")]
 pub enum Content {
     /// Plain text.
     Text(String),
@@ -85,11 +90,22 @@ pub enum Content {
 }
 
 /// The JSON form of [`Content`].
-#[derive(Serialize, Deserialize)]
-struct ContentParts {
-    content_type: String,
-    body: String,
+/// `Content` as it crosses the wire and the bindings: two fields. (In a module of its own so
+/// that its TypeScript declaration, derived from it, is named `Content`.)
+mod parts {
+    use serde::{Deserialize, Serialize};
+
+    /// A message's content type and body.
+    #[derive(Serialize, Deserialize)]
+    #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+    pub struct Content {
+        /// `text`, `json`, or another type the application defines.
+        pub content_type: String,
+        /// The body, as text.
+        pub body: String,
+    }
 }
+use parts::Content as ContentParts;
 
 impl From<Content> for ContentParts {
     fn from(c: Content) -> ContentParts {
@@ -148,6 +164,7 @@ impl Content {
 
 /// A message in a chat.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Message {
     /// The server's id.
     pub id: MessageId,
@@ -216,6 +233,7 @@ impl Message {
 
 /// The server's acknowledgement of a sent message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct SentMessage {
     /// The gid it was sent with.
     pub gid: String,
@@ -228,6 +246,7 @@ pub struct SentMessage {
 
 /// A notification pushed by the application's backend (`POST /notification`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Notification {
     /// The kind, agreed between backend and app.
     pub kind: String,
@@ -239,6 +258,7 @@ pub struct Notification {
 
 /// One page of a chat's history: page 1 holds the newest messages, each page oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct HistoryPage {
     /// The messages.
     pub messages: Vec<Message>,
@@ -254,6 +274,7 @@ pub struct HistoryPage {
 
 /// Offline messages from one sender (`messages().offline()`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct OfflineMessages {
     /// The sender.
     pub sender: UserId,

@@ -8,6 +8,7 @@
 //!     db: ":memory:".into(),
 //!     files: std::env::temp_dir().join("chinwag-files"),
 //!     notify_key: Some("secret".into()),
+//!     ..Default::default()
 //! })
 //! .await?;
 //! println!("listening on {}", server.addr());
@@ -19,6 +20,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod cors;
 pub mod db;
 pub mod dialect;
 pub mod error;
@@ -52,6 +54,10 @@ pub struct Config {
     pub files: PathBuf,
     /// The key `POST /notification` requires (`--notify-key`); `None` generates and logs one.
     pub notify_key: Option<String>,
+    /// Web origins whose pages may call the HTTP APIs (`--cors-origin`, repeatable), e.g.
+    /// `https://chat.example.com`; `*` allows any origin. Empty (the default): no CORS
+    /// headers, so browsers allow only same-origin pages.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -61,6 +67,7 @@ impl Default for Config {
             db: "chinwag.db".into(),
             files: PathBuf::from("./chinwag-files"),
             notify_key: None,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -94,9 +101,13 @@ impl Server {
             files_dir: config.files.clone(),
             shutdown: shutdown_rx.clone(),
         });
+        let cors = cors::layer(&config.cors_origins)?;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
-        let router = router(app.clone());
+        let router = match cors {
+            Some(cors) => router(app.clone()).layer(cors),
+            None => router(app.clone()),
+        };
         let mut stop = shutdown_rx;
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, router)

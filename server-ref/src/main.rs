@@ -26,6 +26,10 @@ struct Cli {
     /// `--listen 127.0.0.1:0` this is how a script learns the ephemeral port.
     #[arg(long)]
     addr_file: Option<PathBuf>,
+    /// A web origin whose pages may call the HTTP APIs (CORS), e.g. `https://chat.example.com`;
+    /// repeat for more, `*` for any. None: same-origin pages only.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    cors_origins: Vec<String>,
 }
 
 #[tokio::main]
@@ -41,6 +45,7 @@ async fn main() -> std::process::ExitCode {
         db: cli.db,
         files: cli.files,
         notify_key: cli.notify_key,
+        cors_origins: cli.cors_origins,
     };
     let mut server = match chinwag_server::Server::start(config).await {
         Ok(s) => s,

@@ -1,9 +1,23 @@
 //! `chinwag-wasm`: the JavaScript bindings (npm package `chinwag`) of the Chinwag SDK, built
 //! with wasm-bindgen on the SDK's browser runtime.
+//!
+//! One class, `ChinwagClient`, with a Promise-returning method per SDK operation (the same
+//! list as the Kotlin/Swift facade), events through `onEvent(callback)` or the async
+//! iterator `events()`, and errors thrown as JS `Error`s with a `code`. Values cross as plain
+//! JS objects in the SDK's serde form (docs/PROTOCOL.md §9), typed in TypeScript by
+//! declarations tsify derives from the Rust types themselves.
+
+#[cfg(target_arch = "wasm32")]
+mod client;
+#[cfg(target_arch = "wasm32")]
+mod convert;
+#[cfg(target_arch = "wasm32")]
+mod events;
 
 /// The SDK version the bindings wrap.
-pub fn version() -> &'static str {
-    chinwag::VERSION
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen::prelude::wasm_bindgen)]
+pub fn version() -> String {
+    chinwag::VERSION.to_string()
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ async fn main() -> Fallible {
         db: dir.path().join("demo.db").to_string_lossy().into_owned(),
         files: dir.path().join("files"),
         notify_key: Some(NOTIFY_KEY.into()),
+        ..Default::default()
     })
     .await
     .map_err(|e| e.to_string())?;

@@ -4,7 +4,7 @@ use super::prelude::*;
 use crate::boundary::catch;
 use crate::call::{chinwag_event_callback, pump_events};
 use crate::handle::{self, ClientHandle};
-use crate::options::ClientOptions;
+use crate::options::{self, ClientOptions};
 use crate::status::{FfiError, FfiResult};
 use crate::strings::{not_null, put, put_string};
 
@@ -43,7 +43,7 @@ pub unsafe extern "C" fn chinwag_client_new(
         } else {
             unsafe { json(options_json, "options_json") }?
         };
-        let runtime = options.runtime().map_err(|e| {
+        let runtime = options::runtime(&options).map_err(|e| {
             FfiError::new(
                 chinwag_status::CHINWAG_ERR_INTERNAL,
                 format!("cannot start the runtime: {e}"),
@@ -51,7 +51,7 @@ pub unsafe extern "C" fn chinwag_client_new(
         })?;
         let client = handle::create(
             runtime,
-            |rt| Ok(options.client(server, rt)?),
+            |rt| Ok(options::client(&options, server, rt)?),
             |h: &ClientHandle| {
                 if let Some(callback) = on_event {
                     pump_events(h, callback, event_user_data);

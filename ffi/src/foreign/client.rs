@@ -11,7 +11,7 @@ use chinwag::{
 use futures::StreamExt;
 
 use super::error::ChinwagError;
-use crate::options::ClientOptions;
+use crate::options::{self, ClientOptions};
 
 /// Receives the client's events (messages, notifications, chat, member, presence and profile
 /// changes, kicks, connection states), one at a time, on a background thread.
@@ -83,11 +83,10 @@ impl ChinwagClient {
         options: Option<ClientOptions>,
     ) -> Result<Arc<ChinwagClient>, ChinwagError> {
         let options = options.unwrap_or_default();
-        let runtime = options
-            .runtime()
+        let runtime = options::runtime(&options)
             .map_err(|e| ChinwagError::Server(format!("cannot start the runtime: {e}")))?;
         let handle = runtime.handle().clone();
-        let client = options.client(server_url, &handle)?;
+        let client = options::client(&options, server_url, &handle)?;
         Ok(Arc::new(ChinwagClient {
             client,
             runtime: Mutex::new(Some(runtime)),

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use futures::channel::oneshot;
+
 use chinwag_wire::room::{LoginData, LoginRequest, RegisterData, RegisterRequest};
 
 use super::Inner;
@@ -30,7 +32,11 @@ impl Auth<'_> {
         Ok(data.id)
     }
 
-    /// Logs in and connects: from here on messages arrive as events and sends go out.
+    /// Logs in and connects: from here on messages arrive as events and sends go out. Returns
+    /// once the first attempt to connect has settled, so no live event (a chat created, a
+    /// presence change) is missed between login and the socket; if that attempt failed the
+    /// session is still returned and the client keeps reconnecting (see
+    /// [`ConnectionState`](crate::ConnectionState)).
     pub async fn login(&self, name: &str, password: &str) -> Result<Session> {
         let body = LoginRequest {
             name: name.into(),
@@ -48,7 +54,7 @@ impl Auth<'_> {
             },
             cursor: None,
         };
-        self.begin(session.clone())?;
+        self.begin(session.clone()).await?;
         Ok(session)
     }
 
@@ -59,7 +65,7 @@ impl Auth<'_> {
         self.inner
             .call_as::<Vec<String>>(probe, Some(&session.token))
             .await?;
-        self.begin(session)
+        self.begin(session).await
     }
 
     /// Logs out: the server revokes the token, the connection ends, waiting sends fail.
@@ -76,7 +82,9 @@ impl Auth<'_> {
         result.map(|_| ())
     }
 
-    fn begin(&self, session: Session) -> Result<()> {
+    /// Makes `session` current and connects; returns once the first attempt to connect has
+    /// settled, so live events flow from then on (if it failed, the client keeps retrying).
+    async fn begin(&self, session: Session) -> Result<()> {
         {
             let mut state = self.inner.state();
             if state.closed {
@@ -89,7 +97,9 @@ impl Auth<'_> {
             }
             state.session = Some(session);
         }
-        self.inner.start();
+        let (settled, first_attempt) = oneshot::channel();
+        self.inner.start(settled);
+        let _ = first_attempt.await;
         Ok(())
     }
 }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use futures::channel::mpsc::UnboundedReceiver;
+use futures::channel::oneshot;
 use futures::{SinkExt, StreamExt, future, stream};
 
 use chinwag_wire::ext::{EXT_PARAM, EXT_VALUE, SyncData, SyncQuery};
@@ -28,17 +29,27 @@ enum Ended {
     Lost(Error),
 }
 
-/// Runs until the client stops or is kicked.
-pub(crate) async fn run(inner: Arc<Inner>, mut commands: UnboundedReceiver<Command>) {
+/// Runs until the client stops or is kicked. `settled` is told when the first attempt to
+/// connect has succeeded or failed (login waits for it); it is dropped at the latest on exit.
+pub(crate) async fn run(
+    inner: Arc<Inner>,
+    mut commands: UnboundedReceiver<Command>,
+    settled: oneshot::Sender<()>,
+) {
+    let mut settled = Some(settled);
     let mut attempt: u32 = 0;
     inner.set_connection(ConnectionState::Connecting);
     while let Some(token) = inner.token() {
-        let ended = match open(&inner, &token).await {
-            Ok(connection) => {
-                attempt = 0;
-                inner.set_connection(ConnectionState::Connected);
-                pump(&inner, connection, &mut commands).await
-            }
+        let opened = open(&inner, &token).await;
+        if opened.is_ok() {
+            attempt = 0;
+            inner.set_connection(ConnectionState::Connected);
+        }
+        if let Some(tx) = settled.take() {
+            let _ = tx.send(());
+        }
+        let ended = match opened {
+            Ok(connection) => pump(&inner, connection, &mut commands).await,
             Err(Error::Auth(reason)) => Ended::Kicked(reason),
             Err(e) => Ended::Lost(e),
         };

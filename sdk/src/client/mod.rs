@@ -8,6 +8,7 @@ mod files;
 mod friends;
 mod groups;
 mod messages;
+mod options;
 mod requests;
 mod tasks;
 mod users;
@@ -31,6 +32,7 @@ pub use files::Files;
 pub use friends::Friends;
 pub use groups::Groups;
 pub use messages::{Messages, Receipt};
+pub use options::ClientOptions;
 pub use requests::Requests;
 pub use users::Users;
 
@@ -320,7 +322,9 @@ impl Inner {
     }
 
     /// Starts the connection task for the current session (replacing any running one).
-    fn start(self: &Arc<Self>) {
+    /// Starts the connection task for the current session (stopping any earlier one);
+    /// `settled` is told once its first attempt to connect succeeded or failed.
+    fn start(self: &Arc<Self>, settled: oneshot::Sender<()>) {
         let (tx, rx) = mpsc::unbounded();
         let old = self.state().commands.replace(tx);
         if let Some(old) = old {
@@ -328,7 +332,7 @@ impl Inner {
         }
         let inner = self.clone();
         self.tasks
-            .spawn(&*self.rt, Box::pin(connection::run(inner, rx)));
+            .spawn(&*self.rt, Box::pin(connection::run(inner, rx, settled)));
     }
 
     /// Ends the session locally: stops the connection, fails waiting sends with `error`

@@ -56,9 +56,13 @@ impl Runtime for BrowserRuntime {
                 return;
             };
             let ms = duration.as_millis().min(i32::MAX as u128) as i32;
+            let mut id = JsValue::UNDEFINED;
             let promise = Promise::new(&mut |resolve, _reject| {
-                let _ = set_timeout.call2(&global, &resolve, &JsValue::from(ms));
+                id = set_timeout
+                    .call2(&global, &resolve, &JsValue::from(ms))
+                    .unwrap_or(JsValue::UNDEFINED);
             });
+            let _timer = Timer { global, id };
             let _ = JsFuture::from(promise).await;
         })
     }
@@ -72,6 +76,21 @@ impl Runtime for BrowserRuntime {
         request: HttpRequest,
     ) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
         Box::pin(fetch(request))
+    }
+}
+
+/// A pending `setTimeout`, cleared when the sleep that set it is dropped before it fires (a
+/// timeout that lost its race), so no stray timer keeps Node's event loop alive.
+struct Timer {
+    global: JsValue,
+    id: JsValue,
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if let Ok((_, clear)) = global_function("clearTimeout") {
+            let _ = clear.call1(&self.global, &self.id);
+        }
     }
 }
 

@@ -59,6 +59,7 @@ impl ServerThread {
                 .to_string(),
             files: self.dir.path().join("files"),
             notify_key: Some(NOTIFY_KEY.into()),
+            ..Default::default()
         };
         let server = self
             .block_on(chinwag_server::Server::start(config))

@@ -248,9 +248,11 @@ pub struct GroupLeaveQuery {
 
 /// A group as `GET /api/group/{groupId}` and `GET /api/group` return it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct GroupInfo {
     /// The group's id.
+    #[cfg_attr(feature = "typescript", tsify(type = "string"))]
     #[serde(
         deserialize_with = "lenient::id",
         serialize_with = "lenient::id_as_string"
@@ -259,12 +261,14 @@ pub struct GroupInfo {
     /// The group's name.
     pub name: String,
     /// The owner.
+    #[cfg_attr(feature = "typescript", tsify(type = "string"))]
     #[serde(
         deserialize_with = "lenient::id",
         serialize_with = "lenient::id_as_string"
     )]
     pub manager_id: i64,
     /// Every member's id.
+    #[cfg_attr(feature = "typescript", tsify(type = "string[]"))]
     #[serde(
         deserialize_with = "lenient::id_list",
         serialize_with = "lenient::ids_as_strings"
@@ -292,9 +296,11 @@ pub struct InviteRequest {
 
 /// One invitation as `GET /api/request` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct GroupRequest {
     /// The invitation's id.
+    #[cfg_attr(feature = "typescript", tsify(type = "string"))]
     #[serde(
         deserialize_with = "lenient::id",
         serialize_with = "lenient::id_as_string"
@@ -303,18 +309,21 @@ pub struct GroupRequest {
     /// The group's name.
     pub group_name: String,
     /// The group.
+    #[cfg_attr(feature = "typescript", tsify(type = "string"))]
     #[serde(
         deserialize_with = "lenient::id",
         serialize_with = "lenient::id_as_string"
     )]
     pub group_id: i64,
     /// The user invited (the caller).
+    #[cfg_attr(feature = "typescript", tsify(type = "string"))]
     #[serde(
         deserialize_with = "lenient::id",
         serialize_with = "lenient::id_as_string"
     )]
     pub user_id: i64,
     /// The member who invited.
+    #[cfg_attr(feature = "typescript", tsify(type = "string"))]
     #[serde(
         deserialize_with = "lenient::id",
         serialize_with = "lenient::id_as_string"

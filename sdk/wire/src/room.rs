@@ -146,6 +146,7 @@ pub struct NameRequest {
 
 /// `data` of `/user/info`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct UserInfo {
     /// The account name.
     pub name: String,

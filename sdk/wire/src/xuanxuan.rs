@@ -104,6 +104,7 @@ pub const KICKOFF_MESSAGE: &str = "This account logined in another place.";
 
 /// A user as the xuanxuan dialect shows it (000's full field set).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct User {
     /// The user's id.
     pub id: i64,
@@ -146,6 +147,7 @@ pub struct User {
 
 /// A chat member reference `{id}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct MemberRef {
     /// The member's user id.
     pub id: i64,
@@ -153,6 +155,7 @@ pub struct MemberRef {
 
 /// A chat ("会话") as the xuanxuan dialect shows it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct Chat {
     /// Server id.
@@ -266,6 +269,7 @@ pub struct Pager {
 
 /// A file in a chat (`attach` module).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct FileInfo {
     /// File id; download with it.
@@ -286,6 +290,7 @@ pub struct FileInfo {
 
 /// `data` of a successful HTTP upload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct UploadedFile {
     /// Download URL, relative to the server.
     pub url: String,
@@ -534,6 +539,7 @@ pub struct UserChangeStatusParams {
 
 /// `userChange` params: the changed user, as `{user: {...}}`, `[{...}]` or the user object.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct UserPatch {
     /// New display name.
     #[serde(

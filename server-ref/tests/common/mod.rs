@@ -45,6 +45,7 @@ impl TestServer {
                 .to_string(),
             files: self.dir.path().join("files"),
             notify_key: Some(NOTIFY_KEY.into()),
+            ..Default::default()
         }
     }
 

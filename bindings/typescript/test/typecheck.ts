@@ -1,0 +1,46 @@
+// Compiled with `tsc --strict` against the installed package (scripts/npm.sh test): the
+// public types are real types, so these uses check and the mistakes below are errors.
+import { ChinwagClient, version } from "chinwag";
+import type { ChinwagError, Content, Event, Session, Target } from "chinwag";
+
+export async function typed(client: ChinwagClient): Promise<string> {
+  const session: Session = await client.login("alice", "secret-1");
+  const id: number = session.user_id;
+  const target: Target = { user: id };
+  const content: Content = { content_type: "text", body: "hi" };
+  const sent = await client.send(target, content);
+  const gid: string = sent.gid;
+  const chats = await client.chats();
+  const names: string[] = chats.map((c) => c.name);
+  const page = await client.history(chats[0], 1, 20);
+  const first: number | undefined = page.messages[0]?.sender;
+  const bytes: Uint8Array = await client.downloadFile(1);
+  client.onEvent((event: Event) => {
+    if (event.type === "message") {
+      const body: string = event.data.content.body;
+      void body;
+    } else if (event.type === "connection" && event.data.state === "reconnecting") {
+      const attempt: number = event.data.attempt;
+      void attempt;
+    }
+  });
+  for await (const event of client.events()) {
+    if (event.type === "notification") return event.data.kind;
+  }
+  try {
+    await client.logout();
+  } catch (e) {
+    const code: ChinwagError["code"] = (e as ChinwagError).code;
+    void code;
+  }
+  return `${version()} ${id} ${gid} ${names.length} ${first} ${bytes.length}`;
+}
+
+export function mistakes(client: ChinwagClient): void {
+  // @ts-expect-error a target is { user } or { group }
+  void client.sendText({ person: 1 }, "x");
+  // @ts-expect-error ids are numbers
+  void client.user("1");
+  // @ts-expect-error unknown options are rejected
+  new ChinwagClient("http://x", { timeout: 1 });
+}
