@@ -7,10 +7,7 @@
 #   scripts/c-sdk.sh install <prefix>  build and install include/, lib/ and lib/pkgconfig/chinwag.pc
 #   scripts/c-sdk.sh test              check-header, install to a temporary prefix, build the C
 #                                      programs with pkg-config, run them under valgrind
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chinwag/target}"
-source scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 CBINDGEN_VERSION=0.29.4
 # What `cargo rustc -p chinwag-ffi --crate-type staticlib -- --print native-static-libs` prints

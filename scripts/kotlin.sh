@@ -9,12 +9,7 @@
 #   scripts/kotlin.sh example <url> <name> <pw>     run the console chat (examples/kotlin)
 #
 # Installs Maven and a JDK from Debian when missing; Maven caches its downloads in ~/.m2.
-set -euo pipefail
-shopt -s inherit_errexit
-cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chinwag/target}"
-export RUST_BACKTRACE=0
-source scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 # Quiet Maven on stderr (it prints only errors), without the colour resets it writes anyway.
 mvn_q() {

@@ -1,4 +1,12 @@
-# Shell helpers shared by the binding scripts (sourced, not run).
+# What every script under scripts/ starts with (sourced, not run): strict mode, the
+# repository root as working directory, a fixed build cache outside the clone (so repeated
+# runs, and CI on the same machine, reuse it), quiet Rust backtraces in tool errors; then the
+# helpers the binding scripts share.
+set -euo pipefail
+shopt -s inherit_errexit
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chinwag/target}"
+export RUST_BACKTRACE=0
 
 # Installs Debian packages, with sudo when not root.
 apt_install() {

@@ -12,12 +12,7 @@
 # Installs what it needs: the wasm32 target, wasm-bindgen-cli (the exact version Cargo.lock
 # pins), and into ~/.cache/chinwag/npm-tools binaryen (wasm-opt), typescript and
 # playwright-core from npm; Chromium from Debian when missing.
-set -euo pipefail
-shopt -s inherit_errexit
-cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chinwag/target}"
-export RUST_BACKTRACE=0
-source scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 PKG=bindings/typescript
 TOOLS="$HOME/.cache/chinwag/npm-tools"
@@ -86,15 +81,14 @@ run_test() {
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT
   cp -r "$PKG/test" "$work/test"
-  cp "$PKG/test/typecheck.ts" "$work/"
   (cd "$work" && echo '{"name":"chinwag-consumer","private":true,"type":"module"}' >package.json &&
     npm_q install "$tarball" && ln -s "$TOOLS/node_modules/playwright-core" node_modules/playwright-core)
   echo "installed the tarball into $work"
 
   echo "--- TypeScript (strict) against the installed package"
   (cd "$work" && "$TOOLS/node_modules/.bin/tsc" --noEmit --strict --target es2022 \
-    --lib es2022,esnext.disposable,dom --module nodenext --moduleResolution nodenext --skipLibCheck false typecheck.ts)
-  echo "typecheck.ts compiles"
+    --lib es2022,esnext.disposable,dom --module nodenext --moduleResolution nodenext --skipLibCheck false test/typecheck.ts)
+  echo "test/typecheck.ts compiles"
 
   echo "--- Node $(node --version) (no flags)"
   (cd "$work" && CHINWAG_SERVER_BIN="$CARGO_TARGET_DIR/debug/chinwag-server" node --test test/node.test.mjs)

@@ -7,11 +7,7 @@
 # drift check, C example and misuse tests under valgrind), the uniffi bindings (drift check,
 # Kotlin JUnit tests and console example on the JVM), the npm package (Node and headless
 # Chromium against a server), and the demo.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export RUST_BACKTRACE=0
-# A fixed build cache outside the clone, so repeated runs (and CI on the same machine) reuse it.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chinwag/target}"
+source "$(dirname "$0")/lib.sh"
 
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -6,10 +6,7 @@
 #
 # The generated files are never edited by hand. The library and the uniffi-bindgen binary are
 # built by separate cargo commands, so the bindgen's `cli` feature stays out of the library.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chinwag/target}"
-export RUST_BACKTRACE=0
+source "$(dirname "$0")/lib.sh"
 
 KOTLIN_OUT=bindings/kotlin/src/main/kotlin
 SWIFT_OUT=bindings/swift/Sources

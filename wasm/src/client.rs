@@ -1,9 +1,11 @@
 //! `ChinwagClient` for JavaScript: one Promise-returning method per SDK operation.
 
 use std::cell::RefCell;
+use std::future::Future;
 
 use futures::future::AbortHandle;
 use js_sys::{Function, Object, Promise, Uint8Array};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use chinwag::{Chat, Client, ClientOptions, Content, Session, Target, UserPatch};
@@ -40,8 +42,13 @@ macro_rules! id_arg {
 }
 
 impl ChinwagClient {
-    fn sdk(&self) -> Client {
-        self.client.clone()
+    /// Runs `call` on a handle to the SDK client; a Promise of its result.
+    fn call<T, F>(&self, call: impl FnOnce(Client) -> F) -> Promise
+    where
+        T: Serialize,
+        F: Future<Output = chinwag::Result<T>> + 'static,
+    {
+        promise(call(self.client.clone()))
     }
 }
 
@@ -117,8 +124,7 @@ impl ChinwagClient {
     /// streams end. The session stays valid on the server.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn shutdown(&self) -> Promise {
-        let c = self.sdk();
-        promise(async move {
+        self.call(|c| async move {
             c.close().await;
             Ok(())
         })
@@ -129,15 +135,13 @@ impl ChinwagClient {
     /// Registers account `name`; resolves to the new user's id. Does not log in.
     #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
     pub fn register(&self, name: String, password: String) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.auth().register(&name, &password).await })
+        self.call(|c| async move { c.auth().register(&name, &password).await })
     }
 
     /// Logs in and connects; resolves once the socket is up (or its first attempt failed).
     #[wasm_bindgen(unchecked_return_type = "Promise<Session>")]
     pub fn login(&self, name: String, password: String) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.auth().login(&name, &password).await })
+        self.call(|c| async move { c.auth().login(&name, &password).await })
     }
 
     /// Resumes a saved session without the password, then connects.
@@ -147,15 +151,13 @@ impl ChinwagClient {
         #[wasm_bindgen(unchecked_param_type = "Session")] session: JsValue,
     ) -> Promise {
         let session: Session = arg!(session, "session");
-        let c = self.sdk();
-        promise(async move { c.auth().restore(session).await })
+        self.call(|c| async move { c.auth().restore(session).await })
     }
 
     /// Logs out: the server revokes the session and the connection closes.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn logout(&self) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.auth().logout().await })
+        self.call(|c| async move { c.auth().logout().await })
     }
 
     // users
@@ -163,23 +165,20 @@ impl ChinwagClient {
     /// The user with account `name`.
     #[wasm_bindgen(js_name = "userInfo", unchecked_return_type = "Promise<UserInfo>")]
     pub fn user_info(&self, name: String) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.users().info(&name).await })
+        self.call(|c| async move { c.users().info(&name).await })
     }
 
     /// Every user.
     #[wasm_bindgen(unchecked_return_type = "Promise<User[]>")]
     pub fn users(&self) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.users().list().await })
+        self.call(|c| async move { c.users().list().await })
     }
 
     /// The user with id `id`.
     #[wasm_bindgen(unchecked_return_type = "Promise<User>")]
     pub fn user(&self, id: f64) -> Promise {
         let id = id_arg!(id, "id");
-        let c = self.sdk();
-        promise(async move { c.users().get(id).await })
+        self.call(|c| async move { c.users().get(id).await })
     }
 
     /// Changes your profile (the fields that are set); resolves to it after the change.
@@ -189,29 +188,25 @@ impl ChinwagClient {
         #[wasm_bindgen(unchecked_param_type = "UserPatch")] patch: JsValue,
     ) -> Promise {
         let patch: UserPatch = arg!(patch, "patch");
-        let c = self.sdk();
-        promise(async move { c.users().update_profile(patch).await })
+        self.call(|c| async move { c.users().update_profile(patch).await })
     }
 
     /// Sets your status: `online`, `away`, `busy` or `offline`.
     #[wasm_bindgen(js_name = "setStatus", unchecked_return_type = "Promise<void>")]
     pub fn set_status(&self, status: String) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.users().set_status(&status).await })
+        self.call(|c| async move { c.users().set_status(&status).await })
     }
 
     /// Your client settings, as JSON text.
     #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
     pub fn settings(&self) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.users().settings().await })
+        self.call(|c| async move { c.users().settings().await })
     }
 
     /// Replaces your client settings with the JSON document `settings`.
     #[wasm_bindgen(js_name = "setSettings", unchecked_return_type = "Promise<void>")]
     pub fn set_settings(&self, settings: String) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.users().set_settings(&settings).await })
+        self.call(|c| async move { c.users().set_settings(&settings).await })
     }
 
     // chats
@@ -219,16 +214,14 @@ impl ChinwagClient {
     /// The chats you are in.
     #[wasm_bindgen(unchecked_return_type = "Promise<Chat[]>")]
     pub fn chats(&self) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.chats().list().await })
+        self.call(|c| async move { c.chats().list().await })
     }
 
     /// The one-to-one chat with `user`, created if needed.
     #[wasm_bindgen(js_name = "openDirect", unchecked_return_type = "Promise<Chat>")]
     pub fn open_direct(&self, user: f64) -> Promise {
         let user = id_arg!(user, "user");
-        let c = self.sdk();
-        promise(async move { c.chats().open_direct(user).await })
+        self.call(|c| async move { c.chats().open_direct(user).await })
     }
 
     /// A new group chat with you and `members`.
@@ -240,71 +233,61 @@ impl ChinwagClient {
         public: bool,
     ) -> Promise {
         let members: Vec<i64> = arg!(members, "members");
-        let c = self.sdk();
-        promise(async move { c.chats().create_group(&name, &members, public).await })
+        self.call(|c| async move { c.chats().create_group(&name, &members, public).await })
     }
 
     /// Joins the public chat `gid`.
     #[wasm_bindgen(js_name = "joinChat", unchecked_return_type = "Promise<void>")]
     pub fn join_chat(&self, gid: String) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.chats().join(&gid).await })
+        self.call(|c| async move { c.chats().join(&gid).await })
     }
 
     /// Leaves the chat `gid`.
     #[wasm_bindgen(js_name = "leaveChat", unchecked_return_type = "Promise<void>")]
     pub fn leave_chat(&self, gid: String) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.chats().leave(&gid).await })
+        self.call(|c| async move { c.chats().leave(&gid).await })
     }
 
     /// Renames the chat `gid`.
     #[wasm_bindgen(js_name = "renameChat", unchecked_return_type = "Promise<void>")]
     pub fn rename_chat(&self, gid: String, name: String) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.chats().rename(&gid, &name).await })
+        self.call(|c| async move { c.chats().rename(&gid, &name).await })
     }
 
     /// Stars or un-stars the chat `gid` (for you).
     #[wasm_bindgen(js_name = "starChat", unchecked_return_type = "Promise<void>")]
     pub fn star_chat(&self, gid: String, on: bool) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.chats().star(&gid, on).await })
+        self.call(|c| async move { c.chats().star(&gid, on).await })
     }
 
     /// Hides or shows the chat `gid` in your list.
     #[wasm_bindgen(js_name = "hideChat", unchecked_return_type = "Promise<void>")]
     pub fn hide_chat(&self, gid: String, on: bool) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.chats().hide(&gid, on).await })
+        self.call(|c| async move { c.chats().hide(&gid, on).await })
     }
 
     /// Mutes or un-mutes the chat `gid` (for you).
     #[wasm_bindgen(js_name = "muteChat", unchecked_return_type = "Promise<void>")]
     pub fn mute_chat(&self, gid: String, on: bool) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.chats().mute(&gid, on).await })
+        self.call(|c| async move { c.chats().mute(&gid, on).await })
     }
 
     /// Makes the chat `gid` public or private (administrators only).
     #[wasm_bindgen(js_name = "setChatPublic", unchecked_return_type = "Promise<void>")]
     pub fn set_chat_public(&self, gid: String, on: bool) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.chats().set_public(&gid, on).await })
+        self.call(|c| async move { c.chats().set_public(&gid, on).await })
     }
 
     /// Every public chat.
     #[wasm_bindgen(js_name = "publicChats", unchecked_return_type = "Promise<Chat[]>")]
     pub fn public_chats(&self) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.chats().public_list().await })
+        self.call(|c| async move { c.chats().public_list().await })
     }
 
     /// The members of chat `gid`.
     #[wasm_bindgen(js_name = "chatMembers", unchecked_return_type = "Promise<User[]>")]
     pub fn chat_members(&self, gid: String) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.chats().members(&gid).await })
+        self.call(|c| async move { c.chats().members(&gid).await })
     }
 
     /// Adds `users` to chat `gid`.
@@ -315,8 +298,7 @@ impl ChinwagClient {
         #[wasm_bindgen(unchecked_param_type = "number[]")] users: JsValue,
     ) -> Promise {
         let users: Vec<i64> = arg!(users, "users");
-        let c = self.sdk();
-        promise(async move { c.chats().add_members(&gid, &users).await })
+        self.call(|c| async move { c.chats().add_members(&gid, &users).await })
     }
 
     /// Removes `users` from chat `gid`.
@@ -327,8 +309,7 @@ impl ChinwagClient {
         #[wasm_bindgen(unchecked_param_type = "number[]")] users: JsValue,
     ) -> Promise {
         let users: Vec<i64> = arg!(users, "users");
-        let c = self.sdk();
-        promise(async move { c.chats().remove_members(&gid, &users).await })
+        self.call(|c| async move { c.chats().remove_members(&gid, &users).await })
     }
 
     /// Makes `users` administrators of chat `gid` (or no longer, with `admin` false).
@@ -340,8 +321,7 @@ impl ChinwagClient {
         admin: bool,
     ) -> Promise {
         let users: Vec<i64> = arg!(users, "users");
-        let c = self.sdk();
-        promise(async move { c.chats().set_admins(&gid, &users, admin).await })
+        self.call(|c| async move { c.chats().set_admins(&gid, &users, admin).await })
     }
 
     /// Restricts posting in chat `gid` to `users` (empty: everyone).
@@ -352,8 +332,7 @@ impl ChinwagClient {
         #[wasm_bindgen(unchecked_param_type = "number[]")] users: JsValue,
     ) -> Promise {
         let users: Vec<i64> = arg!(users, "users");
-        let c = self.sdk();
-        promise(async move { c.chats().set_committers(&gid, &users).await })
+        self.call(|c| async move { c.chats().set_committers(&gid, &users).await })
     }
 
     /// Page `page` (1 = newest) of `chat`'s history, each page oldest first.
@@ -365,8 +344,7 @@ impl ChinwagClient {
         #[wasm_bindgen(js_name = "perPage")] per_page: u32,
     ) -> Promise {
         let chat: Chat = arg!(chat, "chat");
-        let c = self.sdk();
-        promise(async move { c.chats().history(&chat, page, per_page).await })
+        self.call(|c| async move { c.chats().history(&chat, page, per_page).await })
     }
 
     // messages
@@ -381,8 +359,7 @@ impl ChinwagClient {
     ) -> Promise {
         let target: Target = arg!(target, "target");
         let content: Content = arg!(content, "content");
-        let c = self.sdk();
-        promise(async move { c.messages().send(target, content).await })
+        self.call(|c| async move { c.messages().send(target, content).await })
     }
 
     /// Sends text to `target`; see `send`.
@@ -393,8 +370,7 @@ impl ChinwagClient {
         text: String,
     ) -> Promise {
         let target: Target = arg!(target, "target");
-        let c = self.sdk();
-        promise(async move { c.messages().send_text(target, &text).await })
+        self.call(|c| async move { c.messages().send_text(target, &text).await })
     }
 
     /// Sends `content` to a chat as the chat calls return it (one-to-one or group).
@@ -410,8 +386,7 @@ impl ChinwagClient {
             Ok(t) => t,
             Err(e) => return rejected(sdk_error(e)),
         };
-        let c = self.sdk();
-        promise(async move { c.messages().send(target, content).await })
+        self.call(|c| async move { c.messages().send(target, content).await })
     }
 
     /// Messages that waited on the server while you had no connection, by sender.
@@ -424,8 +399,7 @@ impl ChinwagClient {
         remove: bool,
         #[wasm_bindgen(js_name = "newestFirst")] newest_first: bool,
     ) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.messages().offline(remove, newest_first).await })
+        self.call(|c| async move { c.messages().offline(remove, newest_first).await })
     }
 
     // groups
@@ -433,39 +407,34 @@ impl ChinwagClient {
     /// Creates a group that you manage; resolves to its id (also its group chat's id).
     #[wasm_bindgen(js_name = "createGroup", unchecked_return_type = "Promise<number>")]
     pub fn create_group(&self, name: String) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.groups().create(&name).await })
+        self.call(|c| async move { c.groups().create(&name).await })
     }
 
     /// The groups you are in.
     #[wasm_bindgen(unchecked_return_type = "Promise<GroupInfo[]>")]
     pub fn groups(&self) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.groups().list().await })
+        self.call(|c| async move { c.groups().list().await })
     }
 
     /// Group `id`.
     #[wasm_bindgen(unchecked_return_type = "Promise<GroupInfo>")]
     pub fn group(&self, id: f64) -> Promise {
         let id = id_arg!(id, "id");
-        let c = self.sdk();
-        promise(async move { c.groups().info(id).await })
+        self.call(|c| async move { c.groups().info(id).await })
     }
 
     /// Renames group `id`.
     #[wasm_bindgen(js_name = "renameGroup", unchecked_return_type = "Promise<void>")]
     pub fn rename_group(&self, id: f64, name: String) -> Promise {
         let id = id_arg!(id, "id");
-        let c = self.sdk();
-        promise(async move { c.groups().rename(id, &name).await })
+        self.call(|c| async move { c.groups().rename(id, &name).await })
     }
 
     /// Leaves group `id`; if you manage it, it is dissolved.
     #[wasm_bindgen(js_name = "leaveGroup", unchecked_return_type = "Promise<void>")]
     pub fn leave_group(&self, id: f64) -> Promise {
         let id = id_arg!(id, "id");
-        let c = self.sdk();
-        promise(async move { c.groups().leave(id).await })
+        self.call(|c| async move { c.groups().leave(id).await })
     }
 
     /// Removes `user` from group `id` (its manager only).
@@ -473,8 +442,7 @@ impl ChinwagClient {
     pub fn remove_group_member(&self, id: f64, user: f64) -> Promise {
         let id = id_arg!(id, "id");
         let user = id_arg!(user, "user");
-        let c = self.sdk();
-        promise(async move { c.groups().remove_member(id, user).await })
+        self.call(|c| async move { c.groups().remove_member(id, user).await })
     }
 
     // requests
@@ -484,31 +452,27 @@ impl ChinwagClient {
     pub fn invite(&self, group: f64, user: f64) -> Promise {
         let group = id_arg!(group, "group");
         let user = id_arg!(user, "user");
-        let c = self.sdk();
-        promise(async move { c.requests().invite(group, user).await })
+        self.call(|c| async move { c.requests().invite(group, user).await })
     }
 
     /// Invitations waiting for you.
     #[wasm_bindgen(unchecked_return_type = "Promise<GroupRequest[]>")]
     pub fn invitations(&self) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.requests().list().await })
+        self.call(|c| async move { c.requests().list().await })
     }
 
     /// Accepts invitation `id`: you join its group.
     #[wasm_bindgen(js_name = "acceptInvitation", unchecked_return_type = "Promise<void>")]
     pub fn accept_invitation(&self, id: f64) -> Promise {
         let id = id_arg!(id, "id");
-        let c = self.sdk();
-        promise(async move { c.requests().accept(id).await })
+        self.call(|c| async move { c.requests().accept(id).await })
     }
 
     /// Declines invitation `id`.
     #[wasm_bindgen(js_name = "declineInvitation", unchecked_return_type = "Promise<void>")]
     pub fn decline_invitation(&self, id: f64) -> Promise {
         let id = id_arg!(id, "id");
-        let c = self.sdk();
-        promise(async move { c.requests().decline(id).await })
+        self.call(|c| async move { c.requests().decline(id).await })
     }
 
     // friends
@@ -517,15 +481,13 @@ impl ChinwagClient {
     #[wasm_bindgen(js_name = "askFriend", unchecked_return_type = "Promise<boolean>")]
     pub fn ask_friend(&self, user: f64) -> Promise {
         let user = id_arg!(user, "user");
-        let c = self.sdk();
-        promise(async move { c.friends().ask(user).await })
+        self.call(|c| async move { c.friends().ask(user).await })
     }
 
     /// Your friends' ids.
     #[wasm_bindgen(unchecked_return_type = "Promise<number[]>")]
     pub fn friends(&self) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.friends().list().await })
+        self.call(|c| async move { c.friends().list().await })
     }
 
     /// Users who asked you and whom you have not asked back.
@@ -534,39 +496,34 @@ impl ChinwagClient {
         unchecked_return_type = "Promise<number[]>"
     )]
     pub fn friend_requests(&self) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.friends().requests().await })
+        self.call(|c| async move { c.friends().requests().await })
     }
 
     /// Ends the friendship with `user` (or withdraws your request).
     #[wasm_bindgen(js_name = "removeFriend", unchecked_return_type = "Promise<void>")]
     pub fn remove_friend(&self, user: f64) -> Promise {
         let user = id_arg!(user, "user");
-        let c = self.sdk();
-        promise(async move { c.friends().remove(user).await })
+        self.call(|c| async move { c.friends().remove(user).await })
     }
 
     /// Blocks `user`.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn block(&self, user: f64) -> Promise {
         let user = id_arg!(user, "user");
-        let c = self.sdk();
-        promise(async move { c.friends().block(user).await })
+        self.call(|c| async move { c.friends().block(user).await })
     }
 
     /// Unblocks `user`.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn unblock(&self, user: f64) -> Promise {
         let user = id_arg!(user, "user");
-        let c = self.sdk();
-        promise(async move { c.friends().unblock(user).await })
+        self.call(|c| async move { c.friends().unblock(user).await })
     }
 
     /// The users you blocked.
     #[wasm_bindgen(unchecked_return_type = "Promise<number[]>")]
     pub fn blocked(&self) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.friends().blocked().await })
+        self.call(|c| async move { c.friends().blocked().await })
     }
 
     // files
@@ -577,8 +534,7 @@ impl ChinwagClient {
         unchecked_return_type = "Promise<UploadedFile>"
     )]
     pub fn upload_file(&self, gid: String, name: String, bytes: Vec<u8>) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.files().upload(&gid, &name, bytes).await })
+        self.call(|c| async move { c.files().upload(&gid, &name, bytes).await })
     }
 
     /// Downloads file `id`.
@@ -588,7 +544,7 @@ impl ChinwagClient {
     )]
     pub fn download_file(&self, id: f64) -> Promise {
         let id = id_arg!(id, "id");
-        let c = self.sdk();
+        let c = self.client.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let bytes = c.files().download(id).await.map_err(sdk_error)?;
             Ok(Uint8Array::from(bytes.as_slice()).into())
@@ -598,8 +554,7 @@ impl ChinwagClient {
     /// The files shared in chat `gid`.
     #[wasm_bindgen(unchecked_return_type = "Promise<FileInfo[]>")]
     pub fn files(&self, gid: String) -> Promise {
-        let c = self.sdk();
-        promise(async move { c.files().list(&gid).await })
+        self.call(|c| async move { c.files().list(&gid).await })
     }
 }
 
