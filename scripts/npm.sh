@@ -7,7 +7,11 @@
 #   scripts/npm.sh test    pack, install the tarball into a scratch folder, type-check a
 #                          TypeScript program against it (strict, no `any` in the package's
 #                          types), run the Node test (node:test, no flags) and the browser test
-#                          (headless Chromium via playwright-core), both against chinwag-server
+#                          (headless Chromium via playwright-core), both against chinwag-server;
+#                          then the example page's test: two Chromium windows chat through it
+#   scripts/npm.sh serve [serve.mjs flags]
+#                          pack, install into examples/web, start chinwag-server and serve the
+#                          example chat page (http://127.0.0.1:8000 by default)
 #
 # Installs what it needs: the wasm32 target, wasm-bindgen-cli (the exact version Cargo.lock
 # pins), and into ~/.cache/chinwag/npm-tools binaryen (wasm-opt), typescript and
@@ -73,11 +77,34 @@ pack() { # prints the tarball's path
   echo "$PWD/target/npm/$name"
 }
 
+ensure_chromium() {
+  if ! command -v chromium >/dev/null; then
+    echo "installing chromium"
+    apt_install chromium
+  fi
+}
+
+# Installs the tarball $1 into examples/web/node_modules (not saved: the page's package.json
+# stays as committed), with playwright-core beside it for the page's test.
+install_example() {
+  (cd examples/web && npm_q install --no-save --no-package-lock "$1" &&
+    ln -sfn "$TOOLS/node_modules/playwright-core" node_modules/playwright-core)
+}
+
+serve() {
+  local tarball
+  tarball="$(pack)"
+  cargo build --quiet --locked -p chinwag-server
+  install_example "$tarball"
+  CHINWAG_SERVER_BIN="$CARGO_TARGET_DIR/debug/chinwag-server" exec node examples/web/serve.mjs "$@"
+}
+
 run_test() {
   local tarball
   tarball="$(pack)"
   echo "packed $tarball"
   cargo build --quiet --locked -p chinwag-server
+  export CHINWAG_SERVER_BIN="$CARGO_TARGET_DIR/debug/chinwag-server"
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT
   cp -r "$PKG/test" "$work/test"
@@ -91,19 +118,21 @@ run_test() {
   echo "test/typecheck.ts compiles"
 
   echo "--- Node $(node --version) (no flags)"
-  (cd "$work" && CHINWAG_SERVER_BIN="$CARGO_TARGET_DIR/debug/chinwag-server" node --test test/node.test.mjs)
+  (cd "$work" && node --test test/node.test.mjs)
 
   echo "--- headless Chromium"
-  if ! command -v chromium >/dev/null; then
-    echo "installing chromium"
-    apt_install chromium
-  fi
-  (cd "$work" && CHINWAG_SERVER_BIN="$CARGO_TARGET_DIR/debug/chinwag-server" node --test test/browser.test.mjs)
+  ensure_chromium
+  (cd "$work" && node --test test/browser.test.mjs)
+
+  echo "--- examples/web: two Chromium windows chat through the page"
+  install_example "$tarball"
+  SCREENSHOT_DIR="$PWD/target/web-example" node --test examples/web/test/chat.test.mjs
 }
 
 case "${1:-}" in
   build) build ;;
   pack) pack ;;
   test) run_test ;;
-  *) echo "usage: scripts/npm.sh build|pack|test" >&2; exit 64 ;;
+  serve) shift; serve "$@" ;;
+  *) echo "usage: scripts/npm.sh build|pack|test|serve [flags]" >&2; exit 64 ;;
 esac

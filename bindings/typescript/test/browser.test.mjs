@@ -3,19 +3,15 @@
 // CORS for that origin) is stopped and started from here.
 import { test } from "node:test";
 import { chromium } from "playwright-core";
+import { CHROMIUM_LAUNCH } from "./chromium.mjs";
 import { TestServer } from "./server.mjs";
 import { serveStatic } from "./static.mjs";
-
-export const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
 
 test("the npm package in Chromium: chat end to end, through a server restart", async () => {
   const site = await serveStatic(process.cwd());
   const server = new TestServer(["--cors-origin", site.origin]);
   await server.start();
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const browser = await chromium.launch(CHROMIUM_LAUNCH);
   try {
     const page = await browser.newPage();
     page.on("console", (m) => console.log(`[page] ${m.text()}`));

@@ -1,21 +1,25 @@
 // A chinwag-server process on loopback that a test can stop and start again on the same
 // address with the same database (CHINWAG_SERVER_BIN names the binary).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export class TestServer {
-  /** `extra`: more flags, e.g. ["--cors-origin", "http://127.0.0.1:5000"]. */
-  constructor(extra = []) {
+  /** `extra`: more flags, e.g. ["--cors-origin", "http://127.0.0.1:5000"]. `dir`: where the
+   * database and files live (kept by `close()`); a fresh temporary folder if not given.
+   * `listen`: the address (default 127.0.0.1 on a free port). */
+  constructor(extra = [], { dir, listen = "127.0.0.1:0" } = {}) {
     this.bin = process.env.CHINWAG_SERVER_BIN;
     if (!this.bin) throw new Error("set CHINWAG_SERVER_BIN to the chinwag-server binary");
-    this.dir = mkdtempSync(join(tmpdir(), "chinwag-js-"));
+    this.keepDir = dir !== undefined;
+    this.dir = dir ?? mkdtempSync(join(tmpdir(), "chinwag-js-"));
+    mkdirSync(this.dir, { recursive: true });
     this.notifyKey = `js-${process.pid}-${Date.now()}`;
     this.extra = extra;
-    this.listen = "127.0.0.1:0";
+    this.listen = listen;
     this.child = null;
   }
 
@@ -59,6 +63,6 @@ export class TestServer {
 
   async close() {
     await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!this.keepDir) rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -13,8 +13,8 @@ const TYPES = {
   ".png": "image/png",
 };
 
-/** Serves `root`; resolves to `{ origin, close() }`. */
-export async function serveStatic(root) {
+/** Serves `root` on 127.0.0.1:`port` (0: a free one); resolves to `{ origin, close() }`. */
+export async function serveStatic(root, port = 0) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
     if (path.includes("..")) {
@@ -29,10 +29,12 @@ export async function serveStatic(root) {
       res.writeHead(404).end("not found");
     }
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address();
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", resolve);
+  });
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://127.0.0.1:${server.address().port}`,
     close: () => new Promise((r) => server.close(r)),
   };
 }
