@@ -1,7 +1,9 @@
-//! The SQLite database: one connection in WAL mode, schema migrations, and [`Db::call`] to run
-//! model code on a blocking thread.
+//! The SQLite database: one connection in WAL mode, schema migrations, [`Db::call`] to run
+//! model code on a blocking thread, and [`Db::submit`]: writes that share one transaction
+//! with whatever else is waiting (group commit), run by a writer thread.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
@@ -123,12 +125,79 @@ CREATE TABLE sync_cursors (
     last_id INTEGER NOT NULL
 );
 "#,
+    // 3: who blocked a sender, in one look-up per message.
+    r#"
+CREATE INDEX blocks_blocked ON blocks(blocked_id);
+"#,
 ];
+
+/// Most jobs one group commit takes.
+pub const MAX_BATCH: usize = 512;
+/// Jobs that may wait for the writer before [`Db::submit`] waits too (back-pressure).
+const WRITER_QUEUE: usize = 4096;
 
 /// The database handle, cheap to clone.
 #[derive(Clone)]
 pub struct Db {
     conn: Arc<Mutex<Connection>>,
+    counters: Arc<Counters>,
+    writer: tokio::sync::mpsc::Sender<Box<dyn Job>>,
+}
+
+/// A write submitted to the group-commit writer.
+trait Job: Send {
+    /// Runs the write inside the batch's transaction; false if it failed (its savepoint is
+    /// then rolled back, the rest of the batch goes on).
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Reports the outcome, after the batch's commit (`committed`) and in submission order.
+    fn finish(self: Box<Self>, conn: &Connection, committed: Result<(), ApiError>);
+}
+
+/// A [`Job`] from the closures given to [`Db::submit`].
+struct Write<T, F, G> {
+    write: Option<F>,
+    out: Option<Result<T, ApiError>>,
+    then: G,
+}
+
+impl<T, F, G> Job for Write<T, F, G>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> Result<T, ApiError> + Send,
+    G: FnOnce(&Connection, Result<T, ApiError>) + Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let Some(write) = self.write.take() else {
+            return false;
+        };
+        let out = write(conn);
+        let ok = out.is_ok();
+        self.out = Some(out);
+        ok
+    }
+
+    fn finish(self: Box<Self>, conn: &Connection, committed: Result<(), ApiError>) {
+        let Write { out, then, .. } = *self;
+        let out = committed
+            .and_then(|()| out.unwrap_or_else(|| Err(ApiError::internal("the write did not run"))));
+        then(conn, out)
+    }
+}
+
+/// Running totals of the database's write work (for benchmarks and operators).
+#[derive(Debug, Default)]
+struct Counters {
+    commits: AtomicU64,
+    messages: AtomicU64,
+}
+
+/// A snapshot of [`Db::stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DbStats {
+    /// Write transactions committed.
+    pub commits: u64,
+    /// Messages stored.
+    pub messages: u64,
 }
 
 impl Db {
@@ -147,9 +216,32 @@ impl Db {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&conn)?;
+        let conn = Arc::new(Mutex::new(conn));
+        let counters = Arc::<Counters>::default();
+        let (writer, jobs) = tokio::sync::mpsc::channel(WRITER_QUEUE);
+        let (c, n) = (conn.clone(), counters.clone());
+        std::thread::Builder::new()
+            .name("chinwag-db-writer".into())
+            .spawn(move || write_batches(&c, &n, jobs))
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         Ok(Db {
-            conn: Arc::new(Mutex::new(conn)),
+            conn,
+            counters,
+            writer,
         })
+    }
+
+    /// How many transactions were committed and messages stored since the database was opened.
+    pub fn stats(&self) -> DbStats {
+        DbStats {
+            commits: self.counters.commits.load(Ordering::Relaxed),
+            messages: self.counters.messages.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Counts `n` stored messages in [`Db::stats`].
+    pub fn count_messages(&self, n: u64) {
+        self.counters.messages.fetch_add(n, Ordering::Relaxed);
     }
 
     /// Runs `f` with the connection on a blocking thread.
@@ -173,28 +265,89 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, ApiError> + Send + 'static,
     {
-        self.tx_then(f, |_, out| out).await
-    }
-
-    /// Runs `f` inside one transaction and, once it is committed, `then` with its result,
-    /// still holding the connection: work done in `then` is ordered exactly as the commits
-    /// are (message pushes use this, so every socket sees messages in id order). `then`
-    /// does not run if `f` fails or the commit does.
-    pub async fn tx_then<T, U, F, G>(&self, f: F, then: G) -> Result<U, ApiError>
-    where
-        T: Send + 'static,
-        U: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, ApiError> + Send + 'static,
-        G: FnOnce(&Connection, T) -> U + Send + 'static,
-    {
+        let counters = self.counters.clone();
         self.call(move |conn| {
             let tx = conn.transaction()?;
             let out = f(&tx)?;
             tx.commit()?;
-            Ok(then(conn, out))
+            counters.commits.fetch_add(1, Ordering::Relaxed);
+            Ok(out)
         })
         .await
     }
+
+    /// Queues the write `f` for the writer thread and returns once it is queued (waiting only
+    /// while [`WRITER_QUEUE`] writes are already queued). The writer runs every write waiting
+    /// (up to [`MAX_BATCH`]) in one transaction, each in a savepoint of its own so that a
+    /// failing write leaves the others alone, commits once (group commit), and then calls each
+    /// `then` with its write's outcome, in submission order, still holding the connection:
+    /// work done in `then` is ordered exactly as the writes are (message pushes use this, so
+    /// every socket sees messages in id order). `then` gets an error if the commit failed.
+    ///
+    /// Fails only if the writer has stopped; `then` is then never called.
+    pub async fn submit<T, F, G>(&self, f: F, then: G) -> Result<(), ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+        G: FnOnce(&Connection, Result<T, ApiError>) + Send + 'static,
+    {
+        let job = Box::new(Write {
+            write: Some(f),
+            out: None,
+            then,
+        });
+        self.writer
+            .send(job)
+            .await
+            .map_err(|_| ApiError::internal("the database writer has stopped"))
+    }
+}
+
+/// The writer thread: takes every job waiting (up to [`MAX_BATCH`]), runs them in one
+/// transaction, commits, reports; until every [`Db`] is dropped.
+fn write_batches(
+    conn: &Mutex<Connection>,
+    counters: &Counters,
+    mut jobs: tokio::sync::mpsc::Receiver<Box<dyn Job>>,
+) {
+    while let Some(first) = jobs.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let committed = run_batch(&mut guard, &mut batch).map_err(ApiError::from);
+        if committed.is_ok() {
+            counters.commits.fetch_add(1, Ordering::Relaxed);
+        }
+        for job in batch {
+            let conn: &Connection = &guard;
+            let finished = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                job.finish(conn, committed.clone())
+            }));
+            if finished.is_err() {
+                tracing::error!("a database write's completion panicked");
+            }
+        }
+    }
+}
+
+fn run_batch(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> rusqlite::Result<()> {
+    let mut tx = conn.transaction()?;
+    for job in batch.iter_mut() {
+        let savepoint = tx.savepoint()?;
+        // A panicking write counts as failed; the writer thread lives on.
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(&savepoint)))
+            .unwrap_or(false);
+        if ok {
+            savepoint.commit()?;
+        }
+        // A failed write's savepoint rolls back when dropped.
+    }
+    tx.commit()
 }
 
 fn migrate(conn: &Connection) -> Result<(), rusqlite::Error> {
@@ -220,6 +373,60 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // The lock is held across `submit(..).await` on purpose: submit only queues, so the
+    // writes pile up behind the busy connection.
+    #[allow(clippy::await_holding_lock)]
+    #[tokio::test]
+    async fn writes_waiting_share_a_commit_and_fail_alone() {
+        let db = Db::open(":memory:").unwrap();
+        db.call(|c| Ok(c.execute_batch("CREATE TABLE t (v INTEGER)")?))
+            .await
+            .unwrap();
+        let before = db.stats().commits;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        // While the connection is busy, six writes queue up; the third fails.
+        let busy = db.conn.lock().unwrap();
+        for v in 0..6i64 {
+            let tx = tx.clone();
+            db.submit(
+                move |c| {
+                    c.execute("INSERT INTO t (v) VALUES (?1)", [v])?;
+                    if v == 2 {
+                        return Err(ApiError::invalid("no twos"));
+                    }
+                    Ok(v)
+                },
+                move |_, out| {
+                    let _ = tx.send((v, out.is_ok()));
+                },
+            )
+            .await
+            .unwrap();
+        }
+        drop(busy);
+        let mut reported = Vec::new();
+        for _ in 0..6 {
+            reported.push(rx.recv().await.unwrap());
+        }
+        let expected: Vec<(i64, bool)> = (0..6).map(|v| (v, v != 2)).collect();
+        assert_eq!(reported, expected, "reported in submission order");
+        let stored: Vec<i64> = db
+            .call(|c| {
+                let mut s = c.prepare("SELECT v FROM t ORDER BY v")?;
+                let rows = s.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            stored,
+            vec![0, 1, 3, 4, 5],
+            "only the failed write rolled back"
+        );
+        let commits = db.stats().commits - before;
+        assert!(commits <= 2, "six queued writes took {commits} commits");
+    }
 
     #[test]
     fn migrations_apply_once_and_reopen() {

@@ -37,6 +37,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -104,6 +105,13 @@ impl Server {
         let cors = cors::layer(&config.cors_origins)?;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
+        // Pushes are small frames that must leave at once: no Nagle delay waiting for the
+        // client's (delayed) TCP acknowledgement of the previous one.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::warn!(%e, "could not set TCP_NODELAY");
+            }
+        });
         let router = match cors {
             Some(cors) => router(app.clone()).layer(cors),
             None => router(app.clone()),
@@ -142,6 +150,11 @@ impl Server {
     /// Number of live socket sessions.
     pub fn session_count(&self) -> usize {
         self.app.hub.session_count()
+    }
+
+    /// Transactions committed and messages stored so far.
+    pub fn db_stats(&self) -> db::DbStats {
+        self.app.db.stats()
     }
 
     /// Stops accepting, closes every socket, and waits until the server has stopped.

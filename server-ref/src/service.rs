@@ -107,7 +107,7 @@ pub async fn login(
 pub const MAX_CONTENT_BYTES: usize = 64 * 1024;
 
 /// Stores a message from `sender` and delivers it: pushed to recipients online, queued in
-/// the offline inbox of the others.
+/// the offline inbox of the others. Resolves after the commit that stored it.
 pub async fn post_message(
     app: &Arc<App>,
     sender: i64,
@@ -115,87 +115,123 @@ pub async fn post_message(
     draft: Draft,
     policy: DirectPolicy,
 ) -> ApiResult<Posted> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    submit_message(app, sender, target, draft, policy, move |out| {
+        let _ = tx.send(out);
+    })
+    .await;
+    rx.await
+        .map_err(|_| ApiError::internal("the database writer has stopped"))?
+}
+
+/// Queues a message from `sender` for the database writer (group commit, see
+/// [`crate::db::Db::submit`]) and returns once it is queued; `done` gets the outcome after the
+/// commit that stored it and the pushes. Messages submitted in order are stored, pushed and
+/// reported in that order, so a socket can go on reading while its messages are written.
+pub async fn submit_message(
+    app: &Arc<App>,
+    sender: i64,
+    target: Target,
+    draft: Draft,
+    policy: DirectPolicy,
+    done: impl FnOnce(ApiResult<Posted>) + Send + 'static,
+) {
     if draft.content.len() > MAX_CONTENT_BYTES {
-        return Err(ApiError::invalid(format!(
+        return done(Err(ApiError::invalid(format!(
             "content must be at most {MAX_CONTENT_BYTES} bytes"
-        )));
+        ))));
     }
     if draft.content.is_empty() {
-        return Err(ApiError::invalid("content must not be empty"));
+        return done(Err(ApiError::invalid("content must not be empty")));
     }
     let app2 = app.clone();
     let app3 = app.clone();
-    app.db
-        .tx_then(
-            move |tx| {
-                let conn: &Connection = tx;
-                if let Some(gid) = &draft.gid {
-                    if gid.len() > 128 {
-                        return Err(ApiError::invalid("gid must be at most 128 bytes"));
-                    }
-                    if let Some(existing) = messages::by_gid(conn, gid)? {
-                        if existing.sender_id != sender {
-                            return Err(ApiError::conflict(format!(
-                                "gid \"{gid}\" is used by another message"
-                            )));
-                        }
-                        return Ok((Posted::Duplicate(existing), Vec::new()));
-                    }
-                }
-                let Some(chat) = resolve_chat(conn, sender, &target, policy)? else {
-                    return Ok((Posted::Dropped, Vec::new()));
-                };
-                if !chat.committers.is_empty() && !chat.committers.contains(&sender) {
-                    return Err(ApiError::forbidden(
-                        "only the chat's committers may post in it",
-                    ));
-                }
-                let mut recipients = Vec::new();
-                for member in chats::member_ids(conn, chat.id)? {
-                    if member != sender && !social::has_blocked(conn, member, sender)? {
-                        recipients.push(member);
-                    }
-                }
-                let now = now_ms();
-                let row = messages::insert(
-                    conn,
-                    &NewMessage {
-                        gid: draft
-                            .gid
-                            .clone()
-                            .unwrap_or_else(|| format!("srv-{}", crate::auth::new_token())),
-                        chat_id: chat.id,
-                        sender_id: sender,
-                        date: now,
-                        kind: draft
-                            .kind
-                            .clone()
-                            .filter(|k| !k.is_empty())
-                            .unwrap_or_else(|| "normal".into()),
-                        content_type: draft
-                            .content_type
-                            .clone()
-                            .filter(|k| !k.is_empty())
-                            .unwrap_or_else(|| "text".into()),
-                        content: draft.content.clone(),
-                    },
-                )?;
-                chats::touch(conn, chat.id, now)?;
-                let (online, offline): (Vec<i64>, Vec<i64>) =
-                    recipients.into_iter().partition(|u| app2.hub.is_online(*u));
-                messages::inbox_add(conn, &offline, row.id)?;
-                Ok((Posted::New(row), online))
-            },
+    let submitted = app
+        .db
+        .submit(
+            move |conn| store_message(&app2, conn, sender, &target, &draft, policy),
             // Pushed while the connection is still held, right after the commit: pushes are
             // queued in commit order, which is id order, on every socket.
-            move |conn, (posted, online)| {
-                if let Posted::New(row) = &posted {
-                    deliver(&app3, conn, row, &online);
-                }
-                posted
+            move |conn, out| {
+                let out = out.map(|(posted, online)| {
+                    if let Posted::New(row) = &posted {
+                        deliver(&app3, conn, row, &online);
+                        app3.db.count_messages(1);
+                    }
+                    posted
+                });
+                done(out)
             },
         )
-        .await
+        .await;
+    if let Err(e) = submitted {
+        tracing::error!(%e, "message not submitted");
+    }
+}
+
+/// Stores one message inside the writer's transaction; returns what happened and the
+/// recipients online to push it to.
+fn store_message(
+    app: &App,
+    conn: &Connection,
+    sender: i64,
+    target: &Target,
+    draft: &Draft,
+    policy: DirectPolicy,
+) -> ApiResult<(Posted, Vec<i64>)> {
+    if let Some(gid) = &draft.gid {
+        if gid.len() > 128 {
+            return Err(ApiError::invalid("gid must be at most 128 bytes"));
+        }
+        if let Some(existing) = messages::by_gid(conn, gid)? {
+            if existing.sender_id != sender {
+                return Err(ApiError::conflict(format!(
+                    "gid \"{gid}\" is used by another message"
+                )));
+            }
+            return Ok((Posted::Duplicate(existing), Vec::new()));
+        }
+    }
+    let Some(chat) = resolve_chat(conn, sender, target, policy)? else {
+        return Ok((Posted::Dropped, Vec::new()));
+    };
+    if !chat.committers.is_empty() && !chat.committers.contains(&sender) {
+        return Err(ApiError::forbidden(
+            "only the chat's committers may post in it",
+        ));
+    }
+    let blockers = social::blockers_of(conn, sender)?;
+    let recipients = chats::member_ids(conn, chat.id)?
+        .into_iter()
+        .filter(|m| *m != sender && !blockers.contains(m));
+    let now = now_ms();
+    let row = messages::insert(
+        conn,
+        &NewMessage {
+            gid: draft
+                .gid
+                .clone()
+                .unwrap_or_else(|| format!("srv-{}", crate::auth::new_token())),
+            chat_id: chat.id,
+            sender_id: sender,
+            date: now,
+            kind: draft
+                .kind
+                .clone()
+                .filter(|k| !k.is_empty())
+                .unwrap_or_else(|| "normal".into()),
+            content_type: draft
+                .content_type
+                .clone()
+                .filter(|k| !k.is_empty())
+                .unwrap_or_else(|| "text".into()),
+            content: draft.content.clone(),
+        },
+    )?;
+    chats::touch(conn, chat.id, now)?;
+    let (online, offline): (Vec<i64>, Vec<i64>) = recipients.partition(|u| app.hub.is_online(*u));
+    messages::inbox_add(conn, &offline, row.id)?;
+    Ok((Posted::New(row), online))
 }
 
 /// Finds (or for one-to-one, creates) the chat a message goes to, checking the sender may

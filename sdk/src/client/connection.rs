@@ -3,6 +3,7 @@
 //! all again, until the client stops or the server kicks the session.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::channel::mpsc::UnboundedReceiver;
 use futures::channel::oneshot;
@@ -172,6 +173,11 @@ enum Input {
     Tick,
 }
 
+/// How long the client gathers received messages before telling the server (one `RECEIVED`
+/// frame, one database write on the server, for everything that arrived meanwhile). A crash
+/// in this window only means those messages are offered again by the next catch-up.
+pub(crate) const RECEIVED_DELAY: Duration = Duration::from_millis(200);
+
 /// Moves frames until the connection ends.
 async fn pump(
     inner: &Arc<Inner>,
@@ -184,8 +190,9 @@ async fn pump(
         Err(_) => return Ended::Stopped,
     };
     let mut sent_received: Option<i64> = None;
+    let mut received_pending = false;
     inner.state().outbox.rewind();
-    if let Err(e) = flush(inner, &mut sink, &mut sent_received).await {
+    if let Err(e) = flush(inner, &mut sink, Some(&mut sent_received)).await {
         return Ended::Lost(e);
     }
     let rt = inner.rt.clone();
@@ -215,11 +222,28 @@ async fn pump(
                 return Ended::Lost(Error::Network("the server closed the connection".into()));
             }
             Input::Command(Command::Stop) => {
+                let _ = flush(inner, &mut sink, Some(&mut sent_received)).await;
                 let _ = sink.close().await;
                 return Ended::Stopped;
             }
-            Input::Command(Command::Flush | Command::Received) => {
-                if let Err(e) = flush(inner, &mut sink, &mut sent_received).await {
+            Input::Command(Command::Flush) => {
+                if let Err(e) = flush(inner, &mut sink, None).await {
+                    return Ended::Lost(e);
+                }
+            }
+            Input::Command(Command::Received) => {
+                if !received_pending {
+                    received_pending = true;
+                    let (later, sleep) = (inner.clone(), inner.rt.sleep(RECEIVED_DELAY));
+                    inner.rt.spawn(Box::pin(async move {
+                        sleep.await;
+                        later.command(Command::ReceivedDue);
+                    }));
+                }
+            }
+            Input::Command(Command::ReceivedDue) => {
+                received_pending = false;
+                if let Err(e) = flush(inner, &mut sink, Some(&mut sent_received)).await {
                     return Ended::Lost(e);
                 }
             }
@@ -239,12 +263,12 @@ async fn pump(
     Ended::Stopped
 }
 
-/// Writes the outbox entries not yet written on this connection, and tells the server how far
-/// the app has received.
+/// Writes the outbox entries not yet written on this connection and, given `sent_received`
+/// (the last id told on this connection), tells the server how far the app has received.
 async fn flush(
     inner: &Inner,
     sink: &mut crate::runtime::WsSink,
-    sent_received: &mut Option<i64>,
+    sent_received: Option<&mut Option<i64>>,
 ) -> Result<()> {
     let (unwritten, app_has) = {
         let mut state = inner.state();
@@ -253,7 +277,7 @@ async fn flush(
     for frame in unwritten {
         sink.feed(frame).await?;
     }
-    if let Some(has) = app_has {
+    if let (Some(has), Some(sent_received)) = (app_has, sent_received) {
         if sent_received.is_none_or(|sent| has > sent) {
             sink.feed(frames::received(has)).await?;
             *sent_received = Some(has);

@@ -211,6 +211,8 @@ pub(crate) enum Command {
     Flush,
     /// The app has received messages up to a new id.
     Received,
+    /// Time to tell the server how far the app has received (see `connection::RECEIVED_DELAY`).
+    ReceivedDue,
     /// Stop: close the socket and end.
     Stop,
 }

@@ -48,10 +48,6 @@ impl ModuleConn {
         self.session.dialect == Dialect::Sdk
     }
 
-    fn send<T: serde::Serialize>(&self, frame: &T) {
-        self.session.send(Outbound::Frame(render::text(frame)));
-    }
-
     /// Sends an error frame.
     pub fn error(&self, code: u16, message: String) {
         self.error_for(code, message, None);
@@ -59,11 +55,7 @@ impl ModuleConn {
 
     /// Sends an error frame answering the frame with `gid` (extension sockets only show it).
     fn error_for(&self, code: u16, message: String, gid: Option<String>) {
-        let mut frame = ErrorFrame::new(code, message);
-        if self.ext() {
-            frame.gid = gid;
-        }
-        self.send(&frame);
+        error_frame(&self.session, code, message, gid);
     }
 
     /// Handles one text frame.
@@ -75,9 +67,25 @@ impl ModuleConn {
         if self.ext() {
             let kind = value.get("type").and_then(Value::as_str).unwrap_or("");
             if kind.eq_ignore_ascii_case(PING_TYPE) {
-                return self.send(&chinwag_wire::ext::Beat {
+                // Answered through the database writer's queue, after every message frame
+                // sent before it: a PONG means those are stored and acknowledged.
+                let session = self.session.clone();
+                let pong = render::text(&chinwag_wire::ext::Beat {
                     kind: PONG_TYPE.into(),
                 });
+                let queued = app
+                    .db
+                    .submit(
+                        |_| Ok(()),
+                        move |_, _| {
+                            session.send(Outbound::Frame(pong));
+                        },
+                    )
+                    .await;
+                if let Err(e) = queued {
+                    self.error(e.status(), e.message);
+                }
+                return;
             }
             if kind.eq_ignore_ascii_case(RECEIVED_TYPE) {
                 if let Err(e) = self.received(app, value).await {
@@ -146,16 +154,30 @@ impl ModuleConn {
                 (Target::ChatId(group), DirectPolicy::NotBlocked)
             }
         };
-        let posted = service::post_message(app, self.session.user, target, draft, policy).await?;
-        if self.ext() {
-            let stored = posted.message();
-            self.send(&AckFrame {
-                kind: ACK_TYPE.into(),
-                gid: stored.map(|m| m.gid.clone()).or(gid).unwrap_or_default(),
-                id: stored.map(|m| m.id),
-                timestamp: stored.map(|m| m.date),
-            });
-        }
+        // Queued for the database writer, not awaited: the socket reads its next frame while
+        // this one is stored, and the ACKs (or errors from storing) go out in frame order.
+        let session = self.session.clone();
+        service::submit_message(
+            app,
+            self.session.user,
+            target,
+            draft,
+            policy,
+            move |out| match out {
+                Ok(posted) if session.dialect == Dialect::Sdk => {
+                    let stored = posted.message();
+                    session.send(Outbound::Frame(render::text(&AckFrame {
+                        kind: ACK_TYPE.into(),
+                        gid: stored.map(|m| m.gid.clone()).or(gid).unwrap_or_default(),
+                        id: stored.map(|m| m.id),
+                        timestamp: stored.map(|m| m.date),
+                    })));
+                }
+                Ok(_) => {}
+                Err(e) => error_frame(&session, e.status(), e.message, gid),
+            },
+        )
+        .await;
         Ok(())
     }
 
@@ -167,4 +189,14 @@ impl ModuleConn {
             service::last_socket_closed(app, user).await;
         }
     }
+}
+
+/// Sends an error frame on `session`, answering the frame with `gid` (extension sockets only
+/// show it).
+fn error_frame(session: &Session, code: u16, message: String, gid: Option<String>) {
+    let mut frame = ErrorFrame::new(code, message);
+    if session.dialect == Dialect::Sdk {
+        frame.gid = gid;
+    }
+    session.send(Outbound::Frame(render::text(&frame)));
 }

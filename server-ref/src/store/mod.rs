@@ -19,7 +19,10 @@ pub(crate) fn one<T>(
     params: impl rusqlite::Params,
     map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
 ) -> ApiResult<Option<T>> {
-    Ok(conn.query_row(sql, params, map).optional()?)
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params, map)
+        .optional()?)
 }
 
 /// Runs a query returning many rows.

@@ -15,6 +15,18 @@ pub fn ask_friend(conn: &Connection, user: i64, other: i64) -> ApiResult<bool> {
     are_friends(conn, user, other)
 }
 
+/// The users who blocked `user`.
+pub fn blockers_of(conn: &Connection, user: i64) -> ApiResult<std::collections::HashSet<i64>> {
+    Ok(many(
+        conn,
+        "SELECT user_id FROM blocks WHERE blocked_id = ?1",
+        [user],
+        |r| r.get(0),
+    )?
+    .into_iter()
+    .collect())
+}
+
 /// Whether both have asked.
 pub fn are_friends(conn: &Connection, a: i64, b: i64) -> ApiResult<bool> {
     Ok(one(

@@ -1,0 +1,214 @@
+//! One sender, one receiver: latency at a fixed offered rate, and sustained throughput.
+//! Chinwag: SDK client → server → SDK client. Baseline: raw socket → server → raw socket,
+//! the same frames through the same server process.
+
+use std::time::Duration;
+
+use chinwag::Target;
+use tokio::task::JoinHandle;
+
+use crate::raw::{self, To};
+use crate::stats::{Better, Measure, percentile};
+use crate::traffic::{Sender, Tally, raw_receiver, sdk_receiver};
+use crate::world::{Account, World, befriend, sdk_client};
+use crate::{Fallible, progress};
+
+/// Which client does the sending and receiving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The chinwag SDK.
+    Sdk,
+    /// A raw socket.
+    Raw,
+}
+
+/// A connected sender/receiver pair.
+struct Pair {
+    sender: Sender,
+    receiver: JoinHandle<()>,
+    receiving_client: Option<chinwag::Client>,
+}
+
+impl Pair {
+    async fn open(
+        kind: Kind,
+        addr: &str,
+        from: &Account,
+        to: &Account,
+        tally: std::sync::Arc<Tally>,
+    ) -> Fallible<Pair> {
+        Ok(match kind {
+            Kind::Sdk => {
+                let receiving = sdk_client(addr, to).await?;
+                let receiver = sdk_receiver(&receiving, tally);
+                let sender = Sender::sdk(sdk_client(addr, from).await?, Target::User(to.id));
+                Pair {
+                    sender,
+                    receiver,
+                    receiving_client: Some(receiving),
+                }
+            }
+            Kind::Raw => {
+                let (_, stream) = raw::connect(addr, to, false).await?;
+                let receiver = raw_receiver(stream, Some(tally), Default::default());
+                let (sink, stream) = raw::connect(addr, from, false).await?;
+                Pair {
+                    sender: Sender::raw(sink, stream, To::User(to.id)),
+                    receiver,
+                    receiving_client: None,
+                }
+            }
+        })
+    }
+
+    async fn close(self) {
+        self.sender.close().await;
+        if let Some(c) = self.receiving_client {
+            c.close().await;
+        }
+        self.receiver.abort();
+    }
+}
+
+/// Two friend pairs: accounts 0→1 for the SDK, 2→3 for the baseline.
+pub async fn world() -> Fallible<World> {
+    World::seed(4, |conn, a| {
+        befriend(conn, a[0].id, a[1].id)?;
+        befriend(conn, a[2].id, a[3].id)
+    })
+    .await
+}
+
+fn accounts(world: &World, kind: Kind) -> (&Account, &Account) {
+    match kind {
+        Kind::Sdk => (&world.accounts[0], &world.accounts[1]),
+        Kind::Raw => (&world.accounts[2], &world.accounts[3]),
+    }
+}
+
+/// Latency percentiles (µs) of `rate` messages per second for `secs` seconds.
+async fn latency_run(
+    kind: Kind,
+    world: &World,
+    addr: &str,
+    rate: u64,
+    secs: u64,
+) -> Fallible<[f64; 3]> {
+    let warmup = 200u64;
+    let n = rate * secs;
+    let tally = Tally::new((warmup + n) as usize, 1);
+    let (from, to) = accounts(world, kind);
+    let mut pair = Pair::open(kind, addr, from, to, tally.clone()).await?;
+    pair.sender.burst(0..warmup).await?;
+    if !tally.wait_complete(warmup, Duration::from_secs(20)).await {
+        return Err("warm-up messages did not arrive".into());
+    }
+    let period = Duration::from_secs_f64(1.0 / rate as f64);
+    let start = tokio::time::Instant::now();
+    let mut sent_ns = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        let due = start + period * i as u32;
+        if due > tokio::time::Instant::now() {
+            tokio::time::sleep_until(due).await;
+        }
+        sent_ns.push(tally.now_ns());
+        pair.sender.send(warmup + i).await?;
+    }
+    let all = tally
+        .wait_complete(warmup + n, Duration::from_secs(30))
+        .await;
+    let mut latencies: Vec<f64> = (0..n)
+        .filter_map(|i| {
+            tally
+                .done_at(warmup + i)
+                .map(|at| at.saturating_sub(sent_ns[i as usize]) as f64 / 1000.0)
+        })
+        .collect();
+    pair.close().await;
+    if !all {
+        return Err(format!("{kind:?}: only {} of {n} messages arrived", latencies.len()).into());
+    }
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    Ok([
+        percentile(&latencies, 50.0),
+        percentile(&latencies, 99.0),
+        percentile(&latencies, 99.9),
+    ])
+}
+
+/// Rows: p50/p99/p99.9 latency at `rate` msg/s, SDK against raw.
+pub async fn latency(rate: u64, secs: u64) -> Fallible<Vec<Measure>> {
+    let world = world().await?;
+    let server = world.serve().await?;
+    progress(&format!("latency at {rate} msg/s: SDK"));
+    let sdk = latency_run(Kind::Sdk, &world, &server.addr, rate, secs).await?;
+    progress(&format!("latency at {rate} msg/s: raw"));
+    let raw = latency_run(Kind::Raw, &world, &server.addr, rate, secs).await?;
+    server.stop().await;
+    let label = if rate >= 1000 {
+        format!("{}k", rate / 1000)
+    } else {
+        rate.to_string()
+    };
+    let aims = ["SDK ≤ 1.2 × raw", "", ""];
+    Ok(["p50", "p99", "p99.9"]
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            Measure::new(
+                format!("latency {p} at {label} msg/s"),
+                "µs",
+                sdk[i],
+                raw[i],
+                Better::Lower,
+                aims[i],
+            )
+        })
+        .collect())
+}
+
+/// Messages per second from first send to last receipt, `n` messages sent at once.
+async fn throughput_run(kind: Kind, world: &World, addr: &str, n: u64) -> Fallible<f64> {
+    let tally = Tally::new(n as usize, 1);
+    let (from, to) = accounts(world, kind);
+    let mut pair = Pair::open(kind, addr, from, to, tally.clone()).await?;
+    let start = tally.now_ns();
+    pair.sender.burst(0..n).await?;
+    let all = tally.wait_complete(n, Duration::from_secs(120)).await;
+    let last = (0..n)
+        .filter_map(|i| tally.done_at(i))
+        .max()
+        .unwrap_or(start);
+    let acked = pair.sender.acknowledged(Duration::from_secs(30)).await;
+    pair.close().await;
+    if !all {
+        return Err(format!(
+            "{kind:?}: only {} of {n} messages arrived",
+            tally.complete()
+        )
+        .into());
+    }
+    if kind == Kind::Sdk && acked != n {
+        return Err(format!("SDK: only {acked} of {n} sends acknowledged").into());
+    }
+    Ok(n as f64 / ((last - start) as f64 / 1e9))
+}
+
+/// Row: one-to-one throughput, SDK against raw.
+pub async fn throughput(n: u64) -> Fallible<Vec<Measure>> {
+    let world = world().await?;
+    let server = world.serve().await?;
+    progress(&format!("throughput, {n} messages: SDK"));
+    let sdk = throughput_run(Kind::Sdk, &world, &server.addr, n).await?;
+    progress(&format!("throughput, {n} messages: raw"));
+    let raw = throughput_run(Kind::Raw, &world, &server.addr, n).await?;
+    server.stop().await;
+    Ok(vec![Measure::new(
+        "one-to-one throughput",
+        "msg/s",
+        sdk,
+        raw,
+        Better::Higher,
+        "≥ 50k msg/s",
+    )])
+}

@@ -1,0 +1,160 @@
+//! The server under test, in a process of its own (so its memory can be read alone): this
+//! binary started again as `chinwag-bench serve`, which prints `addr HOST:PORT`, then answers
+//! each `stats` line on stdin with a JSON line of [`DbStats`], and exits when stdin closes.
+//!
+//! `serve --bare` runs the baseline instead: a bare async-tungstenite server that accepts
+//! WebSocket connections and holds them, with the same buffer settings as chinwag-server.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use async_tungstenite::tungstenite::protocol::WebSocketConfig;
+use chinwag_server::db::DbStats;
+use futures::StreamExt;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+use crate::Fallible;
+
+/// A running server process.
+pub struct ServerProcess {
+    /// `host:port` it listens on.
+    pub addr: String,
+    child: Child,
+    stdin: ChildStdin,
+    stdout: tokio::io::Lines<BufReader<ChildStdout>>,
+}
+
+impl ServerProcess {
+    /// Starts chinwag-server on the database at `db` (`None`: the bare baseline server).
+    pub async fn start(db: Option<&Path>) -> Fallible<ServerProcess> {
+        let mut cmd = Command::new(std::env::current_exe()?);
+        cmd.arg("serve");
+        match db {
+            Some(db) => cmd.arg("--db").arg(db),
+            None => cmd.arg("--bare"),
+        };
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let stdin = child.stdin.take().ok_or("no stdin")?;
+        let mut stdout = BufReader::new(child.stdout.take().ok_or("no stdout")?).lines();
+        let first = stdout
+            .next_line()
+            .await?
+            .ok_or("the server process exited")?;
+        let addr = first
+            .strip_prefix("addr ")
+            .ok_or("unexpected first line")?
+            .to_string();
+        Ok(ServerProcess {
+            addr,
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    /// The process's resident memory, in bytes.
+    pub fn rss_bytes(&self) -> Fallible<u64> {
+        let pid = self.child.id().ok_or("the server process exited")?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        let kib = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .ok_or("no VmRSS")?;
+        Ok(kib * 1024)
+    }
+
+    /// The server's commit and message counters.
+    pub async fn stats(&mut self) -> Fallible<DbStats> {
+        self.stdin.write_all(b"stats\n").await?;
+        self.stdin.flush().await?;
+        let line = self
+            .stdout
+            .next_line()
+            .await?
+            .ok_or("the server process exited")?;
+        Ok(serde_json::from_str(&line)?)
+    }
+
+    /// Stops the process.
+    pub async fn stop(mut self) {
+        drop(self.stdin);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), self.child.wait()).await;
+        let _ = self.child.kill().await;
+    }
+}
+
+/// `chinwag-bench serve …`: runs in the child process.
+pub fn serve(args: &[String]) -> Fallible {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let db = args
+            .iter()
+            .position(|a| a == "--db")
+            .and_then(|i| args.get(i + 1));
+        let files = tempfile::tempdir()?;
+        let server = match db {
+            Some(db) => Some(
+                chinwag_server::Server::start(chinwag_server::Config {
+                    listen: "127.0.0.1:0".parse()?,
+                    db: db.clone(),
+                    files: files.path().to_path_buf(),
+                    notify_key: Some("bench".into()),
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| e.to_string())?,
+            ),
+            None => None,
+        };
+        let addr = match &server {
+            Some(s) => s.addr(),
+            None => bare().await?,
+        };
+        let mut out = tokio::io::stdout();
+        out.write_all(format!("addr {addr}\n").as_bytes()).await?;
+        out.flush().await?;
+        let mut lines = BufReader::new(tokio::io::stdin()).lines();
+        while let Some(line) = lines.next_line().await? {
+            if line == "stats" {
+                let stats = server.as_ref().map(|s| s.db_stats()).unwrap_or_default();
+                out.write_all(format!("{}\n", serde_json::to_string(&stats)?).as_bytes())
+                    .await?;
+                out.flush().await?;
+            }
+        }
+        if let Some(server) = server {
+            server.stop().await;
+        }
+        Ok(())
+    })
+}
+
+/// The baseline server: accepts WebSocket connections and holds them, reading until they close.
+async fn bare() -> Fallible<std::net::SocketAddr> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                use chinwag_server::dialect::ws::{READ_BUFFER_BYTES, WRITE_BUFFER_BYTES};
+                let config = WebSocketConfig::default()
+                    .read_buffer_size(READ_BUFFER_BYTES)
+                    .write_buffer_size(WRITE_BUFFER_BYTES);
+                if let Ok(mut ws) =
+                    async_tungstenite::tokio::accept_async_with_config(stream, Some(config)).await
+                {
+                    while let Some(Ok(_)) = ws.next().await {}
+                }
+            });
+        }
+    });
+    Ok(addr)
+}

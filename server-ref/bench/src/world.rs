@@ -1,0 +1,117 @@
+//! A benchmark's starting state, written straight into a fresh database before the server
+//! starts: users with tokens (no password hashing per user, no login round trips),
+//! friendships and group chats. Clients then restore sessions from the tokens.
+
+use std::path::PathBuf;
+
+use chinwag::{Client, Session};
+use chinwag_server::db::Db;
+use chinwag_server::store::chats::{self, GROUP, NewChat};
+use chinwag_server::store::{social, users};
+use rusqlite::Connection;
+
+use crate::Fallible;
+use crate::server::ServerProcess;
+
+/// One seeded account.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// User id.
+    pub id: i64,
+    /// Account name.
+    pub name: String,
+    /// A valid token.
+    pub token: String,
+}
+
+impl Account {
+    /// The SDK session of this account.
+    pub fn session(&self) -> Session {
+        Session {
+            token: self.token.clone(),
+            user_id: self.id,
+            name: self.name.clone(),
+            cursor: None,
+        }
+    }
+}
+
+/// A seeded database in a temporary folder.
+pub struct World {
+    _dir: tempfile::TempDir,
+    /// The database file.
+    pub db: PathBuf,
+    /// The accounts, in creation order.
+    pub accounts: Vec<Account>,
+}
+
+impl World {
+    /// `users` accounts; then `setup` (friendships, groups) in the same transaction.
+    pub async fn seed<F>(users: usize, setup: F) -> Fallible<World>
+    where
+        F: FnOnce(&Connection, &[Account]) -> chinwag_server::error::ApiResult<()> + Send + 'static,
+    {
+        let dir = tempfile::tempdir()?;
+        let db_path = dir.path().join("bench.db");
+        let db = Db::open(db_path.to_str().ok_or("path")?)?;
+        let hash = chinwag_server::auth::hash_password("bench-password")?;
+        let accounts = db
+            .tx(move |tx| {
+                let mut accounts = Vec::with_capacity(users);
+                for i in 0..users {
+                    let name = format!("u{i}");
+                    let row = users::create(tx, &name, &hash)?;
+                    let token = users::issue_token(tx, row.id)?;
+                    accounts.push(Account {
+                        id: row.id,
+                        name,
+                        token,
+                    });
+                }
+                setup(tx, &accounts)?;
+                Ok(accounts)
+            })
+            .await?;
+        drop(db);
+        Ok(World {
+            _dir: dir,
+            db: db_path,
+            accounts,
+        })
+    }
+
+    /// Starts chinwag-server on this database.
+    pub async fn serve(&self) -> Fallible<ServerProcess> {
+        ServerProcess::start(Some(&self.db)).await
+    }
+}
+
+/// Makes `a` and `b` friends.
+pub fn befriend(conn: &Connection, a: i64, b: i64) -> chinwag_server::error::ApiResult<()> {
+    social::ask_friend(conn, a, b)?;
+    social::ask_friend(conn, b, a)?;
+    Ok(())
+}
+
+/// A group chat created by `members[0]` with all of `members`; returns its id.
+pub fn group(
+    conn: &Connection,
+    name: &str,
+    members: &[i64],
+) -> chinwag_server::error::ApiResult<i64> {
+    let gid = format!("bench-{name}");
+    let new = NewChat {
+        gid: &gid,
+        name,
+        kind: GROUP,
+        ..Default::default()
+    };
+    Ok(chats::create(conn, &new, members[0], &members[1..])?.id)
+}
+
+/// An SDK client logged in as `account` (restored from its token), connected.
+pub async fn sdk_client(addr: &str, account: &Account) -> Fallible<Client> {
+    let client = Client::builder(format!("http://{addr}")).build()?;
+    client.auth().restore(account.session()).await?;
+    Ok(client)
+}
