@@ -134,7 +134,7 @@ CREATE INDEX blocks_blocked ON blocks(blocked_id);
 /// Most jobs one group commit takes.
 pub const MAX_BATCH: usize = 512;
 /// Jobs that may wait for the writer before [`Db::submit`] waits too (back-pressure).
-const WRITER_QUEUE: usize = 4096;
+pub const WRITER_QUEUE: usize = 4096;
 
 /// The database handle, cheap to clone.
 #[derive(Clone)]

@@ -292,7 +292,7 @@ fn resolve_chat(
 
 /// Pushes a stored message to the online recipients in their dialects; any recipient it
 /// could not reach gets it in the offline inbox. Runs with the database connection held
-/// (see [`crate::db::Db::tx_then`]), so it only queues frames and never waits on a socket.
+/// (see [`crate::db::Db::submit`]), so it only queues frames and never waits on a socket.
 pub fn deliver(app: &App, conn: &Connection, row: &MessageRow, recipients: &[i64]) {
     // Each dialect's text is rendered once, and only if a recipient speaks that dialect.
     let receiver = render::one2one_receiver(row);
