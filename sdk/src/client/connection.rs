@@ -272,6 +272,7 @@ async fn flush(
 ) -> Result<()> {
     let (unwritten, app_has) = {
         let mut state = inner.state();
+        state.flush_queued = false;
         (state.outbox.take_unwritten(), state.app_has)
     };
     for frame in unwritten {

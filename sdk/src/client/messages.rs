@@ -47,7 +47,7 @@ impl Messages<'_> {
         let gid = new_gid();
         let frame = frames::message(target, &content, &gid).map_err(Error::InvalidInput)?;
         let (tx, rx) = oneshot::channel();
-        {
+        let wake = {
             let mut state = self.inner.state();
             if state.closed {
                 return Err(Error::Closed);
@@ -56,8 +56,11 @@ impl Messages<'_> {
                 return Err(Error::Auth("not logged in".into()));
             }
             state.outbox.push(gid.clone(), frame, tx);
+            !std::mem::replace(&mut state.flush_queued, true)
+        };
+        if wake {
+            self.inner.command(Command::Flush);
         }
-        self.inner.command(Command::Flush);
         Ok(Receipt { gid, rx })
     }
 

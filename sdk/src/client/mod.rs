@@ -227,6 +227,9 @@ pub(crate) struct State {
     /// The highest message id the app pulled from an event stream.
     app_has: Option<i64>,
     outbox: Outbox<Waiter>,
+    /// A `Flush` command is on its way to the connection task (one is enough however many
+    /// messages are enqueued before it runs).
+    flush_queued: bool,
     subscribers: Vec<mpsc::UnboundedSender<Event>>,
     /// Events from before anyone subscribed.
     backlog: Vec<Event>,

@@ -9,20 +9,23 @@ use std::collections::VecDeque;
 struct Entry<W> {
     gid: String,
     frame: String,
-    written: bool,
     waiter: W,
 }
 
-/// Unacknowledged messages in send order.
+/// Unacknowledged messages in send order. Entries are written in order, so the written ones
+/// are a prefix: `written` counts it, which keeps writing and acknowledging O(1) per message
+/// however many wait.
 #[derive(Debug)]
 pub struct Outbox<W> {
     entries: VecDeque<Entry<W>>,
+    written: usize,
 }
 
 impl<W> Default for Outbox<W> {
     fn default() -> Self {
         Outbox {
             entries: VecDeque::new(),
+            written: 0,
         }
     }
 }
@@ -30,41 +33,38 @@ impl<W> Default for Outbox<W> {
 impl<W> Outbox<W> {
     /// Queues `frame` (a message frame with `gid`).
     pub fn push(&mut self, gid: String, frame: String, waiter: W) {
-        self.entries.push_back(Entry {
-            gid,
-            frame,
-            written: false,
-            waiter,
-        });
+        self.entries.push_back(Entry { gid, frame, waiter });
     }
 
     /// Frames not yet written on the current connection, in order; they count as written now.
     pub fn take_unwritten(&mut self) -> Vec<String> {
-        self.entries
-            .iter_mut()
-            .filter(|e| !e.written)
-            .map(|e| {
-                e.written = true;
-                e.frame.clone()
-            })
-            .collect()
+        let unwritten = self
+            .entries
+            .range(self.written..)
+            .map(|e| e.frame.clone())
+            .collect();
+        self.written = self.entries.len();
+        unwritten
     }
 
     /// A new connection: every entry must be written again.
     pub fn rewind(&mut self) {
-        for e in &mut self.entries {
-            e.written = false;
-        }
+        self.written = 0;
     }
 
-    /// Removes the entry with `gid`, returning its waiter (acknowledged or refused).
+    /// Removes the entry with `gid`, returning its waiter (acknowledged or refused). The
+    /// server answers in send order, so the entry is almost always the first.
     pub fn complete(&mut self, gid: &str) -> Option<W> {
         let at = self.entries.iter().position(|e| e.gid == gid)?;
+        if at < self.written {
+            self.written -= 1;
+        }
         self.entries.remove(at).map(|e| e.waiter)
     }
 
     /// Removes every entry (the client is closing), returning their waiters.
     pub fn drain(&mut self) -> Vec<W> {
+        self.written = 0;
         self.entries.drain(..).map(|e| e.waiter).collect()
     }
 
@@ -99,10 +99,20 @@ mod tests {
         assert_eq!(o.take_unwritten(), vec!["C"]);
         assert_eq!(o.complete("b"), Some(2));
         assert_eq!(o.complete("b"), None);
+        o.push("d".into(), "D".into(), 4);
+        assert_eq!(o.complete("a"), Some(1), "a written entry completes");
+        assert_eq!(
+            o.take_unwritten(),
+            vec!["D"],
+            "the unwritten one is still there"
+        );
+        o.push("a".into(), "A".into(), 1);
         o.rewind();
-        assert_eq!(o.take_unwritten(), vec!["A", "C"]);
-        assert_eq!(o.pending(), vec!["a", "c"]);
-        assert_eq!(o.drain(), vec![1, 3]);
+        assert_eq!(o.take_unwritten(), vec!["C", "D", "A"]);
+        assert_eq!(o.complete("d"), Some(4));
+        assert_eq!(o.complete("a"), Some(1));
+        assert_eq!(o.pending(), vec!["c"]);
+        assert_eq!(o.drain(), vec![3]);
         assert!(o.is_empty());
     }
 }

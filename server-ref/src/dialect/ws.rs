@@ -29,7 +29,7 @@ pub const HARD_FRAME_LIMIT: usize = 16 * MAX_FRAME_BYTES;
 
 /// Size of each socket's read buffer, in bytes. tungstenite's default (128 KiB) made an idle
 /// connection cost about 140 KB; larger frames still arrive whole, in more reads.
-pub const READ_BUFFER_BYTES: usize = 4 * 1024;
+pub const READ_BUFFER_BYTES: usize = 2 * 1024;
 /// Size of each socket's write buffer, in bytes: queued frames are written together until it
 /// holds this much (tungstenite's default is 128 KiB).
 pub const WRITE_BUFFER_BYTES: usize = 4 * 1024;
@@ -185,17 +185,19 @@ async fn run(
             conn.too_large(bytes.len());
             continue;
         }
+        // The handlers' futures are boxed: inline, the largest of them (a xuanxuan method)
+        // would make every idle socket's task that large for its whole life.
         match std::str::from_utf8(&bytes) {
             Ok(text) => match &mut conn {
-                Conn::Module(c) => c.on_text(&app, text).await,
-                Conn::Xuanxuan(c) => c.on_text(&app, text).await,
+                Conn::Module(c) => Box::pin(c.on_text(&app, text)).await,
+                Conn::Xuanxuan(c) => Box::pin(c.on_text(&app, text)).await,
             },
             Err(_) => conn.invalid_utf8(),
         }
     }
     match &mut conn {
-        Conn::Module(c) => c.close(&app).await,
-        Conn::Xuanxuan(c) => c.close(&app).await,
+        Conn::Module(c) => Box::pin(c.close(&app)).await,
+        Conn::Xuanxuan(c) => Box::pin(c.close(&app)).await,
     }
     drop(tx);
     writer.abort();

@@ -389,9 +389,7 @@ pub fn edit(conn: &Connection, chat_id: i64, editor: i64, change: Edit<'_>) -> A
 
 /// Records that a message was posted at `when` (ms).
 pub fn touch(conn: &Connection, chat_id: i64, when: i64) -> ApiResult<()> {
-    conn.execute(
-        "UPDATE chats SET last_active = MAX(last_active, ?2) WHERE id = ?1",
-        params![chat_id, when],
-    )?;
+    conn.prepare_cached("UPDATE chats SET last_active = MAX(last_active, ?2) WHERE id = ?1")?
+        .execute(params![chat_id, when])?;
     Ok(())
 }

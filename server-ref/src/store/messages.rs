@@ -97,19 +97,19 @@ pub struct NewMessage {
 
 /// Stores a message.
 pub fn insert(conn: &Connection, m: &NewMessage) -> ApiResult<MessageRow> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO messages (gid, chat_id, sender_id, date, type, content_type, content) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            m.gid,
-            m.chat_id,
-            m.sender_id,
-            m.date,
-            m.kind,
-            m.content_type,
-            m.content
-        ],
-    )?;
+    )?
+    .execute(params![
+        m.gid,
+        m.chat_id,
+        m.sender_id,
+        m.date,
+        m.kind,
+        m.content_type,
+        m.content
+    ])?;
     let id = conn.last_insert_rowid();
     one(
         conn,
