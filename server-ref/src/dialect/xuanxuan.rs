@@ -170,6 +170,22 @@ impl XuanxuanConn {
             Some(crate::auth::token_hash(&sid)),
             self.tx.clone(),
         );
+        // The replaced sessions' sids stop working before they are told (their sockets would
+        // revoke them too, but only once their tasks see the close).
+        let hashes: Vec<String> = replaced
+            .iter()
+            .filter_map(|o| o.token_hash.clone())
+            .collect();
+        if !hashes.is_empty() {
+            app.db
+                .call(move |conn| {
+                    for hash in &hashes {
+                        users::revoke_token_hash(conn, hash)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+        }
         for old in replaced {
             let (module, method) = match old.dialect {
                 Dialect::Xuanxuan(Flavor::V000) => ("chat", "kickoff"),

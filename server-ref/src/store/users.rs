@@ -195,10 +195,12 @@ pub fn token_user(conn: &Connection, token: &str) -> ApiResult<Option<i64>> {
 
 /// Revokes a token; true if it existed.
 pub fn revoke_token(conn: &Connection, token: &str) -> ApiResult<bool> {
-    Ok(conn.execute(
-        "DELETE FROM tokens WHERE hash = ?1",
-        [auth::token_hash(token)],
-    )? > 0)
+    revoke_token_hash(conn, &auth::token_hash(token))
+}
+
+/// Revokes the token whose stored hash is `hash`; true if it existed.
+pub fn revoke_token_hash(conn: &Connection, hash: &str) -> ApiResult<bool> {
+    Ok(conn.execute("DELETE FROM tokens WHERE hash = ?1", [hash])? > 0)
 }
 
 /// Sets a user's presence.
