@@ -4,12 +4,10 @@
 use std::time::Duration;
 
 use chinwag::Target;
-use futures::StreamExt;
-use futures::stream::FuturesUnordered;
 
 use crate::raw::{self, To};
 use crate::stats::{Better, Measure, percentile};
-use crate::traffic::{Sender, Tally, raw_receiver, sdk_receiver};
+use crate::traffic::{Sender, Tally, bounded, raw_receiver, sdk_receiver};
 use crate::world::{World, group, sdk_client};
 use crate::{Fallible, progress};
 
@@ -22,31 +20,14 @@ struct Outcome {
     p99_last_ms: f64,
 }
 
-/// Runs `f` over `items`, at most 64 at a time.
-async fn connect_all<T: Clone, F, Fut, O>(items: &[T], f: F) -> Fallible<Vec<O>>
-where
-    F: Fn(T) -> Fut,
-    Fut: std::future::Future<Output = Fallible<O>>,
-{
-    let mut out = Vec::with_capacity(items.len());
-    for chunk in items.chunks(64) {
-        let mut pending: FuturesUnordered<_> = chunk.iter().cloned().map(&f).collect();
-        while let Some(r) = pending.next().await {
-            out.push(r?);
-        }
-    }
-    Ok(out)
-}
-
 async fn run(kind: Kind, members: usize, sequential: u64, burst: u64) -> Fallible<Outcome> {
-    let world = World::seed(members + 1, |conn, a| {
+    let (world, group_id) = World::seed(members + 1, |conn, a| {
         let ids: Vec<i64> = a.iter().map(|x| x.id).collect();
-        group(conn, "fanout", &ids).map(|_| ())
+        group(conn, "fanout", &ids)
     })
     .await?;
     let server = world.serve().await?;
     let addr = server.addr.clone();
-    let group_id = 1; // the only chat in the database
     let total = sequential + burst;
     let tally = Tally::new(total as usize, members as u32);
     let (sender_account, member_accounts) = world.accounts.split_first().ok_or("no accounts")?;
@@ -57,11 +38,7 @@ async fn run(kind: Kind, members: usize, sequential: u64, burst: u64) -> Fallibl
     let mut readers = Vec::new();
     let mut sender = match kind {
         Kind::Sdk => {
-            clients = connect_all(member_accounts, |a| {
-                let addr = addr.clone();
-                async move { sdk_client(&addr, &a).await }
-            })
-            .await?;
+            clients = bounded(64, member_accounts.iter().map(|a| sdk_client(&addr, a))).await?;
             readers = clients
                 .iter()
                 .map(|c| sdk_receiver(c, tally.clone()))
@@ -72,17 +49,13 @@ async fn run(kind: Kind, members: usize, sequential: u64, burst: u64) -> Fallibl
             )
         }
         Kind::Raw => {
-            let sockets = connect_all(member_accounts, |a| {
-                let addr = addr.clone();
-                async move { raw::connect(&addr, &a, true).await }
-            })
+            let sockets = bounded(
+                64,
+                member_accounts.iter().map(|a| raw::connect(&addr, a, true)),
+            )
             .await?;
             for (_, stream) in sockets {
-                readers.push(raw_receiver(
-                    stream,
-                    Some(tally.clone()),
-                    Default::default(),
-                ));
+                readers.push(raw_receiver(stream, Some(tally.clone()), || {}));
             }
             let (sink, stream) = raw::connect(&addr, sender_account, false).await?;
             Sender::raw(sink, stream, To::Group(group_id))

@@ -4,42 +4,34 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
-use futures::stream::FuturesUnordered;
-
 use crate::raw;
 use crate::server::ServerProcess;
 use crate::stats::{Better, Measure};
+use crate::traffic::bounded;
 use crate::world::{Account, World};
 use crate::{Fallible, progress};
 
-/// Opens `n` sockets to `addr` (256 at a time) and returns them, held.
-async fn hold(
-    addr: &str,
-    account: &Account,
-    n: usize,
-) -> Fallible<Vec<(raw::RawSink, raw::RawStream)>> {
-    let mut held = Vec::with_capacity(n);
-    let mut pending = FuturesUnordered::new();
-    for _ in 0..n {
-        if pending.len() >= 256 {
-            if let Some(r) = pending.next().await {
-                held.push(r?);
+/// One held socket; a connect that fails (a reset under a burst of handshakes was seen once
+/// in many runs) is retried up to 4 times, and each retry is reported.
+async fn open(addr: &str, account: &Account) -> Fallible<(raw::RawSink, raw::RawStream)> {
+    let mut attempt = 1;
+    loop {
+        match raw::connect(addr, account, true).await {
+            Err(e) if attempt < 5 => {
+                progress(&format!("connect failed ({e}); retrying"));
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
+            done => return done,
         }
-        pending.push(raw::connect(addr, account, true));
     }
-    while let Some(r) = pending.next().await {
-        held.push(r?);
-    }
-    Ok(held)
 }
 
 /// Bytes of resident memory per connection after `n` connections to `server`.
 async fn per_connection(server: &ServerProcess, account: &Account, n: usize) -> Fallible<f64> {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let before = server.rss_bytes()?;
-    let held = hold(&server.addr, account, n).await?;
+    let held = bounded(256, (0..n).map(|_| open(&server.addr, account))).await?;
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let after = server.rss_bytes()?;
     drop(held);
@@ -49,7 +41,7 @@ async fn per_connection(server: &ServerProcess, account: &Account, n: usize) -> 
 /// Rows: bytes per idle connection at each of `counts`.
 pub async fn idle(counts: &[usize]) -> Fallible<Vec<Measure>> {
     // One user holds every socket, so no presence events flow between them.
-    let world = World::seed(1, |_, _| Ok(())).await?;
+    let (world, ()) = World::seed(1, |_, _| Ok(())).await?;
     let account = &world.accounts[0];
     let mut rows = Vec::new();
     for &n in counts {

@@ -8,41 +8,36 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chinwag_server::store::{chats, messages};
-use futures::{SinkExt, StreamExt};
+use futures::SinkExt;
 use tokio::sync::Semaphore;
 
-use crate::raw::{self, Frame, To};
+use crate::raw::{self, To};
 use crate::stats::{Better, Measure};
-use crate::traffic::text;
+use crate::traffic::{raw_receiver, text};
 use crate::world::{World, group};
 use crate::{Fallible, progress};
 
 /// Messages per second acknowledged by the server, and messages per commit, with `senders`
 /// sockets keeping `window` messages each in flight for `secs` seconds.
 async fn server_rate(senders: usize, window: usize, secs: f64) -> Fallible<(f64, f64)> {
-    let world = World::seed(senders, |conn, a| {
-        for x in a {
-            group(conn, &format!("solo-{}", x.id), &[x.id])?;
-        }
-        Ok(())
+    // Each sender posts into a group chat of its own.
+    let (world, chats) = World::seed(senders, |conn, a| {
+        a.iter()
+            .map(|x| group(conn, &format!("solo-{}", x.id), &[x.id]))
+            .collect::<Result<Vec<i64>, _>>()
     })
     .await?;
     let mut server = world.serve().await?;
     let acks = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
-    for (i, account) in world.accounts.iter().enumerate() {
-        let (mut sink, mut stream) = raw::connect(&server.addr, account, false).await?;
+    for (account, &chat) in world.accounts.iter().zip(&chats) {
+        let (mut sink, stream) = raw::connect(&server.addr, account, false).await?;
         let permits = Arc::new(Semaphore::new(window));
         let (p, a) = (permits.clone(), acks.clone());
-        tasks.push(tokio::spawn(async move {
-            while let Some(Ok(msg)) = stream.next().await {
-                if let Frame::Ack = raw::read(&msg) {
-                    a.fetch_add(1, Ordering::Relaxed);
-                    p.add_permits(1);
-                }
-            }
+        tasks.push(raw_receiver(stream, None, move || {
+            a.fetch_add(1, Ordering::Relaxed);
+            p.add_permits(1);
         }));
-        let chat = i as i64 + 1; // chats were created in account order
         tasks.push(tokio::spawn(async move {
             for seq in 0u64.. {
                 let Ok(permit) = permits.acquire().await else {
@@ -80,7 +75,7 @@ async fn server_rate(senders: usize, window: usize, secs: f64) -> Fallible<(f64,
 /// Rows per second SQLite takes with one transaction per message (the server's store code,
 /// WAL, synchronous=NORMAL), for `secs` seconds.
 async fn sqlite_rate(secs: f64) -> Fallible<f64> {
-    let world = World::seed(1, |conn, a| group(conn, "solo", &[a[0].id]).map(|_| ())).await?;
+    let (world, chat) = World::seed(1, |conn, a| group(conn, "solo", &[a[0].id])).await?;
     let sender = world.accounts[0].id;
     let path = world.db.clone();
     tokio::task::spawn_blocking(move || -> Fallible<f64> {
@@ -92,7 +87,7 @@ async fn sqlite_rate(secs: f64) -> Fallible<f64> {
             let tx = conn.transaction()?;
             let new = messages::NewMessage {
                 gid: format!("sq-{n}"),
-                chat_id: 1,
+                chat_id: chat,
                 sender_id: sender,
                 date: chinwag_server::db::now_ms(),
                 kind: "normal".into(),
@@ -100,7 +95,7 @@ async fn sqlite_rate(secs: f64) -> Fallible<f64> {
                 content: text(n),
             };
             messages::insert(&tx, &new)?;
-            chats::touch(&tx, 1, new.date)?;
+            chats::touch(&tx, chat, new.date)?;
             tx.commit()?;
             n += 1;
         }
@@ -126,13 +121,13 @@ pub async fn ingest(senders: usize, window: usize, secs: f64) -> Fallible<Vec<Me
             Better::Higher,
             "≥ 20k msg/s",
         ),
-        Measure {
-            name: "messages per commit during ingest".into(),
-            unit: "msg",
-            chinwag: per_commit,
-            baseline: Some(1.0),
-            better: Better::Higher,
-            aim: "",
-        },
+        Measure::new(
+            "messages per commit during ingest",
+            "msg",
+            per_commit,
+            1.0,
+            Better::Higher,
+            "",
+        ),
     ])
 }

@@ -50,7 +50,7 @@ impl Pair {
             }
             Kind::Raw => {
                 let (_, stream) = raw::connect(addr, to, false).await?;
-                let receiver = raw_receiver(stream, Some(tally), Default::default());
+                let receiver = raw_receiver(stream, Some(tally), || {});
                 let (sink, stream) = raw::connect(addr, from, false).await?;
                 Pair {
                     sender: Sender::raw(sink, stream, To::User(to.id)),
@@ -72,11 +72,12 @@ impl Pair {
 
 /// Two friend pairs: accounts 0→1 for the SDK, 2→3 for the baseline.
 pub async fn world() -> Fallible<World> {
-    World::seed(4, |conn, a| {
+    let (world, ()) = World::seed(4, |conn, a| {
         befriend(conn, a[0].id, a[1].id)?;
         befriend(conn, a[2].id, a[3].id)
     })
-    .await
+    .await?;
+    Ok(world)
 }
 
 fn accounts(world: &World, kind: Kind) -> (&Account, &Account) {

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chinwag::{Client, Content, Event, Receipt, Target};
+use futures::stream::FuturesUnordered;
 use futures::{SinkExt, StreamExt};
 use tokio::task::JoinHandle;
 
@@ -102,12 +103,34 @@ pub fn sdk_receiver(client: &Client, tally: Arc<Tally>) -> JoinHandle<()> {
     })
 }
 
-/// Records every numbered message arriving on `stream` into `tally` (if any) and counts
-/// acknowledgements into `acks`.
+/// Runs `jobs`, at most `limit` at a time; their results in the order they finish, or the
+/// first error.
+pub async fn bounded<T, Fut>(limit: usize, jobs: impl IntoIterator<Item = Fut>) -> Fallible<Vec<T>>
+where
+    Fut: std::future::Future<Output = Fallible<T>>,
+{
+    let mut done = Vec::new();
+    let mut running = FuturesUnordered::new();
+    for job in jobs {
+        if running.len() >= limit {
+            if let Some(r) = running.next().await {
+                done.push(r?);
+            }
+        }
+        running.push(job);
+    }
+    while let Some(r) = running.next().await {
+        done.push(r?);
+    }
+    Ok(done)
+}
+
+/// Records every numbered message arriving on `stream` into `tally` (if any) and calls
+/// `on_ack` for each acknowledgement.
 pub fn raw_receiver(
     mut stream: RawStream,
     tally: Option<Arc<Tally>>,
-    acks: Arc<AtomicU64>,
+    on_ack: impl Fn() + Send + 'static,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         while let Some(Ok(msg)) = stream.next().await {
@@ -117,9 +140,7 @@ pub fn raw_receiver(
                         tally.record(seq);
                     }
                 }
-                Frame::Ack => {
-                    acks.fetch_add(1, Ordering::Relaxed);
-                }
+                Frame::Ack => on_ack(),
                 Frame::Other => {}
             }
         }
@@ -156,7 +177,10 @@ impl Sender {
     /// A raw sender on a connected socket.
     pub fn raw(sink: RawSink, stream: RawStream, to: To) -> Sender {
         let acks = Arc::new(AtomicU64::new(0));
-        let reader = raw_receiver(stream, None, acks.clone());
+        let counted = acks.clone();
+        let reader = raw_receiver(stream, None, move || {
+            counted.fetch_add(1, Ordering::Relaxed);
+        });
         let nonce = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)

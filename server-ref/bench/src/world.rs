@@ -46,16 +46,18 @@ pub struct World {
 }
 
 impl World {
-    /// `users` accounts; then `setup` (friendships, groups) in the same transaction.
-    pub async fn seed<F>(users: usize, setup: F) -> Fallible<World>
+    /// `users` accounts; then `setup` (friendships, groups) in the same transaction, whose
+    /// result (the ids it made) comes back beside the world.
+    pub async fn seed<T, F>(users: usize, setup: F) -> Fallible<(World, T)>
     where
-        F: FnOnce(&Connection, &[Account]) -> chinwag_server::error::ApiResult<()> + Send + 'static,
+        T: Send + 'static,
+        F: FnOnce(&Connection, &[Account]) -> chinwag_server::error::ApiResult<T> + Send + 'static,
     {
         let dir = tempfile::tempdir()?;
         let db_path = dir.path().join("bench.db");
         let db = Db::open(db_path.to_str().ok_or("path")?)?;
         let hash = chinwag_server::auth::hash_password("bench-password")?;
-        let accounts = db
+        let (accounts, made) = db
             .tx(move |tx| {
                 let mut accounts = Vec::with_capacity(users);
                 for i in 0..users {
@@ -68,16 +70,17 @@ impl World {
                         token,
                     });
                 }
-                setup(tx, &accounts)?;
-                Ok(accounts)
+                let made = setup(tx, &accounts)?;
+                Ok((accounts, made))
             })
             .await?;
         drop(db);
-        Ok(World {
+        let world = World {
             _dir: dir,
             db: db_path,
             accounts,
-        })
+        };
+        Ok((world, made))
     }
 
     /// Starts chinwag-server on this database.

@@ -50,12 +50,7 @@ impl ModuleConn {
 
     /// Sends an error frame.
     pub fn error(&self, code: u16, message: String) {
-        self.error_for(code, message, None);
-    }
-
-    /// Sends an error frame answering the frame with `gid` (extension sockets only show it).
-    fn error_for(&self, code: u16, message: String, gid: Option<String>) {
-        error_frame(&self.session, code, message, gid);
+        error_frame(&self.session, code, message, None);
     }
 
     /// Handles one text frame.
@@ -100,7 +95,7 @@ impl ModuleConn {
             _ => None,
         });
         if let Err(e) = self.message(app, value).await {
-            self.error_for(e.status(), e.message, gid);
+            error_frame(&self.session, e.status(), e.message, gid);
         }
     }
 
