@@ -19,7 +19,6 @@ static waiter w; /* one call at a time: the example is sequential on purpose */
 
 /* Runs the asynchronous call `started` to completion; on failure prints `what` and exits. */
 static const char *must(const char *what, chinwag_status started) {
-    waiter_reset(&w);
     chinwag_status status = waiter_wait(&w, started, 30);
     if (status != CHINWAG_OK) {
         char *name = chinwag_status_name(status);

@@ -15,11 +15,14 @@
 
 #include "chinwag.h"
 
-/* One call's outcome, copied out of the callback. */
+/* One call's outcome, copied out of the callback. A call may complete before the caller starts
+ * waiting (even before the function that started it has returned), so the waiter is never
+ * cleared between calls: each completion replaces the previous outcome and sets `done`, and
+ * waiter_wait takes it (clears `done`). */
 typedef struct {
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    int done;
+    int done;        /* a completion arrived that waiter_wait has not taken yet */
     chinwag_status status;
     char *json;      /* malloc'd copy of result->json (or of result->error) */
     unsigned char *data;
@@ -32,12 +35,18 @@ static inline void waiter_init(waiter *w) {
     pthread_cond_init(&w->changed, NULL);
 }
 
-static inline void waiter_reset(waiter *w) {
+/* Frees the outcome's copies (not the lock). */
+static inline void waiter_clear(waiter *w) {
     free(w->json);
     free(w->data);
     w->json = NULL;
     w->data = NULL;
     w->data_len = 0;
+}
+
+/* Forgets the last outcome, taken or not. */
+static inline void waiter_reset(waiter *w) {
+    waiter_clear(w);
     w->done = 0;
 }
 
@@ -51,6 +60,7 @@ static inline void waiter_free(waiter *w) {
 static inline void on_done(void *user_data, const chinwag_result *result) {
     waiter *w = user_data;
     pthread_mutex_lock(&w->lock);
+    waiter_clear(w);
     w->status = result->status;
     const char *text = result->status == CHINWAG_OK ? result->json : result->error;
     w->json = strdup(text ? text : "");
@@ -71,11 +81,13 @@ static inline struct timespec deadline_after(int seconds) {
     return t;
 }
 
-/* Waits (at most `seconds`) for the call `started` (the status the call returned) to complete;
- * returns its status. The result text stays in w->json until the next waiter_reset. */
+/* Waits (at most `seconds`) for the call `started` (the status the call returned) to complete,
+ * and takes the completion; returns its status. The result text stays in w->json until the next
+ * completion or waiter_reset. */
 static inline chinwag_status waiter_wait(waiter *w, chinwag_status started, int seconds) {
     if (started != CHINWAG_OK) {
         char *message = chinwag_last_error_message();
+        waiter_clear(w);
         w->json = strdup(message ? message : "");
         chinwag_string_free(message);
         return started;
@@ -90,6 +102,7 @@ static inline chinwag_status waiter_wait(waiter *w, chinwag_status started, int 
         }
     }
     chinwag_status status = w->status;
+    w->done = 0;
     pthread_mutex_unlock(&w->lock);
     return status;
 }
