@@ -16,6 +16,12 @@ pub enum ErrorKind {
     NotFound,
     /// The thing to create exists already.
     Conflict,
+    /// Too many attempts (failed logins) or the server is too busy to take this now; retry
+    /// later.
+    TooManyRequests,
+    /// The request body is larger than the endpoint accepts (the connection is closed after
+    /// the answer).
+    TooLarge,
     /// The server failed (a bug or a storage error); details are logged, not shown.
     Internal,
 }
@@ -70,6 +76,8 @@ impl ApiError {
             ErrorKind::Forbidden => 403,
             ErrorKind::NotFound => 404,
             ErrorKind::Conflict => 409,
+            ErrorKind::TooManyRequests => 429,
+            ErrorKind::TooLarge => 413,
             ErrorKind::Internal => 500,
         }
     }

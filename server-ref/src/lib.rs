@@ -29,6 +29,7 @@ pub mod params;
 pub mod render;
 pub mod service;
 pub mod store;
+pub mod throttle;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -59,6 +60,12 @@ pub struct Config {
     /// `https://chat.example.com`; `*` allows any origin. Empty (the default): no CORS
     /// headers, so browsers allow only same-origin pages.
     pub cors_origins: Vec<String>,
+    /// How much password hashing runs and waits at once (`--hash-concurrency`,
+    /// `--hash-queue`).
+    pub hash_limits: auth::HashLimits,
+    /// Failed-login limits per account and per address (`--login-failures-per-account`,
+    /// `--login-failures-per-address`, `--login-failure-window-secs`).
+    pub login_throttle: throttle::ThrottleLimits,
 }
 
 impl Default for Config {
@@ -69,6 +76,8 @@ impl Default for Config {
             files: PathBuf::from("./chinwag-files"),
             notify_key: None,
             cors_origins: Vec::new(),
+            hash_limits: Default::default(),
+            login_throttle: Default::default(),
         }
     }
 }
@@ -100,6 +109,8 @@ impl Server {
             hub: Default::default(),
             notify_key: notify_key.clone(),
             files_dir: config.files.clone(),
+            passwords: auth::Passwords::new(config.hash_limits),
+            throttle: throttle::LoginThrottle::new(config.login_throttle),
             shutdown: shutdown_rx.clone(),
         });
         let cors = cors::layer(&config.cors_origins)?;
@@ -118,7 +129,8 @@ impl Server {
         };
         let mut stop = shutdown_rx;
         let task = tokio::spawn(async move {
-            let served = axum::serve(listener, router)
+            let service = router.into_make_service_with_connect_info::<SocketAddr>();
+            let served = axum::serve(listener, service)
                 .with_graceful_shutdown(async move {
                     let _ = stop.wait_for(|s| *s).await;
                 })
@@ -155,6 +167,11 @@ impl Server {
     /// Transactions committed and messages stored so far.
     pub fn db_stats(&self) -> db::DbStats {
         self.app.db.stats()
+    }
+
+    /// What the password pool has done (its bound, the most run at once, runs, refusals).
+    pub fn hash_stats(&self) -> auth::HashStats {
+        self.app.passwords.stats()
     }
 
     /// Stops accepting, closes every socket, and waits until the server has stopped.

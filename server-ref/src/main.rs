@@ -30,6 +30,21 @@ struct Cli {
     /// repeat for more, `*` for any. None: same-origin pages only.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     cors_origins: Vec<String>,
+    /// Password hashes computed at once (each holds about 19 MiB while it runs).
+    #[arg(long, default_value_t = 2)]
+    hash_concurrency: usize,
+    /// Logins and registrations that may wait for a password check; more are refused as busy.
+    #[arg(long, default_value_t = 256)]
+    hash_queue: usize,
+    /// Failed logins allowed per account name within the window (0: no limit).
+    #[arg(long, default_value_t = 10)]
+    login_failures_per_account: u32,
+    /// Failed logins allowed per client IP address within the window (0: no limit).
+    #[arg(long, default_value_t = 100)]
+    login_failures_per_address: u32,
+    /// How long failed logins count, in seconds, from the first one.
+    #[arg(long, default_value_t = 900)]
+    login_failure_window_secs: u64,
 }
 
 #[tokio::main]
@@ -46,6 +61,15 @@ async fn main() -> std::process::ExitCode {
         files: cli.files,
         notify_key: cli.notify_key,
         cors_origins: cli.cors_origins,
+        hash_limits: chinwag_server::auth::HashLimits {
+            concurrent: cli.hash_concurrency,
+            queue: cli.hash_queue,
+        },
+        login_throttle: chinwag_server::throttle::ThrottleLimits {
+            per_account: cli.login_failures_per_account,
+            per_address: cli.login_failures_per_address,
+            window: std::time::Duration::from_secs(cli.login_failure_window_secs),
+        },
     };
     let mut server = match chinwag_server::Server::start(config).await {
         Ok(s) => s,

@@ -2,11 +2,12 @@
 //! body (merged, body winning), with the caller's token from `access_token`, `token` or
 //! `Authorization: Bearer <token>` (a bare `Authorization: <token>` too, as 000's upload sends).
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::body::to_bytes;
-use axum::extract::Request;
-use axum::http::{HeaderMap, header};
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{Extensions, HeaderMap, header};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -28,12 +29,15 @@ pub struct Params {
     pub token: Option<String>,
     /// The request headers.
     pub headers: HeaderMap,
+    /// The client's IP address, when the server knows it.
+    pub addr: Option<IpAddr>,
 }
 
 impl Params {
     /// Reads the query string and body of `req`.
     pub async fn read(req: Request) -> ApiResult<Params> {
         let (parts, body) = req.into_parts();
+        let addr = client_addr(&parts.extensions);
         let mut map = Map::new();
         if let Some(query) = parts.uri.query() {
             for (k, v) in form_urlencoded_pairs(query.as_bytes())? {
@@ -89,6 +93,7 @@ impl Params {
             map,
             token,
             headers: parts.headers,
+            addr,
         })
     }
 
@@ -102,6 +107,14 @@ impl Params {
     pub async fn user(&self, app: &Arc<App>) -> ApiResult<i64> {
         authenticate(app, self.token.clone()).await
     }
+}
+
+/// The client's IP address, from the connection info the server records (none when the
+/// router runs without it, as in unit tests).
+pub fn client_addr(extensions: &Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
 }
 
 /// The token of an `Authorization` header: `Bearer <token>` or a bare token.

@@ -3,7 +3,9 @@
 //! extension sockets as `EVENT` frames), presence, and closing the sockets of a revoked token.
 
 use std::cell::OnceCell;
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::ws::Utf8Bytes;
 use rusqlite::Connection;
@@ -75,26 +77,32 @@ impl Posted {
     }
 }
 
-/// Checks credentials and issues a token; shared by 002 `/login` and
-/// xuanxuan `login`.
+/// Checks credentials and issues a token; shared by 002 `/login` and xuanxuan `login`.
+/// `addr` is the client's IP address, for throttling. A name with too many recent failures
+/// (or an address with too many) is refused before any check; an unknown name costs the same
+/// password check as a wrong password, and both answer alike.
 pub async fn login(
     app: &Arc<App>,
     name: String,
     password: String,
+    addr: Option<IpAddr>,
 ) -> ApiResult<(users::UserRow, String)> {
-    let wrong = || ApiError::unauthorized("wrong name or password");
+    app.throttle.check(&name, addr, Instant::now())?;
     let lookup = name.clone();
-    let (id, hash) = app
+    let found = app
         .db
         .call(move |conn| users::credentials(conn, &lookup))
-        .await?
-        .ok_or_else(wrong)?;
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .map_err(ApiError::internal)?;
-    if !ok {
-        return Err(wrong());
-    }
+        .await?;
+    let (id, hash) = match found {
+        Some((id, hash)) => (Some(id), Some(hash)),
+        None => (None, None),
+    };
+    let ok = app.passwords.verify(password, hash).await?;
+    let Some(id) = id.filter(|_| ok) else {
+        app.throttle.failed(&name, addr, Instant::now());
+        return Err(ApiError::unauthorized("wrong name or password"));
+    };
+    app.throttle.succeeded(&name);
     app.db
         .call(move |conn| {
             let token = users::issue_token(conn, id)?;

@@ -14,6 +14,7 @@ async fn start(origins: &[&str]) -> (Server, tempfile::TempDir) {
         files: dir.path().join("files"),
         notify_key: Some("k".into()),
         cors_origins: origins.iter().map(|o| o.to_string()).collect(),
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -101,6 +102,7 @@ async fn a_malformed_origin_is_refused_at_start() {
         files: dir.path().join("files"),
         notify_key: None,
         cors_origins: vec!["chat.example.com".into()],
+        ..Default::default()
     })
     .await;
     let error = result

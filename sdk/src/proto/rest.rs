@@ -141,6 +141,7 @@ pub fn decode<T: DeserializeOwned>(
                     Some(ErrorCode::Unauthorized) => 401,
                     Some(ErrorCode::Forbidden) => 403,
                     Some(ErrorCode::NotFound) => 404,
+                    Some(ErrorCode::TooManyRequests) => 429,
                     _ => 500,
                 };
                 return Err(Error::from_status(status, envelope.msg));

@@ -70,6 +70,9 @@ pub enum ErrorCode {
     NotFound = 4,
     /// The name is already taken.
     Conflict = 5,
+    /// Too many failed logins, or the server is too busy to check a password now; retry
+    /// later (the message says when).
+    TooManyRequests = 429,
     /// The server failed; the request may be retried.
     Server = 500,
 }
@@ -83,6 +86,7 @@ impl ErrorCode {
             3 => Self::Forbidden,
             4 => Self::NotFound,
             5 => Self::Conflict,
+            429 => Self::TooManyRequests,
             500 => Self::Server,
             _ => return None,
         })

@@ -13,7 +13,6 @@ use serde::Serialize;
 use chinwag_wire::room::*;
 
 use crate::app::AppState;
-use crate::auth;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::params::Params;
 use crate::service::{self, DirectPolicy, Draft, Target};
@@ -52,11 +51,12 @@ fn reply<T: Serialize>(result: ApiResult<Option<T>>) -> Response {
 /// The 002 code of an error.
 pub fn code_of(e: &ApiError) -> ErrorCode {
     match e.kind {
-        ErrorKind::Invalid => ErrorCode::InvalidInput,
+        ErrorKind::Invalid | ErrorKind::TooLarge => ErrorCode::InvalidInput,
         ErrorKind::Unauthorized => ErrorCode::Unauthorized,
         ErrorKind::Forbidden => ErrorCode::Forbidden,
         ErrorKind::NotFound => ErrorCode::NotFound,
         ErrorKind::Conflict => ErrorCode::Conflict,
+        ErrorKind::TooManyRequests => ErrorCode::TooManyRequests,
         ErrorKind::Internal => ErrorCode::Server,
     }
 }
@@ -80,9 +80,7 @@ async fn register(State(app): State<AppState>, req: Request) -> Response {
             if p.password != p.password_repete {
                 return Err(ApiError::invalid("password and password_repete differ"));
             }
-            let hash = tokio::task::spawn_blocking(move || auth::hash_password(&p.password))
-                .await
-                .map_err(ApiError::internal)??;
+            let hash = app.passwords.hash(p.password.clone()).await?;
             let user = app
                 .db
                 .call(move |conn| users::create(conn, &p.name, &hash))
@@ -99,8 +97,9 @@ async fn register(State(app): State<AppState>, req: Request) -> Response {
 async fn login(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
-            let p: LoginRequest = Params::read(req).await?.decode()?;
-            let (user, token) = service::login(&app, p.name, p.password).await?;
+            let params = Params::read(req).await?;
+            let p: LoginRequest = params.decode()?;
+            let (user, token) = service::login(&app, p.name, p.password, params.addr).await?;
             Ok(Some(LoginData {
                 token,
                 id: user.id,

@@ -7,10 +7,11 @@
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::http::{Extensions, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use chinwag_wire::MAX_FRAME_BYTES;
 use chinwag_wire::ext::{EXT_PARAM, EXT_VALUE};
@@ -21,7 +22,7 @@ use super::xuanxuan::XuanxuanConn;
 use crate::app::AppState;
 use crate::auth::token_hash;
 use crate::hub::{Drain, Hub, Outbound, Outlet};
-use crate::params::{authenticate, bearer};
+use crate::params::{authenticate, bearer, client_addr};
 
 /// Frames larger than this close the connection (the WebSocket layer refuses them); frames
 /// between [`MAX_FRAME_BYTES`] and this get an error frame and the socket stays open.
@@ -47,8 +48,10 @@ pub async fn upgrade(
     State(app): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
+    extensions: Extensions,
     ws: WebSocketUpgrade,
 ) -> Response {
+    let addr = client_addr(&extensions);
     // Any token parameter (even an empty one) asks for the 003 dialect.
     let asked = query.contains_key("access_token") || query.contains_key("token");
     let ext = query.get(EXT_PARAM).is_some_and(|v| v == EXT_VALUE);
@@ -94,7 +97,7 @@ pub async fn upgrade(
         .max_frame_size(HARD_FRAME_LIMIT)
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
-        .on_upgrade(move |socket| run(app, socket, tx, drain, registered))
+        .on_upgrade(move |socket| run(app, socket, tx, drain, registered, addr))
         .into_response()
 }
 
@@ -126,6 +129,7 @@ async fn run(
     tx: Outlet,
     drain: Drain,
     registered: Option<Registered>,
+    addr: Option<IpAddr>,
 ) {
     let (mut sink, mut stream) = socket.split();
     let Drain { mut rx, kill } = drain;
@@ -163,7 +167,7 @@ async fn run(
     });
     let mut conn = match registered.and_then(|mut r| r.conn.take()) {
         Some(module) => Conn::Module(module),
-        None => Conn::Xuanxuan(XuanxuanConn::new(tx.clone())),
+        None => Conn::Xuanxuan(XuanxuanConn::new(tx.clone(), addr)),
     };
     let mut shutdown = app.shutdown.clone();
     loop {

@@ -3,6 +3,8 @@
 //! case-insensitively, answered `{module, method, result, message, sid, data, rid}`, with the
 //! pushes the seeds list going to the other online members.
 
+use std::net::IpAddr;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -33,6 +35,7 @@ struct LoggedIn {
 pub struct XuanxuanConn {
     tx: Outlet,
     login: Option<LoggedIn>,
+    addr: Option<IpAddr>,
 }
 
 /// What a handled request answers: data, and optionally a pager.
@@ -60,9 +63,14 @@ fn decode<T: DeserializeOwned>(method: &str, params: &Value) -> ApiResult<T> {
 }
 
 impl XuanxuanConn {
-    /// A socket that has not logged in yet.
-    pub fn new(tx: Outlet) -> XuanxuanConn {
-        XuanxuanConn { tx, login: None }
+    /// A socket from `addr` (the client's IP, for login throttling) that has not logged in
+    /// yet.
+    pub fn new(tx: Outlet, addr: Option<IpAddr>) -> XuanxuanConn {
+        XuanxuanConn {
+            tx,
+            login: None,
+            addr,
+        }
     }
 
     fn send<T: Serialize>(&self, frame: &T) {
@@ -162,7 +170,7 @@ impl XuanxuanConn {
                 "status must be one of online, away, busy; got \"{status}\""
             )));
         }
-        let (user, sid) = service::login(app, p.account, p.password).await?;
+        let (user, sid) = service::login(app, p.account, p.password, self.addr).await?;
         self.end_session(app, false).await;
         let (session, replaced) = app.hub.register(
             user.id,

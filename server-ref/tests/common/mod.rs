@@ -18,23 +18,30 @@ pub struct TestServer {
     pub dir: tempfile::TempDir,
     pub base: String,
     pub http: reqwest::Client,
+    tune: fn(&mut chinwag_server::Config),
 }
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server whose configuration `tune` changes (e.g. the login limits).
+    pub async fn start_with(tune: fn(&mut chinwag_server::Config)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let mut t = TestServer {
             server: None,
             dir,
             base: String::new(),
             http: reqwest::Client::new(),
+            tune,
         };
         t.boot().await;
         t
     }
 
     fn config(&self) -> chinwag_server::Config {
-        chinwag_server::Config {
+        let mut config = chinwag_server::Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             db: self
                 .dir
@@ -46,7 +53,13 @@ impl TestServer {
             files: self.dir.path().join("files"),
             notify_key: Some(NOTIFY_KEY.into()),
             ..Default::default()
-        }
+        };
+        (self.tune)(&mut config);
+        config
+    }
+
+    pub fn server(&self) -> &chinwag_server::Server {
+        self.server.as_ref().unwrap()
     }
 
     async fn boot(&mut self) {
