@@ -27,6 +27,7 @@ pub mod error;
 pub mod hub;
 pub mod params;
 pub mod render;
+pub mod rules;
 pub mod service;
 pub mod store;
 pub mod throttle;

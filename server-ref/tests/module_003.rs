@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{NOTIFY_KEY, TestServer, Ws};
+use common::{NOTIFY_KEY, TestServer, Ws, group, invite_and_accept};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -119,48 +119,6 @@ async fn friend_extension_requests_and_errors() {
         .call("GET", "/api/friend", Some("not-a-token"), None)
         .await;
     assert_eq!(s, 401);
-}
-
-async fn group(t: &TestServer, token: &str, name: &str) -> String {
-    let (s, id) = t
-        .call(
-            "POST",
-            "/api/group",
-            Some(token),
-            Some(json!({"name": name})),
-        )
-        .await;
-    assert_eq!(s, 200);
-    id.as_str().expect("group id is a string").to_string()
-}
-
-async fn invite_and_accept(t: &TestServer, by: &str, group: &str, user: i64, user_token: &str) {
-    let (s, _) = t
-        .call(
-            "POST",
-            "/api/request",
-            Some(by),
-            Some(json!({"groupId": group, "userId": user.to_string()})),
-        )
-        .await;
-    assert_eq!(s, 200);
-    let (_, list) = t.call("GET", "/api/request", Some(user_token), None).await;
-    let req = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["groupId"] == json!(group))
-        .unwrap()
-        .clone();
-    let (s, _) = t
-        .call(
-            "PUT",
-            &format!("/api/request/{}", req["id"].as_str().unwrap()),
-            Some(user_token),
-            None,
-        )
-        .await;
-    assert_eq!(s, 200);
 }
 
 #[tokio::test]

@@ -240,12 +240,17 @@ async fn chats_messages_history_and_permissions() {
     let members = wa.request("members", json!(["g-1"])).await;
     assert_eq!(members["data"][0]["gid"], "g-1");
     assert_eq!(members["data"][0]["members"][2]["account"], "carol");
-    // changename (001 writes the gid in `id`), star, hide: per-user flags show in getList.
-    let renamed = wb
+    // changename (001 writes the gid in `id`; administrators only), star, hide: per-user
+    // flags show in getList.
+    let refused = wb
+        .request("changename", json!({"id": "g-1", "name": "Mine"}))
+        .await;
+    assert_eq!(refused["result"], "fail");
+    let renamed = wa
         .request("changename", json!({"id": "g-1", "name": "Crew"}))
         .await;
     assert_eq!(renamed["data"], json!({"gid": "g-1", "name": "Crew"}));
-    assert_eq!(wa.recv_method("changeName").await["data"]["name"], "Crew");
+    assert_eq!(wb.recv_method("changeName").await["data"]["name"], "Crew");
     assert_eq!(
         wa.request("star", json!({"gid": "g-1", "star": true}))
             .await["data"],
@@ -308,7 +313,7 @@ async fn chats_messages_history_and_permissions() {
     assert_eq!(kicked_push["data"]["members"].as_array().unwrap().len(), 2);
     let back = wa.request("addmember", json!(["g-1", [c], true])).await;
     assert_eq!(back["data"]["members"].as_array().unwrap().len(), 3);
-    // setCommitters: only listed users may post.
+    // setCommitters: only listed users (and administrators) may post.
     let com = wa
         .request(
             "setCommitters",
@@ -317,9 +322,9 @@ async fn chats_messages_history_and_permissions() {
         .await;
     assert_eq!(com["data"]["committers"], json!([a]));
     assert_eq!(
-        wb.request(
+        wc.request(
             "message",
-            json!([{"gid": "m-b", "cgid": "g-1", "content": "may I?"}])
+            json!([{"gid": "m-c", "cgid": "g-1", "content": "may I?"}])
         )
         .await["result"],
         "fail"
@@ -618,7 +623,8 @@ async fn files_upload_list_download_members_only() {
             .await
             .unwrap()
             .status(),
-        404
+        403,
+        "an unknown file answers as one the caller may not download"
     );
     let not_multipart = t
         .http

@@ -20,7 +20,8 @@ use crate::app::AppState;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::params::{authenticate, bearer};
-use crate::store::{chats, files};
+use crate::rules::{self, ChatRef, Op};
+use crate::store::files;
 
 /// The file routes.
 pub fn routes() -> Router<AppState> {
@@ -173,13 +174,7 @@ async fn store_file(
     let row = app
         .db
         .tx(move |conn| {
-            let chat = chats::by_gid(conn, &gid)?
-                .ok_or_else(|| ApiError::not_found(format!("no chat with gid \"{gid}\"")))?;
-            if !chats::is_member(conn, chat.id, me)? {
-                return Err(ApiError::forbidden(format!(
-                    "you are not a member of chat {gid}"
-                )));
-            }
+            let (chat, _) = rules::chat_for(conn, &ChatRef::Gid(gid), me, Op::Files)?;
             files::insert(conn, chat.id, &name, size, me, now)
         })
         .await?;
@@ -228,13 +223,12 @@ async fn download(app: &AppState, id: &str, token: Option<String>) -> Response {
         let row = app
             .db
             .call(move |conn| {
-                let row = files::by_id(conn, id)?
-                    .ok_or_else(|| ApiError::not_found(format!("no file with id {id}")))?;
-                if !chats::is_member(conn, row.chat_id, me)? {
-                    return Err(ApiError::forbidden(
-                        "only members of the file's chat may download it",
-                    ));
-                }
+                // A file that does not exist and one in a chat the caller may not read
+                // answer alike, so file ids cannot be counted.
+                let hidden = || ApiError::forbidden(format!("no file {id} that you may download"));
+                let row = files::by_id(conn, id)?.ok_or_else(hidden)?;
+                rules::chat_for(conn, &ChatRef::Id(row.chat_id), me, Op::Files)
+                    .map_err(|_| hidden())?;
                 Ok(row)
             })
             .await?;

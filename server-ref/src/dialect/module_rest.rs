@@ -16,7 +16,9 @@ use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::params::{Params, TOKEN_KEYS};
 use crate::render;
+use crate::rules::ChatRef;
 use crate::service;
+use crate::service::chat as chat_ops;
 use crate::store::chats::{self, ChatRow, GROUP, NewChat};
 use crate::store::messages::{self, InboxFilter};
 use crate::store::{social, users};
@@ -78,19 +80,6 @@ async fn caller(app: &AppState, req: Request) -> ApiResult<(i64, Params)> {
     let p = Params::read(req).await?;
     let me = p.user(app).await?;
     Ok((me, p))
-}
-
-/// A live group (not a one-to-one chat) the caller is a member of; 403 otherwise — a group
-/// that does not exist is one the caller is not in, so its existence is not revealed.
-fn member_group(conn: &rusqlite::Connection, group: i64, me: i64) -> ApiResult<ChatRow> {
-    let forbidden = || ApiError::forbidden(format!("you are not a member of group {group}"));
-    let chat = chats::by_id(conn, group)?
-        .filter(|c| !c.is_one2one())
-        .ok_or_else(forbidden)?;
-    if !chats::is_member(conn, chat.id, me)? {
-        return Err(forbidden());
-    }
-    Ok(chat)
 }
 
 fn group_info_of(conn: &rusqlite::Connection, chat: &ChatRow) -> ApiResult<GroupInfo> {
@@ -209,7 +198,9 @@ async fn group_info(
             let (me, _) = caller(&app, req).await?;
             let info = app
                 .db
-                .call(move |conn| group_info_of(conn, &member_group(conn, group, me)?))
+                .call(move |conn| {
+                    group_info_of(conn, &chat_ops::readable(conn, &ChatRef::Group(group), me)?)
+                })
                 .await?;
             Ok(Some(info))
         }
@@ -227,26 +218,15 @@ async fn rename_group(
             let group = path_id(&group, "groupId")?;
             let (me, p) = caller(&app, req).await?;
             let body: GroupNameRequest = p.decode()?;
-            app.db
-                .tx(move |conn| {
-                    let chat = member_group(conn, group, me).map_err(|_| not_manager(group))?;
-                    if chat.created_by != me {
-                        return Err(not_manager(group));
-                    }
-                    chats::edit(conn, chat.id, me, chats::Edit::Name(&body.name))
-                })
-                .await?;
-            service::push_chat(&app, group, "changeName", &[]).await;
+            chat_ops::rename(&app, me, ChatRef::Group(group), body.name).await?;
             Ok(None)
         }
         .await,
     )
 }
 
-fn not_manager(group: i64) -> ApiError {
-    ApiError::forbidden(format!("only the manager of group {group} may do this"))
-}
-
+/// `DELETE /api/group/{groupId}`: leave (the manager leaving dissolves the group), or with
+/// `userId` remove that member.
 async fn leave_group(
     State(app): State<AppState>,
     Path(group): Path<String>,
@@ -257,48 +237,11 @@ async fn leave_group(
             let group = path_id(&group, "groupId")?;
             let (me, p) = caller(&app, req).await?;
             let q: GroupLeaveQuery = p.decode()?;
-            let gone = app
-                .db
-                .tx(move |conn| {
-                    let chat = member_group(conn, group, me)?;
-                    let members = chats::member_ids(conn, chat.id)?;
-                    match q.user_id.filter(|u| *u != me) {
-                        Some(target) => {
-                            if chat.created_by != me {
-                                return Err(not_manager(group));
-                            }
-                            if !members.contains(&target) {
-                                return Err(ApiError::invalid(format!(
-                                    "user {target} is not a member of group {group}"
-                                )));
-                            }
-                            chats::remove_member(conn, chat.id, target)?;
-                            Ok((None, vec![target]))
-                        }
-                        None if chat.created_by == me => {
-                            // Seeds 000/001 have no "dissolved" push: members learn it as an
-                            // `addMember` push of the chat with nobody left in it.
-                            let last = chat.to_wire(None, Some(&[]));
-                            chats::dissolve(conn, chat.id)?;
-                            Ok((Some(last), members))
-                        }
-                        None => {
-                            chats::remove_member(conn, chat.id, me)?;
-                            Ok((None, vec![me]))
-                        }
-                    }
-                })
-                .await?;
-            match gone {
-                (Some(last), members) => service::push_xuanxuan(
-                    &app,
-                    Some(&members),
-                    None,
-                    "addMember",
-                    serde_json::to_value(last)?,
-                ),
-                (None, left) => service::push_chat(&app, group, "addMember", &left).await,
-            }
+            let r = ChatRef::Group(group);
+            match q.user_id.filter(|u| *u != me) {
+                Some(target) => chat_ops::remove_members(&app, me, r, vec![target]).await?,
+                None => chat_ops::leave(&app, me, r).await?,
+            };
             Ok(None)
         }
         .await,
@@ -310,24 +253,7 @@ async fn invite(State(app): State<AppState>, req: Request) -> Response {
         async {
             let (me, p) = caller(&app, req).await?;
             let body: InviteRequest = p.decode()?;
-            app.db
-                .tx(move |conn| {
-                    let chat = member_group(conn, body.group_id, me)?;
-                    if !users::exists(conn, body.user_id)? {
-                        return Err(ApiError::invalid(format!(
-                            "no user with id {}",
-                            body.user_id
-                        )));
-                    }
-                    if chats::is_member(conn, chat.id, body.user_id)? {
-                        return Err(ApiError::forbidden(format!(
-                            "user {} is already in group {}",
-                            body.user_id, chat.id
-                        )));
-                    }
-                    social::invite(conn, chat.id, body.user_id, me)
-                })
-                .await?;
+            chat_ops::invite(&app, me, ChatRef::Group(body.group_id), body.user_id).await?;
             Ok(None)
         }
         .await,
@@ -358,13 +284,6 @@ async fn list_requests(State(app): State<AppState>, req: Request) -> Response {
     )
 }
 
-/// The caller's own invitation, or 403.
-fn own_invitation(conn: &rusqlite::Connection, id: i64, me: i64) -> ApiResult<social::Invitation> {
-    social::invitation_by_id(conn, id)?
-        .filter(|i| i.user_id == me)
-        .ok_or_else(|| ApiError::forbidden(format!("invitation {id} was not sent to you")))
-}
-
 async fn accept_request(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -374,16 +293,7 @@ async fn accept_request(
         async {
             let id = path_id(&id, "requestId")?;
             let (me, _) = caller(&app, req).await?;
-            let chat_id = app
-                .db
-                .tx(move |conn| {
-                    let inv = own_invitation(conn, id, me)?;
-                    chats::add_members(conn, inv.chat_id, &[me])?;
-                    social::delete_invitation(conn, id)?;
-                    Ok(inv.chat_id)
-                })
-                .await?;
-            service::push_chat(&app, chat_id, "addMember", &[]).await;
+            chat_ops::accept(&app, me, id).await?;
             Ok(None)
         }
         .await,
@@ -399,12 +309,7 @@ async fn decline_request(
         async {
             let id = path_id(&id, "requestId")?;
             let (me, _) = caller(&app, req).await?;
-            app.db
-                .tx(move |conn| {
-                    own_invitation(conn, id, me)?;
-                    social::delete_invitation(conn, id)
-                })
-                .await?;
+            chat_ops::decline(&app, me, id).await?;
             Ok(None)
         }
         .await,

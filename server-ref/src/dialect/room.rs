@@ -15,6 +15,8 @@ use chinwag_wire::room::*;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::params::Params;
+use crate::rules::{self, ChatRef, Op};
+use crate::service::chat as chat_ops;
 use crate::service::{self, DirectPolicy, Draft, Target};
 use crate::store::chats::{self, GROUP, NewChat};
 use crate::store::messages::{self, InboxFilter};
@@ -164,13 +166,13 @@ async fn user_info(State(app): State<AppState>, req: Request) -> Response {
 async fn list_users(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
-            let (_, name, _) = named(&app, req).await?;
+            let (me, name, _) = named(&app, req).await?;
             let users = app
                 .db
                 .call(move |conn| {
-                    let chat = chats::channel(conn, &name)?.ok_or_else(|| {
-                        ApiError::not_found(format!("no channel named \"{name}\""))
-                    })?;
+                    let chat = chats::channel(conn, &name)?.ok_or_else(|| no_channel(&name))?;
+                    chat_ops::readable(conn, &ChatRef::Group(chat.id), me)
+                        .map_err(|_| no_channel(&name))?;
                     chats::member_ids(conn, chat.id)?
                         .into_iter()
                         .map(|id| {
@@ -293,9 +295,18 @@ fn join_channel(conn: &rusqlite::Connection, me: i64, name: &str) -> ApiResult<c
         }
     };
     if !chats::is_member(conn, chat.id, me)? {
+        // The rule table decides, as for any join: a channel made private is joined only
+        // with an invitation, and otherwise answers as if it did not exist.
+        rules::chat_for(conn, &ChatRef::Group(chat.id), me, Op::Join)
+            .map_err(|_| no_channel(name))?;
         chats::add_members(conn, chat.id, &[me])?;
     }
     Ok(chat)
+}
+
+/// The answer for a channel that does not exist or that the caller may not see.
+fn no_channel(name: &str) -> ApiError {
+    ApiError::not_found(format!("no channel named \"{name}\" that you may join"))
 }
 
 async fn channel_send(State(app): State<AppState>, req: Request) -> Response {

@@ -15,8 +15,10 @@ use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::hub::{Dialect, Flavor, Outbound, Outlet, Session};
 use crate::render;
+use crate::rules::{self, ChatRef, Op};
+use crate::service::chat as chat_ops;
 use crate::service::{self, DirectPolicy, Draft, Posted, Target};
-use crate::store::chats::{self, ChatRow, Edit, Flag, GROUP, NewChat, ONE2ONE};
+use crate::store::chats::{self, Flag, GROUP, NewChat, ONE2ONE};
 use crate::store::messages::{self, InboxFilter};
 use crate::store::{files, users};
 
@@ -431,50 +433,17 @@ pub async fn dispatch(
         ("chat", "joinchat") => {
             let p: ChatFlagParams = decode(method, params)?;
             let join = p.flag.unwrap_or(true);
-            let gid = p.gid.clone();
-            let chat = app
-                .db
-                .tx(move |conn| {
-                    let chat = chats::by_gid(conn, &gid)?.ok_or_else(|| no_chat(&gid))?;
-                    if chat.is_one2one() {
-                        return Err(ApiError::forbidden(
-                            "one-to-one chats cannot be joined or left",
-                        ));
-                    }
-                    let member = chats::is_member(conn, chat.id, me)?;
-                    if join && !member {
-                        if !chat.public {
-                            return Err(ApiError::forbidden(format!(
-                                "chat {gid} is not public; ask a member to add you"
-                            )));
-                        }
-                        chats::add_members(conn, chat.id, &[me])?;
-                    } else if !join {
-                        if !member {
-                            return Err(not_member(&gid));
-                        }
-                        chats::remove_member(conn, chat.id, me)?;
-                    }
-                    Ok(chat)
-                })
-                .await?;
-            service::push_chat(app, chat.id, "joinChat", &[me]).await;
+            let r = ChatRef::Gid(p.gid.clone());
+            if join {
+                chat_ops::join(app, me, r).await?;
+            } else {
+                chat_ops::leave(app, me, r).await?;
+            }
             Answer::of(json!({"gid": p.gid, "join": join}))
         }
         ("chat", "changename") => {
             let p: ChangeNameParams = decode(method, params)?;
-            let (gid, name) = (p.gid.clone(), p.name.clone());
-            let chat = app
-                .db
-                .tx(move |conn| {
-                    let chat = member_chat(conn, &gid, me)?;
-                    if chat.is_one2one() {
-                        return Err(ApiError::forbidden("one-to-one chats cannot be renamed"));
-                    }
-                    chats::edit(conn, chat.id, me, Edit::Name(&name))
-                })
-                .await?;
-            service::push_chat(app, chat.id, "changeName", &[]).await;
+            let chat = chat_ops::rename(app, me, ChatRef::Gid(p.gid.clone()), p.name).await?;
             Answer::of(json!({"gid": p.gid, "name": chat.name}))
         }
         ("chat", "star") | ("chat", "hide") | ("chat", "mute") => {
@@ -485,10 +454,10 @@ pub async fn dispatch(
             };
             let p: ChatFlagParams = decode(method, params)?;
             let on = p.flag.unwrap_or(true);
-            let gid = p.gid.clone();
+            let r = ChatRef::Gid(p.gid.clone());
             app.db
                 .tx(move |conn| {
-                    let chat = member_chat(conn, &gid, me)?;
+                    let (chat, _) = rules::chat_for(conn, &r, me, Op::Flag)?;
                     chats::set_flag(conn, chat.id, me, flag, on)
                 })
                 .await?;
@@ -502,34 +471,12 @@ pub async fn dispatch(
         }
         ("chat", "addmember") => {
             let p: AddMemberParams = decode(method, params)?;
-            let join = p.join.unwrap_or(true);
-            let members = p.members.clone();
-            let chat = app
-                .db
-                .tx(move |conn| {
-                    let chat = member_chat(conn, &p.gid, me)?;
-                    if chat.is_one2one() {
-                        return Err(ApiError::forbidden(
-                            "members cannot be added to or removed from a one-to-one chat",
-                        ));
-                    }
-                    if join {
-                        chats::add_members(conn, chat.id, &p.members)?;
-                    } else {
-                        if !chat.is_admin(me) {
-                            return Err(ApiError::forbidden(
-                                "only the chat's administrators may remove members",
-                            ));
-                        }
-                        for m in &p.members {
-                            chats::remove_member(conn, chat.id, *m)?;
-                        }
-                    }
-                    Ok(chat)
-                })
-                .await?;
-            let removed = if join { Vec::new() } else { members };
-            service::push_chat(app, chat.id, "addMember", &removed).await;
+            let r = ChatRef::Gid(p.gid.clone());
+            let chat = if p.join.unwrap_or(true) {
+                chat_ops::add_members(app, me, r, p.members).await?.chat
+            } else {
+                chat_ops::remove_members(app, me, r, p.members).await?
+            };
             Ok(Answer {
                 data: full_chat(app, chat.id).await?,
                 pager: None,
@@ -542,11 +489,11 @@ pub async fn dispatch(
         }
         ("chat", "members") => {
             let p: ChatFlagParams = decode(method, params)?;
-            let gid = p.gid.clone();
+            let r = ChatRef::Gid(p.gid.clone());
             let list = app
                 .db
                 .call(move |conn| {
-                    let chat = visible_chat(conn, &gid, me)?;
+                    let chat = chat_ops::readable(conn, &r, me)?;
                     chats::member_ids(conn, chat.id)?
                         .into_iter()
                         .map(|id| users::get(conn, id).map(|u| u.to_wire()))
@@ -561,21 +508,7 @@ pub async fn dispatch(
         ("chat", "changepublic") => {
             let p: ChatFlagParams = decode(method, params)?;
             let public = p.flag.unwrap_or(true);
-            let gid = p.gid.clone();
-            let chat = app
-                .db
-                .tx(move |conn| {
-                    let chat = member_chat(conn, &gid, me)?;
-                    if chat.is_one2one() {
-                        return Err(ApiError::forbidden("a one-to-one chat cannot be public"));
-                    }
-                    if chat.subject != 0 {
-                        return Err(ApiError::forbidden("a subject chat cannot be made public"));
-                    }
-                    chats::edit(conn, chat.id, me, Edit::Public(public))
-                })
-                .await?;
-            service::push_chat(app, chat.id, "changePublic", &[]).await;
+            let chat = chat_ops::set_public(app, me, ChatRef::Gid(p.gid.clone()), public).await?;
             Answer::of(json!({"gid": p.gid, "public": chat.public}))
         }
         ("chat", "getpubliclist") => {
@@ -589,41 +522,13 @@ pub async fn dispatch(
         ("chat", "setadmin") => {
             let p: SetAdminParams = decode(method, params)?;
             let grant = p.is_admin.unwrap_or(true);
-            let chat = app
-                .db
-                .tx(move |conn| {
-                    let chat = admin_chat(conn, &p.gid, me)?;
-                    let mut admins = chat.admins.clone();
-                    admins.retain(|a| !p.admins.contains(a));
-                    if grant {
-                        admins.extend(p.admins.iter().copied());
-                    }
-                    for a in &admins {
-                        if !users::exists(conn, *a)? {
-                            return Err(ApiError::invalid(format!("no user with id {a}")));
-                        }
-                    }
-                    chats::edit(conn, chat.id, me, Edit::Admins(&admins))
-                })
-                .await?;
-            service::push_chat(app, chat.id, "setAdmin", &[]).await;
+            let chat = chat_ops::set_admins(app, me, ChatRef::Gid(p.gid), p.admins, grant).await?;
             Answer::of(chat.to_wire(None, None))
         }
         ("chat", "setcommitters") => {
             let p: SetCommittersParams = decode(method, params)?;
-            let chat = app
-                .db
-                .tx(move |conn| {
-                    let chat = admin_chat(conn, &p.gid, me)?;
-                    for c in &p.committers {
-                        if !users::exists(conn, *c)? {
-                            return Err(ApiError::invalid(format!("no user with id {c}")));
-                        }
-                    }
-                    chats::edit(conn, chat.id, me, Edit::Committers(&p.committers))
-                })
-                .await?;
-            service::push_chat(app, chat.id, "setCommitters", &[]).await;
+            let r = ChatRef::Gid(p.gid);
+            let chat = chat_ops::set_committers(app, me, r, p.committers).await?;
             Answer::of(chat.to_wire(None, None))
         }
         ("chat", "settings") => {
@@ -665,11 +570,11 @@ pub async fn dispatch(
         }
         ("attach", "getlist") => {
             let p: ChatFlagParams = decode(method, params)?;
+            let r = ChatRef::Gid(p.gid);
             let list = app
                 .db
                 .call(move |conn| {
-                    let chat = member_chat(conn, &p.gid, me)?;
-                    files::of_chat(conn, chat.id)
+                    files::of_chat(conn, rules::chat_for(conn, &r, me, Op::Files)?.0.id)
                 })
                 .await?;
             Answer::of(list.iter().map(files::FileRow::to_wire).collect::<Vec<_>>())
@@ -815,43 +720,6 @@ async fn patch_and_push(
     Ok(user)
 }
 
-fn no_chat(gid: &str) -> ApiError {
-    ApiError::not_found(format!("no chat with gid \"{gid}\""))
-}
-
-fn not_member(gid: &str) -> ApiError {
-    ApiError::forbidden(format!("you are not a member of chat {gid}"))
-}
-
-/// A chat the caller is a member of.
-fn member_chat(conn: &rusqlite::Connection, gid: &str, me: i64) -> ApiResult<ChatRow> {
-    let chat = chats::by_gid(conn, gid)?.ok_or_else(|| no_chat(gid))?;
-    if !chats::is_member(conn, chat.id, me)? {
-        return Err(not_member(gid));
-    }
-    Ok(chat)
-}
-
-/// A chat the caller is a member of, or a public one.
-fn visible_chat(conn: &rusqlite::Connection, gid: &str, me: i64) -> ApiResult<ChatRow> {
-    let chat = chats::by_gid(conn, gid)?.ok_or_else(|| no_chat(gid))?;
-    if !chat.public && !chats::is_member(conn, chat.id, me)? {
-        return Err(not_member(gid));
-    }
-    Ok(chat)
-}
-
-/// A chat the caller administers.
-fn admin_chat(conn: &rusqlite::Connection, gid: &str, me: i64) -> ApiResult<ChatRow> {
-    let chat = member_chat(conn, gid, me)?;
-    if !chat.is_admin(me) {
-        return Err(ApiError::forbidden(format!(
-            "only administrators of chat {gid} may do this"
-        )));
-    }
-    Ok(chat)
-}
-
 /// The caller's chats with their own flags and members.
 async fn chat_list(app: &AppState, me: i64) -> ApiResult<Value> {
     app.db
@@ -893,7 +761,7 @@ async fn history(app: &AppState, me: i64, p: HistoryParams) -> ApiResult<Answer>
     let (rows, total) = app
         .db
         .call(move |conn| {
-            let chat = visible_chat(conn, &gid, me)?;
+            let chat = chat_ops::readable(conn, &ChatRef::Gid(gid), me)?;
             let total = messages::count(conn, chat.id)?;
             let (limit, skip) = match per {
                 Some(per) => (per, per.saturating_mul(page - 1)),

@@ -176,3 +176,24 @@ pub fn delete_invitation(conn: &Connection, id: i64) -> ApiResult<()> {
     conn.execute("DELETE FROM invitations WHERE id = ?1", [id])?;
     Ok(())
 }
+
+/// The pending invitation of `user` into `chat_id`, if any.
+pub fn invitation_for(conn: &Connection, chat_id: i64, user: i64) -> ApiResult<Option<Invitation>> {
+    one(
+        conn,
+        &format!("{INVITATION_SELECT} AND i.chat_id = ?1 AND i.user_id = ?2"),
+        [chat_id, user],
+        invitation,
+    )
+}
+
+/// Deletes the invitations of `users` into `chat_id` (they joined or were added).
+pub fn delete_invitations_for(conn: &Connection, chat_id: i64, users: &[i64]) -> ApiResult<()> {
+    for user in users {
+        conn.execute(
+            "DELETE FROM invitations WHERE chat_id = ?1 AND user_id = ?2",
+            [chat_id, *user],
+        )?;
+    }
+    Ok(())
+}

@@ -186,6 +186,61 @@ async fn read(resp: reqwest::Response) -> (u16, Value) {
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// Creates a 003 group; returns its id (a string, as 003 answers).
+pub async fn group(t: &TestServer, token: &str, name: &str) -> String {
+    let (s, id) = t
+        .call(
+            "POST",
+            "/api/group",
+            Some(token),
+            Some(json!({"name": name})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    id.as_str().expect("group id is a string").to_string()
+}
+
+/// Invites `user` into `group` (003) and accepts as them.
+pub async fn invite_and_accept(t: &TestServer, by: &str, group: &str, user: i64, user_token: &str) {
+    let (s, _) = t
+        .call(
+            "POST",
+            "/api/request",
+            Some(by),
+            Some(json!({"groupId": group, "userId": user.to_string()})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, list) = t.call("GET", "/api/request", Some(user_token), None).await;
+    let req = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["groupId"] == json!(group))
+        .unwrap()
+        .clone();
+    let (s, _) = t
+        .call(
+            "PUT",
+            &format!("/api/request/{}", req["id"].as_str().unwrap()),
+            Some(user_token),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
+}
+
+/// One xuanxuan method over `POST /api/call`: (status, answer).
+pub async fn call(t: &TestServer, token: &str, method: &str, params: Value) -> (u16, Value) {
+    t.call(
+        "POST",
+        "/api/call",
+        Some(token),
+        Some(json!({"module": "chat", "method": method, "params": params})),
+    )
+    .await
+}
+
 pub struct Ws {
     pub inner: WebSocketStream<MaybeTlsStream<TcpStream>>,
 }

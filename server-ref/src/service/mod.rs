@@ -13,12 +13,15 @@ use serde_json::Value;
 
 use chinwag_wire::ext::{KICKED_TYPE, KickedFrame};
 
+pub mod chat;
+
 use crate::app::App;
 use crate::auth;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::hub::{Dialect, Outbound, Session};
 use crate::render;
+use crate::rules::{self, ChatRef, Op};
 use crate::store::chats::{self, ChatRow};
 use crate::store::messages::{self, MessageRow, NewMessage};
 use crate::store::{social, users};
@@ -203,11 +206,6 @@ fn store_message(
     let Some(chat) = resolve_chat(conn, sender, target, policy)? else {
         return Ok((Posted::Dropped, Vec::new()));
     };
-    if !chat.committers.is_empty() && !chat.committers.contains(&sender) {
-        return Err(ApiError::forbidden(
-            "only the chat's committers may post in it",
-        ));
-    }
     let blockers = social::blockers_of(conn, sender)?;
     let recipients = chats::member_ids(conn, chat.id)?
         .into_iter()
@@ -276,26 +274,12 @@ fn resolve_chat(
         }
         return chats::ensure_one2one(conn, sender, other).map(Some);
     }
-    // A group by id (003): the same answer whether it does not exist or the sender is not in
-    // it. By gid (xuanxuan): a missing chat is reported as such.
-    let (chat, denied, missing) = match target {
-        Target::ChatId(id) => {
-            let denied = ApiError::forbidden(format!("you are not a member of group {id}"));
-            let chat = chats::by_id(conn, *id)?.filter(|c| !c.is_one2one());
-            (chat, denied.clone(), denied)
-        }
-        Target::ChatGid(gid) => (
-            chats::by_gid(conn, gid)?,
-            ApiError::forbidden(format!("you are not a member of chat {gid}")),
-            ApiError::not_found(format!("no chat with gid \"{gid}\"")),
-        ),
+    let r = match target {
+        Target::ChatId(id) => ChatRef::Group(*id),
+        Target::ChatGid(gid) => ChatRef::Gid(gid.clone()),
         Target::User(_) => unreachable!("direct targets are handled above"),
     };
-    match chat {
-        Some(chat) if chats::is_member(conn, chat.id, sender)? => Ok(Some(chat)),
-        Some(_) => Err(denied),
-        None => Err(missing),
-    }
+    rules::chat_for(conn, &r, sender, Op::Post).map(|(chat, _)| Some(chat))
 }
 
 /// Pushes a stored message to the online recipients in their dialects; any recipient it
