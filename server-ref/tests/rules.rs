@@ -92,7 +92,7 @@ impl World {
             .as_array()
             .unwrap()
             .iter()
-            .find(|c| c["id"].to_string() == id)
+            .find(|c| c["id"].as_i64().map(|n| n.to_string()).as_deref() == Some(id.as_str()))
             .unwrap()["gid"]
             .as_str()
             .unwrap()
