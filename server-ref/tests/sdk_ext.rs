@@ -615,9 +615,11 @@ async fn logout_kicks_the_extension_sockets_of_that_token() {
     assert_eq!(k["type"], "KICKED");
     assert!(k["reason"].as_str().unwrap().contains("logout"), "{k}");
     assert!(e1.next().await.is_none(), "closed after KICKED");
-    // The other token's socket lives on; a plain 003 socket is left as it was.
+    // The other token's socket lives on; the plain 003 socket of the revoked token is closed
+    // too, after an ERROR 401 frame.
     flush(&mut e2).await;
-    p1.silent(100).await;
+    assert_eq!(p1.recv().await["code"], 401);
+    assert!(p1.next().await.is_none(), "closed after the ERROR frame");
     // The revoked token cannot reopen.
     assert_eq!(
         refused(&t.ws_url(&format!("?access_token={t1}&ext=chinwag"))).await,

@@ -13,6 +13,7 @@ use serde::Serialize;
 use chinwag_wire::room::*;
 
 use crate::app::AppState;
+use crate::auth;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::params::Params;
 use crate::rules::{self, ChatRef, Op};
@@ -112,7 +113,7 @@ async fn login(State(app): State<AppState>, req: Request) -> Response {
     )
 }
 
-/// The `reason` of the `KICKED` frame an extension socket gets when its token is revoked.
+/// The reason every socket opened with a token is given when `POST /logout` revokes it.
 pub const KICKED_LOGOUT: &str = "logged out: the token was revoked (POST /logout)";
 
 async fn logout(State(app): State<AppState>, req: Request) -> Response {
@@ -121,11 +122,7 @@ async fn logout(State(app): State<AppState>, req: Request) -> Response {
             let p = Params::read(req).await?;
             p.user(&app).await?;
             let token = p.token.unwrap_or_default();
-            let revoked = token.clone();
-            app.db
-                .call(move |conn| users::revoke_token(conn, &revoked))
-                .await?;
-            service::kick_token(&app, &token, KICKED_LOGOUT);
+            service::revoke(&app, vec![auth::token_hash(&token)], KICKED_LOGOUT).await?;
             Ok(None)
         }
         .await,

@@ -182,31 +182,14 @@ impl XuanxuanConn {
         );
         // The replaced sessions' sids stop working before they are told (their sockets would
         // revoke them too, but only once their tasks see the close).
-        let hashes: Vec<String> = replaced
+        let hashes = replaced
             .iter()
             .filter_map(|o| o.token_hash.clone())
             .collect();
-        if !hashes.is_empty() {
-            app.db
-                .call(move |conn| {
-                    for hash in &hashes {
-                        users::revoke_token_hash(conn, hash)?;
-                    }
-                    Ok(())
-                })
-                .await?;
-        }
-        for old in replaced {
-            let (module, method) = match old.dialect {
-                Dialect::Xuanxuan(Flavor::V000) => ("chat", "kickoff"),
-                _ => ("null", "null"),
-            };
-            let kick = Kickoff {
-                module: module.into(),
-                method: method.into(),
-                message: KICKOFF_MESSAGE.into(),
-            };
-            old.send(Outbound::CloseWith(render::text(&kick)));
+        service::revoke(app, hashes, KICKOFF_MESSAGE).await?;
+        // They left the hub when this session replaced them: closed here, with the kickoff.
+        for old in &replaced {
+            service::close_session(old, KICKOFF_MESSAGE);
         }
         let id = user.id;
         let user = app

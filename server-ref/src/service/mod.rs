@@ -12,14 +12,15 @@ use rusqlite::Connection;
 use serde_json::Value;
 
 use chinwag_wire::ext::{KICKED_TYPE, KickedFrame};
+use chinwag_wire::module::ErrorFrame;
+use chinwag_wire::xuanxuan::Kickoff;
 
 pub mod chat;
 
 use crate::app::App;
-use crate::auth;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
-use crate::hub::{Dialect, Outbound, Session};
+use crate::hub::{Dialect, Flavor, Outbound, Session};
 use crate::render;
 use crate::rules::{self, ChatRef, Op};
 use crate::store::chats::{self, ChatRow};
@@ -394,18 +395,53 @@ pub fn push_presence(app: &App, user: &users::UserRow) {
     }
 }
 
-/// Closes the extension sessions opened with `token` (just revoked), each after a `KICKED`
-/// frame.
-pub fn kick_token(app: &App, token: &str, reason: &str) {
-    let frame = render::text(&KickedFrame {
-        kind: KICKED_TYPE.into(),
-        reason: reason.into(),
-    });
-    for session in app.hub.sessions_with_token(&auth::token_hash(token)) {
-        if session.dialect == Dialect::Sdk {
-            session.send(Outbound::CloseWith(frame.clone()));
+/// Closes a session for good with the final frame its dialect understands: `KICKED` on an
+/// extension socket, an `ERROR` 401 frame on a plain 003 socket, the kickoff frame (in the
+/// spelling of the seed it logged in with) on a xuanxuan socket. A session whose queue is full
+/// is closed at once without it.
+pub fn close_session(session: &Session, reason: &str) {
+    let frame = match session.dialect {
+        Dialect::Sdk => render::text(&KickedFrame {
+            kind: KICKED_TYPE.into(),
+            reason: reason.into(),
+        }),
+        Dialect::Module => render::text(&ErrorFrame::new(401, reason)),
+        Dialect::Xuanxuan(flavor) => {
+            let (module, method) = match flavor {
+                Flavor::V000 => ("chat", "kickoff"),
+                Flavor::V001 => ("null", "null"),
+            };
+            render::text(&Kickoff {
+                module: module.into(),
+                method: method.into(),
+                message: reason.into(),
+            })
+        }
+    };
+    if !session.send(Outbound::CloseWith(frame)) {
+        session.kill();
+    }
+}
+
+/// Revokes the tokens (or xuanxuan sids) whose stored hashes are `hashes`, then closes every
+/// socket opened with one of them, in every dialect ([`close_session`]): a revocation reaches
+/// open sockets at once, not when they next authenticate.
+pub async fn revoke(app: &Arc<App>, hashes: Vec<String>, reason: &str) -> ApiResult<()> {
+    let revoked = hashes.clone();
+    app.db
+        .call(move |conn| {
+            for hash in &revoked {
+                users::revoke_token_hash(conn, hash)?;
+            }
+            Ok(())
+        })
+        .await?;
+    for hash in &hashes {
+        for session in app.hub.sessions_with_token(hash) {
+            close_session(&session, reason);
         }
     }
+    Ok(())
 }
 
 /// Marks a user online when a 003 socket opens, if they were offline; returns the user when
