@@ -129,6 +129,26 @@ CREATE TABLE sync_cursors (
     r#"
 CREATE INDEX blocks_blocked ON blocks(blocked_id);
 "#,
+    // 4: a message gid is unique among its sender's messages only (another user reusing it
+    // is a different message, not a conflict that reveals the first).
+    r#"
+CREATE TABLE messages_new (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    gid          TEXT NOT NULL,
+    chat_id      INTEGER NOT NULL REFERENCES chats(id),
+    sender_id    INTEGER NOT NULL REFERENCES users(id),
+    date         INTEGER NOT NULL,
+    type         TEXT NOT NULL DEFAULT 'normal',
+    content_type TEXT NOT NULL DEFAULT 'text',
+    content      TEXT NOT NULL,
+    UNIQUE (sender_id, gid)
+);
+INSERT INTO messages_new (id, gid, chat_id, sender_id, date, type, content_type, content)
+    SELECT id, gid, chat_id, sender_id, date, type, content_type, content FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_new RENAME TO messages;
+CREATE INDEX messages_chat ON messages(chat_id, id);
+"#,
 ];
 
 /// Most jobs one group commit takes.
@@ -444,5 +464,47 @@ mod tests {
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn migration_4_keeps_messages_and_scopes_gids_to_their_sender() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v3.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..3] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute_batch(
+                "PRAGMA user_version = 3;
+                 INSERT INTO users (account, password_hash, created_at) VALUES ('a', 'h', 0), ('b', 'h', 0);
+                 INSERT INTO chats (gid, type, created_by, created_date, last_active) VALUES ('g', 'group', 1, 0, 0);
+                 INSERT INTO messages (gid, chat_id, sender_id, date, content) VALUES ('m-1', 1, 1, 5, 'kept');",
+            )
+            .unwrap();
+        }
+        let db = Db::open(path.to_str().unwrap()).unwrap();
+        let conn = db.conn.lock().unwrap();
+        let kept: String = conn
+            .query_row("SELECT content FROM messages WHERE gid = 'm-1'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(kept, "kept");
+        conn.execute(
+            "INSERT INTO messages (gid, chat_id, sender_id, date, content) VALUES ('m-1', 1, 2, 6, 'b')",
+            [],
+        )
+        .expect("another sender may use the same gid");
+        let id: i64 = conn.last_insert_rowid();
+        assert_eq!(id, 2, "ids go on after the copied rows");
+        assert!(
+            conn.execute(
+                "INSERT INTO messages (gid, chat_id, sender_id, date, content) VALUES ('m-1', 1, 2, 7, 'c')",
+                [],
+            )
+            .is_err(),
+            "one sender's gids stay unique"
+        );
     }
 }

@@ -47,6 +47,8 @@ pub enum Outbound {
     Frame(Utf8Bytes),
     /// Send a final text frame, then close the socket.
     CloseWith(Utf8Bytes),
+    /// Close the socket with this RFC 6455 status code and reason.
+    CloseCode(u16, Utf8Bytes),
 }
 
 impl Dialect {

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use chinwag_wire::MAX_FRAME_BYTES;
 
 use crate::app::App;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::store::users;
 
 /// Parameter names that carry the token and are not passed on as parameters.
@@ -45,7 +45,10 @@ impl Params {
             }
         }
         let bytes = to_bytes(body, MAX_FRAME_BYTES).await.map_err(|_| {
-            ApiError::invalid(format!("request body larger than {MAX_FRAME_BYTES} bytes"))
+            ApiError::new(
+                ErrorKind::TooLarge,
+                format!("request body larger than {MAX_FRAME_BYTES} bytes"),
+            )
         })?;
         let content_type = parts
             .headers

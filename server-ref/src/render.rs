@@ -1,12 +1,15 @@
 //! Rendering of stored rows into each dialect's frames.
 
 use axum::extract::ws::Utf8Bytes;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use chinwag_wire::ext::{EVENT_TYPE, EventFrame};
 use chinwag_wire::module::{MessageFrame, MessageKind};
 use chinwag_wire::xuanxuan::Push;
 
+use crate::error::{ApiError, ErrorKind};
 use crate::store::messages::MessageRow;
 
 /// Content type of structured (non-string) content from a 003 frame.
@@ -80,4 +83,19 @@ pub fn push(id: u64, module: &str, method: &str, data: Value) -> Push {
         method: method.into(),
         data,
     }
+}
+
+/// An HTTP error answer: `body` with the error's status (002 passes 200: its envelope
+/// carries the code). A request whose body was too large also gets `Connection: close`: its
+/// unread rest would otherwise be taken for the next request on a pooled connection.
+pub fn http_error(e: &ApiError, status: Option<StatusCode>, body: impl IntoResponse) -> Response {
+    let status = status.unwrap_or_else(|| {
+        StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    });
+    let mut resp = (status, body).into_response();
+    if e.kind == ErrorKind::TooLarge {
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    resp
 }

@@ -171,13 +171,17 @@ async fn acks_duplicates_errors_and_extra_fields() {
     assert_eq!((e["code"].as_u64(), &e["gid"]), (Some(400), &json!("c-4")));
     wa.send(json!({"type": "unicast", "receiverId": b, "content": "x", "gid": "c-1"}))
         .await;
-    // c-1 is alice's; for bob it is another sender's gid.
+    // Alice's retry of c-1 is acknowledged as the same message.
+    assert_eq!(recv_type(&mut wa, "ACK").await["id"], id.to_string());
+    // A gid is unique per sender: bob's c-1 is his own new message, not a conflict.
     pb.send(json!({"type": "unicast", "receiverId": a, "content": "x", "gid": "c-1"}))
         .await;
-    let e = pb.recv().await;
-    assert_eq!(e["code"], 409);
-    assert!(e.get("gid").is_none(), "plain sockets get no gid: {e}");
-    recv_type(&mut wa, "ACK").await;
+    let f = recv_type(&mut wa, "unicast").await;
+    assert_eq!(
+        (&f["gid"], &f["senderId"]),
+        (&json!("c-1"), &json!(b.to_string()))
+    );
+    assert_ne!(f["id"], id.to_string());
 
     // PING/PONG on the extension socket; a plain 003 socket does not know PING.
     wa.send(json!({"type": "PING"})).await;

@@ -13,13 +13,16 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use std::collections::HashMap;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
 use chinwag_wire::MAX_UPLOAD_BYTES;
 use chinwag_wire::xuanxuan::{Outcome, UploadResponse, UploadedFile};
 
 use crate::app::AppState;
 use crate::db::now_ms;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::params::{authenticate, bearer};
+use crate::render;
 use crate::rules::{self, ChatRef, Op};
 use crate::store::files;
 
@@ -34,13 +37,21 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn fail(e: &ApiError) -> Response {
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = UploadResponse {
         result: Outcome::Fail,
         data: None,
         message: Some(e.message.clone()),
     };
-    (status, Json(body)).into_response()
+    render::http_error(e, None, Json(body))
+}
+
+/// A body over the upload limit, or another body error.
+fn body_error(status: StatusCode, message: String) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(ErrorKind::TooLarge, message)
+    } else {
+        ApiError::invalid(message)
+    }
 }
 
 fn token_of(headers: &HeaderMap, query: &HashMap<String, String>) -> Option<String> {
@@ -109,9 +120,11 @@ async fn store_upload(
             "file" => {
                 let name = field.file_name().unwrap_or("file").to_string();
                 let bytes = field.bytes().await.map_err(|e| {
-                    ApiError::invalid(format!(
-                        "bad file field (at most {MAX_UPLOAD_BYTES} bytes): {e}"
-                    ))
+                    let status = e.status();
+                    body_error(
+                        status,
+                        format!("bad file field (at most {MAX_UPLOAD_BYTES} bytes): {e}"),
+                    )
                 })?;
                 file = Some((name, bytes.to_vec()));
             }
@@ -149,9 +162,10 @@ async fn store_raw(
         .ok_or_else(|| ApiError::invalid("missing query parameter `gid`"))?
         .clone();
     let bytes = to_bytes(body, MAX_UPLOAD_BYTES).await.map_err(|e| {
-        ApiError::invalid(format!(
-            "bad body (the file may be at most {MAX_UPLOAD_BYTES} bytes): {e}"
-        ))
+        ApiError::new(
+            ErrorKind::TooLarge,
+            format!("bad body (the file may be at most {MAX_UPLOAD_BYTES} bytes): {e}"),
+        )
     })?;
     store_file(app, me, gid, &name, bytes.to_vec()).await
 }
@@ -164,11 +178,7 @@ async fn store_file(
     name: &str,
     bytes: Vec<u8>,
 ) -> ApiResult<UploadedFile> {
-    let name: String = name
-        .chars()
-        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-        .take(255)
-        .collect();
+    let name: String = clean_name(name).take(255).collect();
     let size = bytes.len() as i64;
     let now = now_ms();
     let row = app
@@ -240,7 +250,7 @@ async fn download(app: &AppState, id: &str, token: Option<String>) -> Response {
     .await;
     match result {
         Ok((row, bytes)) => {
-            let disposition = format!("attachment; filename=\"{}\"", row.title.replace('"', "'"));
+            let disposition = content_disposition(&row.title);
             let mut resp = Response::new(Body::from(bytes));
             let h = resp.headers_mut();
             h.insert(
@@ -253,5 +263,80 @@ async fn download(app: &AppState, id: &str, token: Option<String>) -> Response {
             resp
         }
         Err(e) => fail(&e),
+    }
+}
+
+/// Bidirectional-text controls: a name holding them can show as another (`exe.txt` for
+/// `txt.exe`); they are removed from file names.
+const BIDI_CONTROLS: &[char] = &[
+    '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}',
+    '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+];
+
+/// A file name without control characters, bidirectional controls or path separators.
+fn clean_name(name: &str) -> impl Iterator<Item = char> + '_ {
+    name.chars()
+        .filter(|c| !c.is_control() && !BIDI_CONTROLS.contains(c) && *c != '/' && *c != '\\')
+}
+
+/// Characters left as they are in RFC 8187's `value-chars` (`attr-char`); the rest is
+/// percent-encoded.
+const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// `Content-Disposition` for a download (RFC 6266): an ASCII `filename` for old clients and
+/// the exact name, UTF-8 and percent-encoded, in `filename*`.
+pub fn content_disposition(name: &str) -> String {
+    let name: String = clean_name(name).collect();
+    let name = if name.trim().is_empty() {
+        "file".to_string()
+    } else {
+        name
+    };
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = utf8_percent_encode(&name, ATTR_CHAR);
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_disposition_is_rfc_6266_without_bidi_controls() {
+        assert_eq!(
+            content_disposition("a b.txt"),
+            "attachment; filename=\"a b.txt\"; filename*=UTF-8''a%20b.txt"
+        );
+        assert_eq!(
+            content_disposition("报告 \"v2\".pdf"),
+            "attachment; filename=\"__ _v2_.pdf\"; filename*=UTF-8''%E6%8A%A5%E5%91%8A%20%22v2%22.pdf"
+        );
+        // U+202E would show "evil\u{202E}txt.exe" as "evilexe.txt".
+        let d = content_disposition("evil\u{202E}txt.exe");
+        assert!(
+            d.contains("filename=\"eviltxt.exe\"") && d.ends_with("''eviltxt.exe"),
+            "{d}"
+        );
     }
 }

@@ -50,14 +50,10 @@ pub fn routes() -> Router<AppState> {
 
 /// An error response in 003's format.
 pub fn error_response(e: &ApiError) -> Response {
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
-        status,
-        Json(ErrorBody {
-            error: e.message.clone(),
-        }),
-    )
-        .into_response()
+    let body = Json(ErrorBody {
+        error: e.message.clone(),
+    });
+    render::http_error(e, None, body)
 }
 
 fn reply<T: Serialize>(result: ApiResult<Option<T>>) -> Response {

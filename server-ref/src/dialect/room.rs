@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -47,7 +48,10 @@ fn reply<T: Serialize>(result: ApiResult<Option<T>>) -> Response {
     match result {
         Ok(Some(data)) => Json(Envelope::ok(data)).into_response(),
         Ok(None) => Json(Envelope::ok_empty()).into_response(),
-        Err(e) => Json(Envelope::fail(code_of(&e), e.message)).into_response(),
+        Err(e) => {
+            let body = Json(Envelope::fail(code_of(&e), e.message.clone()));
+            crate::render::http_error(&e, Some(StatusCode::OK), body)
+        }
     }
 }
 
@@ -222,22 +226,22 @@ async fn receive(State(app): State<AppState>, req: Request) -> Response {
                 .db
                 .tx(move |conn| {
                     let me_row = users::get(conn, me)?;
-                    // `name` is the caller's own name in the seed; another user's name narrows
-                    // the answer to messages from that user.
-                    let from = match filter
+                    // `name` is the caller's own name in the seed ("用户 name"): another
+                    // user's name is refused, and nothing is taken from the inbox.
+                    if let Some(n) = filter
                         .name
                         .filter(|n| !n.is_empty() && *n != me_row.account)
                     {
-                        Some(n) => Some(users::get_by_account(conn, &n)?.id),
-                        None => None,
-                    };
+                        return Err(ApiError::forbidden(format!(
+                            "name must be your own name (\"{}\"), not \"{n}\": /receive \
+                             returns the caller's own messages",
+                            me_row.account
+                        )));
+                    }
                     let mut names: BTreeMap<i64, String> = BTreeMap::new();
                     let mut out = ReceiveData::default();
                     let mut taken = Vec::new();
                     for m in messages::inbox(conn, me, InboxFilter::Direct)? {
-                        if from.is_some_and(|f| f != m.sender_id) {
-                            continue;
-                        }
                         let name = account_of(conn, &mut names, m.sender_id)?;
                         out.messages
                             .entry(name)

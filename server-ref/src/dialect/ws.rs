@@ -5,7 +5,7 @@
 //! Each socket has a reader (this task) and a writer task draining the session queue, so
 //! fan-out never waits on a slow socket.
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{Extensions, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -145,6 +145,11 @@ async fn run(
                     let (text, last) = match out {
                         Outbound::Frame(t) => (t, false),
                         Outbound::CloseWith(t) => (t, true),
+                        Outbound::CloseCode(code, reason) => {
+                            let frame = CloseFrame { code, reason };
+                            let _ = sink.send(Message::Close(Some(frame))).await;
+                            return;
+                        }
                     };
                     if sink.feed(Message::Text(text)).await.is_err() {
                         return;
@@ -170,13 +175,25 @@ async fn run(
         None => Conn::Xuanxuan(XuanxuanConn::new(tx.clone(), addr)),
     };
     let mut shutdown = app.shutdown.clone();
+    let mut closing = false;
     loop {
         let msg = tokio::select! {
             msg = stream.next() => msg,
             _ = &mut writer => break,
             _ = shutdown.changed() => break,
         };
-        let Some(Ok(msg)) = msg else { break };
+        let msg = match msg {
+            Some(Ok(msg)) => msg,
+            Some(Err(e)) => {
+                // A frame the WebSocket layer refused ends the socket; the client is told why
+                // with the RFC 6455 code where there is one.
+                if let Some((code, reason)) = close_code(e) {
+                    closing = tx.send(Outbound::CloseCode(code, reason.into()));
+                }
+                break;
+            }
+            None => break,
+        };
         // Text frames are UTF-8 already (the WebSocket layer checks); binary frames are
         // accepted when they hold UTF-8 JSON.
         let bytes = match msg {
@@ -186,7 +203,7 @@ async fn run(
             Message::Ping(_) | Message::Pong(_) => continue,
         };
         if bytes.len() > MAX_FRAME_BYTES {
-            conn.too_large(bytes.len());
+            conn.too_large(&bytes);
             continue;
         }
         // The handlers' futures are boxed: inline, the largest of them (a xuanxuan method)
@@ -204,15 +221,33 @@ async fn run(
         Conn::Xuanxuan(c) => Box::pin(c.close(&app)).await,
     }
     drop(tx);
+    if closing {
+        // Let the writer send the close frame (bounded: a client that does not read).
+        let _ = tokio::time::timeout(CLOSE_GRACE, &mut writer).await;
+    }
     writer.abort();
 }
 
+/// How long a socket closed with a status code waits for its close frame to go out.
+pub const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The RFC 6455 close code and reason for a frame the WebSocket layer refused: 1009 for a
+/// frame over [`HARD_FRAME_LIMIT`], 1007 for a text frame that is not UTF-8.
+fn close_code(e: axum::Error) -> Option<(u16, &'static str)> {
+    match *e.into_inner().downcast::<tungstenite::Error>().ok()? {
+        tungstenite::Error::Capacity(_) => Some((1009, "frame too large")),
+        tungstenite::Error::Utf8(_) => Some((1007, "text frame is not valid UTF-8")),
+        _ => None,
+    }
+}
+
 impl Conn {
-    fn too_large(&self, len: usize) {
+    fn too_large(&self, frame: &[u8]) {
+        let len = frame.len();
         let msg = format!("frame of {len} bytes exceeds the limit of {MAX_FRAME_BYTES} bytes");
         match self {
             Conn::Module(c) => c.error(413, msg),
-            Conn::Xuanxuan(c) => c.error(msg),
+            Conn::Xuanxuan(c) => c.refuse(Some(frame), msg),
         }
     }
 

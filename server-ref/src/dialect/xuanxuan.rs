@@ -81,15 +81,26 @@ impl XuanxuanConn {
 
     /// Answers a frame that could not be read at all.
     pub fn error(&self, message: String) {
+        self.refuse(None, message);
+    }
+
+    /// Refuses a frame without handling it (too large, say); the answer names the frame's
+    /// `module`, `method` and `rid` whenever they can be read from it, so the client can match
+    /// it to its request.
+    pub fn refuse(&self, frame: Option<&[u8]>, message: String) {
+        let request = frame
+            .and_then(|f| serde_json::from_slice::<Value>(f).ok())
+            .unwrap_or(Value::Null);
+        let text = |key: &str| request.get(key).and_then(Value::as_str).map(str::to_owned);
         self.send(&Response {
-            module: "chat".into(),
-            method: "error".into(),
+            module: text("module").unwrap_or_else(|| "chat".into()),
+            method: text("method").unwrap_or_else(|| "error".into()),
             result: Outcome::Fail,
             message: Some(message),
-            sid: None,
+            sid: self.login.as_ref().map(|l| l.sid.clone()),
             data: Value::Null,
             pager: None,
-            rid: None,
+            rid: request.get("rid").cloned(),
         });
     }
 

@@ -195,12 +195,7 @@ fn store_message(
         if gid.len() > 128 {
             return Err(ApiError::invalid("gid must be at most 128 bytes"));
         }
-        if let Some(existing) = messages::by_gid(conn, gid)? {
-            if existing.sender_id != sender {
-                return Err(ApiError::conflict(format!(
-                    "gid \"{gid}\" is used by another message"
-                )));
-            }
+        if let Some(existing) = messages::by_sender_gid(conn, sender, gid)? {
             return Ok((Posted::Duplicate(existing), Vec::new()));
         }
     }

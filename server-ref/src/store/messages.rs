@@ -66,12 +66,12 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
     })
 }
 
-/// A message by its global id.
-pub fn by_gid(conn: &Connection, gid: &str) -> ApiResult<Option<MessageRow>> {
+/// The message `sender` sent with this gid (a gid names a message among its sender's only).
+pub fn by_sender_gid(conn: &Connection, sender: i64, gid: &str) -> ApiResult<Option<MessageRow>> {
     one(
         conn,
-        &format!("{MESSAGE_SELECT} WHERE m.gid = ?1"),
-        [gid],
+        &format!("{MESSAGE_SELECT} WHERE m.sender_id = ?1 AND m.gid = ?2"),
+        params![sender, gid],
         message_row,
     )
 }

@@ -85,7 +85,9 @@ impl UserRow {
 /// Presence values a client may set.
 pub const STATUSES: &[&str] = &["online", "away", "busy"];
 
-/// Checks an account name: 1–64 characters, no control characters, not all blank.
+/// Checks an account name: 1–64 characters, no control characters, not all blank. Names are
+/// free text in any script (`Tom & Jerry` included), stored and returned verbatim; the
+/// one-to-one gid is built from ids, so no character is reserved.
 pub fn validate_account(name: &str) -> ApiResult<()> {
     let chars = name.chars().count();
     if name.trim().is_empty() {
@@ -94,9 +96,9 @@ pub fn validate_account(name: &str) -> ApiResult<()> {
     if chars > 64 {
         return Err(ApiError::invalid("name must be at most 64 characters"));
     }
-    if name.chars().any(char::is_control) || name.contains('&') {
+    if name.chars().any(char::is_control) {
         return Err(ApiError::invalid(
-            "name must not contain control characters or '&'",
+            "name must not contain control characters",
         ));
     }
     Ok(())
