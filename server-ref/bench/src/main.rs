@@ -8,13 +8,14 @@
 //! cargo run --release -p chinwag-bench -- --only latency,fanout
 //! ```
 //!
-//! Sections: `latency`, `throughput`, `fanout`, `idle`, `ingest`, `wasm`. The server under
+//! Sections: `latency`, `throughput`, `fanout`, `idle`, `ingest`, `logins`, `wasm`. The server under
 //! test runs in a child process (this binary, `serve`), fresh per section, on a database
 //! seeded directly. See docs/BENCHMARKS.md for the method and the baselines.
 
 mod fanout;
 mod idle;
 mod ingest;
+mod logins;
 mod one_to_one;
 mod raw;
 mod server;
@@ -35,7 +36,15 @@ pub fn progress(what: &str) {
     eprintln!("… {what}");
 }
 
-const SECTIONS: [&str; 6] = ["latency", "throughput", "fanout", "idle", "ingest", "wasm"];
+const SECTIONS: [&str; 7] = [
+    "latency",
+    "throughput",
+    "fanout",
+    "idle",
+    "ingest",
+    "logins",
+    "wasm",
+];
 
 struct Options {
     runs: usize,
@@ -112,6 +121,9 @@ async fn one_run(o: &Options) -> Fallible<Vec<Measure>> {
     }
     if on("ingest") {
         rows.extend(ingest::ingest(32, 64, if q { 1.0 } else { 3.0 }).await?);
+    }
+    if on("logins") {
+        rows.extend(logins::logins(1_000).await?);
     }
     Ok(rows)
 }

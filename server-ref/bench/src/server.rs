@@ -2,7 +2,7 @@
 //! binary started again as `chinwag-bench serve`, which prints `addr HOST:PORT`, then answers
 //! each `stats` line on stdin with a JSON line of [`DbStats`], and exits when stdin closes.
 //!
-//! `serve --bare` runs the baseline instead: a bare async-tungstenite server that accepts
+//! `serve --no-throttle` turns the failed-login throttle off. `serve --bare` runs the baseline instead: a bare async-tungstenite server that accepts
 //! WebSocket connections and holds them, with the same buffer settings as chinwag-server.
 
 use std::path::Path;
@@ -28,8 +28,14 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts chinwag-server on the database at `db` (`None`: the bare baseline server).
     pub async fn start(db: Option<&Path>) -> Fallible<ServerProcess> {
+        Self::start_with(db, &[]).await
+    }
+
+    /// [`ServerProcess::start`] with more `serve` flags (`--no-throttle`: failed logins are
+    /// not throttled).
+    pub async fn start_with(db: Option<&Path>, flags: &[&str]) -> Fallible<ServerProcess> {
         let mut cmd = Command::new(std::env::current_exe()?);
-        cmd.arg("serve");
+        cmd.arg("serve").args(flags);
         match db {
             Some(db) => cmd.arg("--db").arg(db),
             None => cmd.arg("--bare"),
@@ -107,6 +113,11 @@ pub fn serve(args: &[String]) -> Fallible {
                     db: db.clone(),
                     files: files.path().to_path_buf(),
                     notify_key: Some("bench".into()),
+                    login_throttle: if args.iter().any(|a| a == "--no-throttle") {
+                        chinwag_server::throttle::ThrottleLimits::OFF
+                    } else {
+                        Default::default()
+                    },
                     ..Default::default()
                 })
                 .await

@@ -56,7 +56,10 @@ impl World {
         let dir = tempfile::tempdir()?;
         let db_path = dir.path().join("bench.db");
         let db = Db::open(db_path.to_str().ok_or("path")?)?;
-        let hash = chinwag_server::auth::hash_password("bench-password")?;
+        let hash = chinwag_server::auth::hash_password(
+            "bench-password",
+            &mut chinwag_server::auth::Scratch::default(),
+        )?;
         let (accounts, made) = db
             .tx(move |tx| {
                 let mut accounts = Vec::with_capacity(users);
