@@ -88,19 +88,25 @@ impl XuanxuanConn {
     /// `module`, `method` and `rid` whenever they can be read from it, so the client can match
     /// it to its request.
     pub fn refuse(&self, frame: Option<&[u8]>, message: String) {
-        let request = frame
-            .and_then(|f| serde_json::from_slice::<Value>(f).ok())
-            .unwrap_or(Value::Null);
-        let text = |key: &str| request.get(key).and_then(Value::as_str).map(str::to_owned);
+        /// The fields a refusal echoes; the rest of the frame is skipped, not built.
+        #[derive(Default, serde::Deserialize)]
+        struct Head {
+            module: Option<String>,
+            method: Option<String>,
+            rid: Option<Value>,
+        }
+        let request: Head = frame
+            .and_then(|f| serde_json::from_slice(f).ok())
+            .unwrap_or_default();
         self.send(&Response {
-            module: text("module").unwrap_or_else(|| "chat".into()),
-            method: text("method").unwrap_or_else(|| "error".into()),
+            module: request.module.unwrap_or_else(|| "chat".into()),
+            method: request.method.unwrap_or_else(|| "error".into()),
             result: Outcome::Fail,
             message: Some(message),
             sid: self.login.as_ref().map(|l| l.sid.clone()),
             data: Value::Null,
             pager: None,
-            rid: request.get("rid").cloned(),
+            rid: request.rid,
         });
     }
 
