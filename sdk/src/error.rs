@@ -20,7 +20,9 @@ pub enum Error {
     /// The request was malformed or broke a rule (HTTP 400, 409, 413).
     #[error("invalid input: {0}")]
     InvalidInput(String),
-    /// The server failed, or answered something the SDK could not read.
+    /// The server failed, or answered something the SDK could not read; also `HTTP 429`
+    /// (too many failed logins, or the server busy checking passwords), whose message says
+    /// when to try again.
     #[error("server error: {0}")]
     Server(String),
     /// The client was closed or logged out; the call was not made.

@@ -66,7 +66,7 @@ impl Chats<'_> {
         Ok(())
     }
 
-    /// Renames the chat `gid`.
+    /// Renames the chat `gid` (its owner or an administrator; not a one-to-one chat).
     pub async fn rename(&self, gid: &str, name: &str) -> Result<()> {
         self.call::<Value>("changeName", json!({"gid": gid, "name": name}))
             .await?;
@@ -116,7 +116,9 @@ impl Chats<'_> {
             .ok_or_else(|| Error::Server("members answered no list".into()))
     }
 
-    /// Adds `members` to chat `gid`; returns the chat after the change.
+    /// Adds `members` to chat `gid`; returns the chat after the change. An administrator adds
+    /// them at once; a plain member's call invites them instead (they join by accepting, see
+    /// [`Requests`](super::Requests)), and the chat comes back unchanged.
     pub async fn add_members(&self, gid: &str, members: &[UserId]) -> Result<Chat> {
         self.call(
             "addmember",
@@ -125,7 +127,7 @@ impl Chats<'_> {
         .await
     }
 
-    /// Removes `members` from chat `gid`; returns the chat after the change.
+    /// Removes `members` from chat `gid` (administrators); returns the chat after the change.
     pub async fn remove_members(&self, gid: &str, members: &[UserId]) -> Result<Chat> {
         self.call(
             "addmember",
@@ -134,7 +136,8 @@ impl Chats<'_> {
         .await
     }
 
-    /// Makes `users` administrators of chat `gid` (`admin` false: no longer administrators).
+    /// Makes `users` administrators of chat `gid` (`admin` false: no longer administrators);
+    /// the owner only, and not on a one-to-one chat.
     pub async fn set_admins(&self, gid: &str, users: &[UserId], admin: bool) -> Result<Chat> {
         self.call(
             "setAdmin",
@@ -143,7 +146,8 @@ impl Chats<'_> {
         .await
     }
 
-    /// Restricts posting in chat `gid` to `users` (empty: everyone may post).
+    /// Restricts posting in chat `gid` to `users` (empty: everyone may post); administrators
+    /// only, and not on a one-to-one chat.
     pub async fn set_committers(&self, gid: &str, users: &[UserId]) -> Result<Chat> {
         self.call("setCommitters", json!({"gid": gid, "committers": users}))
             .await

@@ -43,14 +43,15 @@ impl Groups<'_> {
             .await
     }
 
-    /// Renames group `id`.
+    /// Renames group `id` (its owner or an administrator; the same server rule as
+    /// [`Chats::rename`](super::Chats::rename), which names the chat by gid).
     pub async fn rename(&self, id: ChatId, name: &str) -> Result<()> {
         let endpoint = Endpoint::new("PUT", format!("/api/group/{id}"), Framing::Rest)
             .json(&GroupNameRequest { name: name.into() })?;
         self.inner.call(endpoint).await
     }
 
-    /// Leaves group `id`; if you manage it, it is dissolved.
+    /// Leaves group `id`; if you own it (its manager), it is dissolved.
     pub async fn leave(&self, id: ChatId) -> Result<()> {
         self.inner
             .call(Endpoint::new(
@@ -61,7 +62,8 @@ impl Groups<'_> {
             .await
     }
 
-    /// Removes `user` from group `id` (its manager only).
+    /// Removes `user` from group `id` (its owner or an administrator; only the owner removes an
+    /// administrator, and nobody removes the owner).
     pub async fn remove_member(&self, id: ChatId, user: UserId) -> Result<()> {
         let endpoint = Endpoint::new("DELETE", format!("/api/group/{id}"), Framing::Rest).query(
             &GroupLeaveQuery {
