@@ -8,9 +8,7 @@ use chinwag_wire::room::{LoginData, LoginRequest, RegisterData, RegisterRequest}
 
 use super::Inner;
 use crate::error::{Error, Result};
-use crate::event::ConnectionState;
 use crate::model::{Session, UserId};
-use crate::proto::inbound::Cursor;
 use crate::proto::rest::{Endpoint, Framing};
 
 /// Register, log in, log out, restore a saved session.
@@ -78,7 +76,6 @@ impl Auth<'_> {
             .await;
         self.inner.shut_down(Some(Error::Auth("logged out".into())));
         self.inner.state().session = None;
-        self.inner.set_connection(ConnectionState::Disconnected);
         result.map(|_| ())
     }
 
@@ -92,8 +89,7 @@ impl Auth<'_> {
             }
             let same_user = state.session.as_ref().map(|s| s.user_id) == Some(session.user_id);
             if !same_user || session.cursor.is_some() {
-                state.cursor = Cursor::new(session.cursor);
-                state.app_has = session.cursor;
+                state.machine.resume_from(session.cursor);
             }
             state.session = Some(session);
         }

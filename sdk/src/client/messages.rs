@@ -9,7 +9,7 @@ use futures::channel::oneshot;
 
 use chinwag_wire::module::{MessageQuery, OfflineBatch, SortOrder};
 
-use super::{Command, Inner, new_gid};
+use super::{Inner, new_gid};
 use crate::error::{Error, Result};
 use crate::model::{Content, Message, OfflineMessages, SentMessage, Target};
 use crate::proto::frames;
@@ -47,20 +47,15 @@ impl Messages<'_> {
         let gid = new_gid();
         let frame = frames::message(target, &content, &gid).map_err(Error::InvalidInput)?;
         let (tx, rx) = oneshot::channel();
-        let wake = {
-            let mut state = self.inner.state();
-            if state.closed {
-                return Err(Error::Closed);
-            }
-            if state.session.is_none() {
-                return Err(Error::Auth("not logged in".into()));
-            }
-            state.outbox.push(gid.clone(), frame, tx);
-            !std::mem::replace(&mut state.flush_queued, true)
-        };
-        if wake {
-            self.inner.command(Command::Flush);
+        let mut state = self.inner.state();
+        if state.closed {
+            return Err(Error::Closed);
         }
+        if state.session.is_none() || state.machine.ended().is_some() {
+            return Err(Error::Auth("not logged in".into()));
+        }
+        state.machine.send(gid.clone(), frame, tx);
+        state.wake();
         Ok(Receipt { gid, rx })
     }
 

@@ -38,12 +38,11 @@ pub use users::Users;
 
 use crate::error::{Error, Result};
 use crate::event::{ConnectionState, Event};
-use crate::model::{Chat, Message, SentMessage, Session, Target, UserId};
+use crate::model::{Chat, SentMessage, Session, Target, UserId};
 use crate::proto::backoff::Backoff;
-use crate::proto::inbound::Cursor;
-use crate::proto::outbox::Outbox;
 use crate::proto::rest::{self, Endpoint, Framing};
-use crate::runtime::{HttpResponse, Runtime, random_u64};
+use crate::proto::session::{Action, Ended, RECEIVED_DELAY, SessionMachine, Settings};
+use crate::runtime::{HttpResponse, Runtime, now, random_u64};
 use tasks::Tasks;
 
 /// How a client behaves; built with [`ClientBuilder`].
@@ -140,10 +139,24 @@ impl ClientBuilder {
                 self.config.server
             )));
         }
+        let settings = Settings {
+            heartbeat_interval: self.config.heartbeat_interval,
+            backoff: self.config.backoff,
+            sync_page: self.config.sync_page,
+            received_delay: RECEIVED_DELAY,
+        };
         let inner = Arc::new(Inner {
             config: self.config,
             rt: runtime,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                session: None,
+                machine: SessionMachine::new(settings, random_u64()),
+                subscribers: Vec::new(),
+                backlog: Vec::new(),
+                wake: None,
+                wake_pending: false,
+                closed: false,
+            }),
             tasks: Tasks::default(),
         });
         Ok(Client {
@@ -201,43 +214,45 @@ struct Owner(Arc<Inner>);
 impl Drop for Owner {
     fn drop(&mut self) {
         self.0.shut_down(None);
+        self.0.tasks.abort_all();
     }
-}
-
-/// What the connection task is asked to do.
-#[derive(Debug)]
-pub(crate) enum Command {
-    /// The outbox has new entries.
-    Flush,
-    /// The app has received messages up to a new id.
-    Received,
-    /// Time to tell the server how far the app has received (see `connection::RECEIVED_DELAY`).
-    ReceivedDue,
-    /// Stop: close the socket and end.
-    Stop,
 }
 
 type Waiter = oneshot::Sender<Result<SentMessage>>;
 
-#[derive(Default)]
 pub(crate) struct State {
     session: Option<Session>,
-    /// What was handed to the event queue.
-    cursor: Cursor,
-    /// The highest message id the app pulled from an event stream.
-    app_has: Option<i64>,
-    outbox: Outbox<Waiter>,
-    /// A `Flush` command is on its way to the connection task (one is enough however many
-    /// messages are enqueued before it runs).
-    flush_queued: bool,
+    /// Every rule of the link to the server (see `proto::session`).
+    machine: SessionMachine<Waiter>,
     subscribers: Vec<mpsc::UnboundedSender<Event>>,
     /// Events from before anyone subscribed.
     backlog: Vec<Event>,
-    connection: Option<ConnectionState>,
-    commands: Option<mpsc::UnboundedSender<Command>>,
-    /// Why the last connection failed or broke.
-    last_error: Option<Error>,
+    /// Wakes the connection driver: the machine has new inputs from the app.
+    wake: Option<mpsc::UnboundedSender<()>>,
+    /// A wake-up is on its way (one is enough however many sends come before it runs).
+    wake_pending: bool,
     closed: bool,
+}
+
+impl State {
+    /// Wakes the driver unless a wake-up is already on its way.
+    fn wake(&mut self) {
+        if !self.wake_pending {
+            if let Some(tx) = &self.wake {
+                self.wake_pending = tx.unbounded_send(()).is_ok();
+            }
+        }
+    }
+}
+
+/// The machine's outputs, taken under the lock and acted on outside it.
+pub(crate) struct Outputs {
+    transmits: Vec<String>,
+    actions: Vec<Action>,
+    events: Vec<Event>,
+    completions: Vec<(Waiter, Result<SentMessage>)>,
+    timeout: Option<Duration>,
+    ended: Option<Ended>,
 }
 
 pub(crate) struct Inner {
@@ -283,71 +298,86 @@ impl Inner {
         }
     }
 
-    /// Hands a message to the app unless it already has it.
-    fn deliver(&self, message: Message) {
-        if self.state().cursor.accept(message.id) {
-            self.emit(Event::Message(message));
+    /// Feeds the machine one input at time `now`.
+    fn with_machine<R>(&self, input: impl FnOnce(&mut SessionMachine<Waiter>, Duration) -> R) -> R {
+        input(&mut self.state().machine, now())
+    }
+
+    /// Takes everything the machine has for the driver.
+    fn outputs(&self) -> Outputs {
+        let mut state = self.state();
+        state.wake_pending = false;
+        let m = &mut state.machine;
+        Outputs {
+            transmits: std::iter::from_fn(|| m.poll_transmit()).collect(),
+            actions: std::iter::from_fn(|| m.poll_action()).collect(),
+            events: std::iter::from_fn(|| m.poll_event()).collect(),
+            completions: std::iter::from_fn(|| m.poll_completion()).collect(),
+            timeout: m.poll_timeout(),
+            ended: m.ended().cloned(),
         }
     }
 
-    fn set_connection(&self, connection: ConnectionState) {
-        let changed = {
-            let mut state = self.state();
-            let changed = state.connection != Some(connection);
-            state.connection = Some(connection);
-            changed
-        };
-        if changed {
-            self.emit(Event::Connection(connection));
+    /// Hands events to the app and outcomes to the senders waiting for them.
+    fn publish(&self, events: Vec<Event>, completions: Vec<(Waiter, Result<SentMessage>)>) {
+        for event in events {
+            self.emit(event);
         }
-    }
-
-    fn command(&self, command: Command) {
-        if let Some(tx) = &self.state().commands {
-            let _ = tx.unbounded_send(command);
+        for (waiter, outcome) in completions {
+            let _ = waiter.send(outcome);
         }
     }
 
     /// The app pulled message `id` from an event stream.
     fn app_received(&self, id: i64) {
-        let advanced = {
-            let mut state = self.state();
-            let advanced = state.app_has.is_none_or(|has| id > has);
-            if advanced {
-                state.app_has = Some(id);
-                if let Some(session) = &mut state.session {
-                    session.cursor = Some(id);
-                }
+        let mut state = self.state();
+        if state.machine.app_received(id, now()) {
+            if let Some(session) = &mut state.session {
+                session.cursor = Some(id);
             }
-            advanced
-        };
-        if advanced {
-            self.command(Command::Received);
+            state.wake();
         }
+    }
+
+    /// The server ended the session: forget it.
+    fn kicked(&self) {
+        let mut state = self.state();
+        state.session = None;
+        state.wake = None;
     }
 
     /// Starts the connection task for the current session (replacing any running one).
     /// Starts the connection task for the current session (stopping any earlier one);
     /// `settled` is told once its first attempt to connect succeeded or failed.
     fn start(self: &Arc<Self>, settled: oneshot::Sender<()>) {
+        self.tasks.abort_all();
         let (tx, rx) = mpsc::unbounded();
-        let old = self.state().commands.replace(tx);
-        if let Some(old) = old {
-            let _ = old.unbounded_send(Command::Stop);
+        {
+            let mut state = self.state();
+            let me = state.session.as_ref().map_or(0, |s| s.user_id);
+            state.wake = Some(tx);
+            state.wake_pending = false;
+            state.machine.start(me, now());
         }
         let inner = self.clone();
         self.tasks
             .spawn(&*self.rt, Box::pin(connection::run(inner, rx, settled)));
     }
 
-    /// Ends the session locally: stops the connection, fails waiting sends with `error`
-    /// (`None`: [`Error::Closed`]).
+    /// Ends the session locally: waiting sends fail with `error` (`None`: [`Error::Closed`])
+    /// and the driver writes the last frames, drops the socket and ends.
     fn shut_down(&self, error: Option<Error>) {
-        if let Some(tx) = self.state().commands.take() {
-            let _ = tx.unbounded_send(Command::Stop);
-        }
-        self.fail_outbox(error.unwrap_or(Error::Closed));
-        self.tasks.abort_all();
+        let (events, completions) = {
+            let mut state = self.state();
+            state.machine.stop(error.unwrap_or(Error::Closed));
+            state.wake();
+            let m = &mut state.machine;
+            (
+                std::iter::from_fn(|| m.poll_event()).collect(),
+                std::iter::from_fn(|| m.poll_completion()).collect(),
+            )
+        };
+        self.publish(events, completions);
     }
 
     /// Runs `future` with the request timeout.
@@ -391,14 +421,6 @@ impl Inner {
     fn require_token(&self) -> Result<String> {
         self.token()
             .ok_or_else(|| Error::Auth("not logged in".into()))
-    }
-
-    /// Fails every send still in the outbox with `error`.
-    fn fail_outbox(&self, error: Error) {
-        let waiters = self.state().outbox.drain();
-        for w in waiters {
-            let _ = w.send(Err(error.clone()));
-        }
     }
 
     /// Performs `endpoint` as the logged-in user.
@@ -524,20 +546,17 @@ impl Client {
 
     /// The connection state.
     pub fn connection_state(&self) -> ConnectionState {
-        self.inner
-            .state()
-            .connection
-            .unwrap_or(ConnectionState::Disconnected)
+        self.inner.state().machine.connection_state()
     }
 
     /// Why the last connection attempt failed or the last connection broke, if one did.
     pub fn last_connection_error(&self) -> Option<Error> {
-        self.inner.state().last_error.clone()
+        self.inner.state().machine.last_error().cloned()
     }
 
     /// Gids of sent messages the server has not acknowledged yet, oldest first.
     pub fn pending_sends(&self) -> Vec<String> {
-        self.inner.state().outbox.pending()
+        self.inner.state().machine.pending()
     }
 
     /// Number of background tasks running (0 once [`Client::close`] returns).
@@ -551,8 +570,10 @@ impl Client {
     pub async fn close(&self) {
         self.inner.state().closed = true;
         self.inner.shut_down(None);
+        // The driver writes the last frames and ends; one that cannot is cut short.
         self.inner.tasks.wait_idle(&*self.inner.rt).await;
-        self.inner.set_connection(ConnectionState::Disconnected);
+        self.inner.tasks.abort_all();
+        self.inner.tasks.wait_idle(&*self.inner.rt).await;
         // Event streams end after the final state.
         self.inner.state().subscribers.clear();
     }

@@ -1,7 +1,7 @@
-//! The protocol core: pure functions and state machines with no I/O and no runtime — frame
-//! encoding and decoding, the outbox, the inbound cursor, reconnect backoff, and decoding of
-//! HTTP answers into typed results. The client ([`crate::Client`]) drives them with I/O from a
-//! [`crate::runtime::Runtime`].
+//! The protocol core: pure functions and state machines with no I/O and no runtime — the
+//! session state machine ([`session`]) and its parts (frame encoding and decoding, the outbox,
+//! the inbound cursor, reconnect backoff), and decoding of HTTP answers into typed results.
+//! The client ([`crate::Client`]) drives them with I/O from a [`crate::runtime::Runtime`].
 
 pub mod backoff;
 pub mod events;
@@ -9,3 +9,4 @@ pub mod frames;
 pub mod inbound;
 pub mod outbox;
 pub mod rest;
+pub mod session;

@@ -141,6 +141,20 @@ pub trait Runtime: MaybeSendSync + 'static {
     ) -> BoxFuture<'static, Result<HttpResponse, TransportError>>;
 }
 
+/// The session's clock: time since an arbitrary start, from `Instant` on native targets and
+/// `Date.now()` in browsers (wall-clock there: a clock change moves timers, nothing more).
+pub fn now() -> Duration {
+    #[cfg(all(target_arch = "wasm32", feature = "browser"))]
+    {
+        Duration::from_secs_f64(js_sys::Date::now().max(0.0) / 1000.0)
+    }
+    #[cfg(not(all(target_arch = "wasm32", feature = "browser")))]
+    {
+        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        START.get_or_init(std::time::Instant::now).elapsed()
+    }
+}
+
 /// A random 64-bit number from the platform's secure source (gids and backoff jitter).
 pub fn random_u64() -> u64 {
     #[cfg(not(target_arch = "wasm32"))]
