@@ -4,9 +4,13 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
-use chinwag_wire::xuanxuan::ChatMembers;
+use chinwag_wire::xuanxuan::{
+    AddMemberParams, ChangeNameParams, ChatFlagParams, ChatMembers, CreateParams, HistoryParams,
+    NoParams, SetAdminParams, SetCommittersParams,
+};
 
 use super::{Inner, new_gid};
 use crate::error::{Error, Result};
@@ -19,24 +23,36 @@ pub struct Chats<'a> {
 }
 
 impl Chats<'_> {
-    async fn call<T: serde::de::DeserializeOwned>(&self, method: &str, params: Value) -> Result<T> {
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        params: impl Serialize,
+    ) -> Result<T> {
         Ok(self.inner.xuanxuan(method, params).await?.0)
+    }
+
+    /// Calls a method whose answer the SDK does not need.
+    async fn act(&self, method: &str, params: impl Serialize) -> Result<()> {
+        self.call::<Value>(method, params).await.map(|_| ())
     }
 
     /// The chats you are in, with your star/hide/mute flags and the members.
     pub async fn list(&self) -> Result<Vec<Chat>> {
-        self.call("getList", json!({})).await
+        self.call("getList", NoParams {}).await
     }
 
     /// The one-to-one chat with `user` (created if it does not exist yet).
     pub async fn open_direct(&self, user: UserId) -> Result<Chat> {
         let me = self.inner.me()?;
         let gid = chinwag_wire::one2one_gid(me, user);
-        self.call(
-            "create",
-            json!({"gid": gid, "name": "", "type": "one2one", "members": [me, user]}),
-        )
-        .await
+        let params = CreateParams {
+            gid: Some(gid),
+            name: Some(String::new()),
+            kind: Some("one2one".into()),
+            members: vec![me, user],
+            ..CreateParams::default()
+        };
+        self.call("create", params).await
     }
 
     /// A new group chat named `name` with you and `members`; `public` lets anyone find and
@@ -45,70 +61,64 @@ impl Chats<'_> {
         let me = self.inner.me()?;
         let mut all = vec![me];
         all.extend(members.iter().copied().filter(|m| *m != me));
-        self.call(
-            "create",
-            json!({"gid": new_gid(), "name": name, "type": "group", "members": all, "public": public}),
-        )
-        .await
+        let params = CreateParams {
+            gid: Some(new_gid()),
+            name: Some(name.into()),
+            kind: Some("group".into()),
+            members: all,
+            public: Some(public),
+            ..CreateParams::default()
+        };
+        self.call("create", params).await
     }
 
     /// Joins the public chat `gid`.
     pub async fn join(&self, gid: &str) -> Result<()> {
-        self.call::<Value>("joinchat", json!({"gid": gid, "join": true}))
-            .await?;
-        Ok(())
+        self.act("joinchat", flag(gid, Some(true))).await
     }
 
     /// Leaves the chat `gid`.
     pub async fn leave(&self, gid: &str) -> Result<()> {
-        self.call::<Value>("joinchat", json!({"gid": gid, "join": false}))
-            .await?;
-        Ok(())
+        self.act("joinchat", flag(gid, Some(false))).await
     }
 
     /// Renames the chat `gid` (its owner or an administrator; not a one-to-one chat).
     pub async fn rename(&self, gid: &str, name: &str) -> Result<()> {
-        self.call::<Value>("changeName", json!({"gid": gid, "name": name}))
-            .await?;
-        Ok(())
+        let params = ChangeNameParams {
+            gid: gid.into(),
+            name: name.into(),
+        };
+        self.act("changeName", params).await
     }
 
     /// Stars or un-stars the chat `gid` (for you only).
     pub async fn star(&self, gid: &str, star: bool) -> Result<()> {
-        self.call::<Value>("star", json!({"gid": gid, "star": star}))
-            .await?;
-        Ok(())
+        self.act("star", flag(gid, Some(star))).await
     }
 
     /// Hides or shows the chat `gid` in your list.
     pub async fn hide(&self, gid: &str, hide: bool) -> Result<()> {
-        self.call::<Value>("hide", json!({"gid": gid, "hide": hide}))
-            .await?;
-        Ok(())
+        self.act("hide", flag(gid, Some(hide))).await
     }
 
     /// Mutes or un-mutes the chat `gid` (for you only).
     pub async fn mute(&self, gid: &str, mute: bool) -> Result<()> {
-        self.call::<Value>("mute", json!({"gid": gid, "mute": mute}))
-            .await?;
-        Ok(())
+        self.act("mute", flag(gid, Some(mute))).await
     }
 
     /// Makes the chat `gid` public or private (administrators only).
     pub async fn set_public(&self, gid: &str, public: bool) -> Result<()> {
-        self.call::<Value>("changePublic", json!({"gid": gid, "public": public}))
-            .await?;
-        Ok(())
+        self.act("changePublic", flag(gid, Some(public))).await
     }
 
     /// Every public chat.
     pub async fn public_list(&self) -> Result<Vec<Chat>> {
-        self.call("getPublicList", json!({})).await
+        self.call("getPublicList", NoParams {}).await
     }
 
     /// The members of chat `gid`.
     pub async fn members(&self, gid: &str) -> Result<Vec<User>> {
-        let lists: Vec<ChatMembers> = self.call("members", json!({"gid": gid})).await?;
+        let lists: Vec<ChatMembers> = self.call("members", flag(gid, None)).await?;
         lists
             .into_iter()
             .next()
@@ -120,37 +130,34 @@ impl Chats<'_> {
     /// them at once; a plain member's call invites them instead (they join by accepting, see
     /// [`Requests`](super::Requests)), and the chat comes back unchanged.
     pub async fn add_members(&self, gid: &str, members: &[UserId]) -> Result<Chat> {
-        self.call(
-            "addmember",
-            json!({"gid": gid, "members": members, "join": true}),
-        )
-        .await
+        self.call("addmember", membership(gid, members, true)).await
     }
 
     /// Removes `members` from chat `gid` (administrators); returns the chat after the change.
     pub async fn remove_members(&self, gid: &str, members: &[UserId]) -> Result<Chat> {
-        self.call(
-            "addmember",
-            json!({"gid": gid, "members": members, "join": false}),
-        )
-        .await
+        self.call("addmember", membership(gid, members, false))
+            .await
     }
 
     /// Makes `users` administrators of chat `gid` (`admin` false: no longer administrators);
     /// the owner only, and not on a one-to-one chat.
     pub async fn set_admins(&self, gid: &str, users: &[UserId], admin: bool) -> Result<Chat> {
-        self.call(
-            "setAdmin",
-            json!({"gid": gid, "admins": users, "isAdmin": admin}),
-        )
-        .await
+        let params = SetAdminParams {
+            gid: gid.into(),
+            admins: users.to_vec(),
+            is_admin: Some(admin),
+        };
+        self.call("setAdmin", params).await
     }
 
     /// Restricts posting in chat `gid` to `users` (empty: everyone may post); administrators
     /// only, and not on a one-to-one chat.
     pub async fn set_committers(&self, gid: &str, users: &[UserId]) -> Result<Chat> {
-        self.call("setCommitters", json!({"gid": gid, "committers": users}))
-            .await
+        let params = SetCommittersParams {
+            gid: gid.into(),
+            committers: users.to_vec(),
+        };
+        self.call("setCommitters", params).await
     }
 
     /// Page `page` (1 = newest) of `chat`'s history, `per_page` messages a page.
@@ -163,7 +170,12 @@ impl Chats<'_> {
             .inner
             .xuanxuan(
                 "history",
-                json!({"gid": chat.gid, "recPerPage": per_page, "pageID": page}),
+                HistoryParams {
+                    gid: chat.gid.clone(),
+                    rec_per_page: Some(per_page),
+                    page_id: Some(page),
+                    ..HistoryParams::default()
+                },
             )
             .await?;
         let pager = pager.unwrap_or_default();
@@ -177,5 +189,22 @@ impl Chats<'_> {
             total: pager.rec_total.unwrap_or_default(),
             more: pager.continued.unwrap_or(false),
         })
+    }
+}
+
+/// Params naming chat `gid` with the method's flag (`join`, `star`, …).
+fn flag(gid: &str, flag: Option<bool>) -> ChatFlagParams {
+    ChatFlagParams {
+        gid: gid.into(),
+        flag,
+    }
+}
+
+/// `addmember` params: add (`join`) or remove `members`.
+fn membership(gid: &str, members: &[UserId], join: bool) -> AddMemberParams {
+    AddMemberParams {
+        gid: gid.into(),
+        members: members.to_vec(),
+        join: Some(join),
     }
 }

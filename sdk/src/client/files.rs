@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
+use chinwag_wire::xuanxuan::ChatFlagParams;
 
 use super::Inner;
 use crate::error::{Error, Result};
@@ -39,7 +39,14 @@ impl Files<'_> {
     /// The files shared in chat `gid`.
     pub async fn list(&self, gid: &str) -> Result<Vec<FileInfo>> {
         self.inner
-            .xuanxuan_in("attach", "getList", json!({ "gid": gid }))
+            .xuanxuan_in(
+                "attach",
+                "getList",
+                ChatFlagParams {
+                    gid: gid.into(),
+                    flag: None,
+                },
+            )
             .await
             .map(|(list, _)| list)
     }

@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use chinwag_wire::room::NameRequest;
+use chinwag_wire::xuanxuan::{NoParams, SettingsParams, UserChangeStatusParams};
 
 use super::Inner;
 use crate::error::{Error, Result};
@@ -30,7 +31,7 @@ impl Users<'_> {
 
     /// Every user.
     pub async fn list(&self) -> Result<Vec<User>> {
-        Ok(self.inner.xuanxuan("userGetList", json!({})).await?.0)
+        Ok(self.inner.xuanxuan("userGetList", NoParams {}).await?.0)
     }
 
     /// The user with id `id`.
@@ -44,24 +45,28 @@ impl Users<'_> {
 
     /// Changes your profile (the fields that are `Some`); returns it after the change.
     pub async fn update_profile(&self, patch: UserPatch) -> Result<User> {
-        Ok(self
-            .inner
-            .xuanxuan("userChange", json!({ "user": patch }))
-            .await?
-            .0)
+        Ok(self.inner.xuanxuan("userChange", patch).await?.0)
     }
 
     /// Sets your status: `online`, `away`, `busy` or `offline`.
     pub async fn set_status(&self, status: &str) -> Result<()> {
         self.inner
-            .xuanxuan::<Value, _>("userChangeStatus", json!({ "status": status }))
+            .xuanxuan::<Value, _>(
+                "userChangeStatus",
+                UserChangeStatusParams {
+                    status: status.into(),
+                },
+            )
             .await?;
         Ok(())
     }
 
     /// Your client settings, as JSON text (`{}` if never set).
     pub async fn settings(&self) -> Result<String> {
-        let (value, _): (Value, _) = self.inner.xuanxuan("settings", json!({})).await?;
+        let (value, _): (Value, _) = self
+            .inner
+            .xuanxuan("settings", SettingsParams::default())
+            .await?;
         Ok(match value {
             Value::Null => "{}".into(),
             Value::String(s) if s.is_empty() => "{}".into(),
@@ -74,7 +79,13 @@ impl Users<'_> {
         let value: Value = serde_json::from_str(settings)
             .map_err(|e| Error::InvalidInput(format!("settings must be JSON: {e}")))?;
         self.inner
-            .xuanxuan::<Value, _>("settings", json!({ "settings": value }))
+            .xuanxuan::<Value, _>(
+                "settings",
+                SettingsParams {
+                    account: None,
+                    settings: value,
+                },
+            )
             .await?;
         Ok(())
     }

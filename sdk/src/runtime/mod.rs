@@ -155,33 +155,19 @@ pub fn now() -> Duration {
     }
 }
 
-/// A random 64-bit number from the platform's secure source (gids and backoff jitter).
+/// A random 64-bit number from the platform's secure source (gids and backoff jitter): the
+/// operating system's on native targets, `crypto.getRandomValues` on wasm32 (getrandom).
+/// Should that source fail, the clock and a counter are mixed instead: unique, not secret.
 pub fn random_u64() -> u64 {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        getrandom::u64().unwrap_or_else(|_| {
-            // No OS randomness: fall back to the clock, still unique enough for jitter.
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(0x9e37_79b9_7f4a_7c15)
-        })
-    }
-    #[cfg(target_arch = "wasm32")]
-    {
-        #[cfg(feature = "browser")]
-        {
-            let hi = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-            let lo = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-            (hi << 32) | lo
-        }
-        #[cfg(not(feature = "browser"))]
-        {
-            use std::sync::atomic::{AtomicU64, Ordering};
-            static STATE: AtomicU64 = AtomicU64::new(0x2545_f491_4f6c_dd1d);
-            let mut x = STATE.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
-            x ^= x >> 33;
-            x.wrapping_mul(0xff51_afd7_ed55_8ccd)
-        }
-    }
+    getrandom::u64().unwrap_or_else(|_| {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let mut x = (now().as_nanos() as u64)
+            ^ COUNTER
+                .fetch_add(1, Ordering::Relaxed)
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^ (x >> 33)
+    })
 }

@@ -342,6 +342,10 @@ pub struct LoginParams {
     pub status: Option<String>,
 }
 
+/// Params of a method that takes none (`getList`, `userGetList`, `getPublicList`): `{}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct NoParams {}
+
 /// `create` params.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CreateParams {
