@@ -412,3 +412,96 @@ fn answers_from_an_abandoned_link_are_ignored() {
     assert!(actions(&mut m).is_empty());
     assert_eq!(m.cursor(), Some(10));
 }
+
+#[test]
+fn notifications_and_relayed_pushes_become_events_even_during_a_catch_up() {
+    let mut m = machine(1);
+    m.resume_from(Some(10));
+    m.start(1, ms(0));
+    m.handle_connected(ms(1));
+    events(&mut m);
+    m.handle_frame(
+        ms(2),
+        r#"{"type":"NOTIFICATION","notificationType":"news","content":{"a":1}}"#,
+    );
+    m.handle_frame(
+        ms(2),
+        r#"{"type":"EVENT","method":"userChangeStatus","data":{"id":7,"account":"a","status":"away"}}"#,
+    );
+    let got = events(&mut m);
+    assert!(
+        matches!(&got[0], Event::Notification(n) if n.kind == "news" && n.content == r#"{"a":1}"#),
+        "{got:?}"
+    );
+    assert_eq!(
+        got[1],
+        Event::Presence {
+            user: 7,
+            status: "away".into()
+        }
+    );
+}
+
+#[test]
+fn a_failed_first_catch_up_backs_off_and_starts_over_without_a_socket() {
+    let mut m = machine(5);
+    m.start(1, ms(0));
+    assert_eq!(actions(&mut m), vec![sync(None)]);
+    m.handle_sync(ms(1), Err(Error::Network("timed out".into())));
+    assert_eq!(actions(&mut m), vec![Action::Disconnect]);
+    let at = m.poll_timeout().unwrap();
+    m.handle_timeout(at);
+    assert_eq!(
+        actions(&mut m),
+        vec![sync(None)],
+        "still no cursor: ask again"
+    );
+    // A revoked token on that request ends the session.
+    m.handle_sync(at, Err(Error::Auth("invalid or revoked token".into())));
+    assert!(matches!(m.ended(), Some(Ended::Kicked(_))));
+}
+
+#[test]
+fn sends_made_while_backing_off_go_out_once_the_next_link_is_caught_up() {
+    let mut m = open(ms(0));
+    m.handle_closed(ms(1), Error::Network("reset".into()));
+    actions(&mut m);
+    send(&mut m, "a", 1);
+    assert!(transmits(&mut m).is_empty());
+    let at = m.poll_timeout().unwrap();
+    m.handle_timeout(at);
+    m.handle_connected(at);
+    assert!(transmits(&mut m).is_empty(), "not during the catch-up");
+    m.handle_sync(at, Ok(page(&[], 10, false)));
+    assert_eq!(transmits(&mut m)[0], "Fa");
+}
+
+#[test]
+fn starting_again_drops_the_old_link_and_opens_a_new_one() {
+    let mut m = open(ms(0));
+    m.start(1, ms(5));
+    assert_eq!(actions(&mut m), vec![Action::Disconnect, Action::Connect]);
+    assert_eq!(m.ended(), None);
+    // Stopping a session that never started asks for nothing.
+    let mut idle = machine(1);
+    idle.stop(Error::Closed);
+    assert!(actions(&mut idle).is_empty());
+    assert_eq!(idle.ended(), Some(&Ended::Stopped));
+}
+
+#[test]
+fn what_the_app_pulled_while_offline_is_told_as_soon_as_the_link_opens() {
+    let mut m = open(ms(0));
+    m.handle_frame(ms(1), &message(11));
+    m.handle_closed(ms(2), Error::Network("reset".into()));
+    assert!(m.app_received(11, ms(3)));
+    let at = m.poll_timeout().unwrap();
+    m.handle_timeout(at.max(ms(300)));
+    assert!(transmits(&mut m).is_empty(), "no link: nothing written");
+    m.handle_connected(at);
+    m.handle_sync(at, Ok(page(&[], 11, false)));
+    assert_eq!(
+        transmits(&mut m),
+        vec![r#"{"type":"RECEIVED","upTo":"11"}"#]
+    );
+}
