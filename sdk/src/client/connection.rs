@@ -17,9 +17,8 @@ use chinwag_wire::ext::{EXT_PARAM, EXT_VALUE, SyncData, SyncQuery};
 
 use super::Inner;
 use crate::error::{Error, Result};
-use crate::event::{ConnectionState, Event};
 use crate::proto::rest::{Endpoint, Framing};
-use crate::proto::session::{Action, Ended};
+use crate::proto::session::{Action, SessionMachine};
 use crate::runtime::{BoxFuture, TransportError, WsConnection, WsSink, WsStream, now};
 
 /// What the driver waits on.
@@ -27,20 +26,30 @@ use crate::runtime::{BoxFuture, TransportError, WsConnection, WsSink, WsStream, 
 struct Link {
     sink: Option<WsSink>,
     stream: Option<WsStream>,
+    /// How the stream ended, read while gathering a batch and reported next.
+    stream_end: Option<Option<TransportError>>,
     connecting: Option<BoxFuture<'static, Result<WsConnection>>>,
     syncing: Option<BoxFuture<'static, Result<SyncData>>>,
     timer: Option<(Duration, BoxFuture<'static, ()>)>,
 }
 
-/// One input for the machine.
+/// What arrived, to be fed to the machine on the next turn.
 enum Input {
-    Frame(Option<std::result::Result<String, TransportError>>),
-    Connected(Result<WsConnection>),
+    Nothing,
+    /// Frames read from the socket, in order.
+    Frames(Vec<String>),
+    /// The socket closed or failed.
+    Closed(Error),
+    Connected,
+    ConnectFailed(Error),
     Synced(Result<SyncData>),
-    /// The app woke the driver (`false`: the client is gone).
-    Wake(bool),
     Timer,
+    /// The app woke the driver (`false`: the client is gone).
+    Woken(bool),
 }
+
+/// Most frames fed to the machine in one turn (one lock, one flush of what they cause).
+const BATCH: usize = 256;
 
 /// Runs until the session ends. `settled` is told when the first attempt to connect has
 /// succeeded or failed (login waits for it); it is dropped at the latest on exit.
@@ -51,21 +60,17 @@ pub(crate) async fn run(
 ) {
     let mut settled = Some(settled);
     let mut link = Link::default();
+    let mut input = Input::Nothing;
     loop {
-        let out = inner.outputs();
-        if let Some(Ended::Kicked(_)) = out.ended {
-            // Forgotten before the app hears of it, so nothing it does next uses the session.
-            inner.kicked();
-        }
-        if out.events.iter().any(settles) {
+        let out = inner.turn(|m, now| feed(m, now, std::mem::replace(&mut input, Input::Nothing)));
+        if out.settled {
             if let Some(tx) = settled.take() {
                 let _ = tx.send(());
             }
         }
-        inner.publish(out.events, out.completions);
         if let Err(e) = link.write(out.transmits).await {
             link.drop_socket();
-            inner.with_machine(|m, now| m.handle_closed(now, e.into()));
+            input = Input::Closed(e.into());
             continue;
         }
         for action in out.actions {
@@ -82,46 +87,30 @@ pub(crate) async fn run(
             return;
         }
         link.set_timer(&inner, out.timeout);
-        let input = link.next(&mut wake).await;
-        let now = now();
+        input = link.next(&mut wake).await;
         match input {
-            Input::Frame(Some(Ok(text))) => inner.with_machine(|m, _| m.handle_frame(now, &text)),
-            Input::Frame(Some(Err(e))) => {
-                link.drop_socket();
-                inner.with_machine(|m, _| m.handle_closed(now, e.into()));
-            }
-            Input::Frame(None) => {
-                link.drop_socket();
-                let closed = Error::Network("the server closed the connection".into());
-                inner.with_machine(|m, _| m.handle_closed(now, closed));
-            }
-            Input::Connected(Ok(connection)) => {
-                link.sink = Some(connection.sink);
-                link.stream = Some(connection.stream);
-                inner.with_machine(|m, _| m.handle_connected(now));
-            }
-            Input::Connected(Err(e)) => inner.with_machine(|m, _| m.handle_connect_failed(now, e)),
-            Input::Synced(page) => inner.with_machine(|m, _| m.handle_sync(now, page)),
-            Input::Timer => {
-                link.timer = None;
-                inner.with_machine(|m, _| m.handle_timeout(now));
-            }
-            Input::Wake(true) => {}
-            Input::Wake(false) => return,
+            Input::Woken(false) => return,
+            Input::Closed(_) => link.drop_socket(),
+            _ => {}
         }
     }
 }
 
-/// Whether an event ends the first attempt to connect.
-fn settles(event: &Event) -> bool {
-    matches!(
-        event,
-        Event::Connection(
-            ConnectionState::Connected
-                | ConnectionState::Reconnecting { .. }
-                | ConnectionState::Disconnected
-        )
-    )
+/// Feeds one input to the machine.
+fn feed(m: &mut SessionMachine<super::Waiter>, now: Duration, input: Input) {
+    match input {
+        Input::Frames(frames) => {
+            for frame in &frames {
+                m.handle_frame(now, frame);
+            }
+        }
+        Input::Closed(e) => m.handle_closed(now, e),
+        Input::Connected => m.handle_connected(now),
+        Input::ConnectFailed(e) => m.handle_connect_failed(now, e),
+        Input::Synced(page) => m.handle_sync(now, page),
+        Input::Timer => m.handle_timeout(now),
+        Input::Nothing | Input::Woken(_) => {}
+    }
 }
 
 impl Link {
@@ -142,6 +131,7 @@ impl Link {
     fn drop_socket(&mut self) {
         self.sink = None;
         self.stream = None;
+        self.stream_end = None;
     }
 
     /// Sleeps until `deadline` (the current timer stays if the deadline did not move).
@@ -154,31 +144,69 @@ impl Link {
     }
 
     /// The first input to arrive. The app's wake-up and the timer come first, so a busy
-    /// socket cannot starve sends or heartbeats.
+    /// socket cannot starve sends or heartbeats; frames come in batches of what is ready.
     async fn next(&mut self, wake: &mut UnboundedReceiver<()>) -> Input {
         future::poll_fn(|cx| {
             if let Poll::Ready(woken) = wake.poll_next_unpin(cx) {
-                return Poll::Ready(Input::Wake(woken.is_some()));
+                return Poll::Ready(Input::Woken(woken.is_some()));
             }
             if let Some((_, timer)) = &mut self.timer {
                 if timer.poll_unpin(cx).is_ready() {
+                    self.timer = None;
                     return Poll::Ready(Input::Timer);
                 }
             }
             if let Some(Poll::Ready(r)) = self.connecting.as_mut().map(|c| c.poll_unpin(cx)) {
                 self.connecting = None;
-                return Poll::Ready(Input::Connected(r));
+                return Poll::Ready(match r {
+                    Ok(connection) => {
+                        self.sink = Some(connection.sink);
+                        self.stream = Some(connection.stream);
+                        Input::Connected
+                    }
+                    Err(e) => Input::ConnectFailed(e),
+                });
             }
             if let Some(Poll::Ready(r)) = self.syncing.as_mut().map(|s| s.poll_unpin(cx)) {
                 self.syncing = None;
                 return Poll::Ready(Input::Synced(r));
             }
-            if let Some(Poll::Ready(frame)) = self.stream.as_mut().map(|s| s.poll_next_unpin(cx)) {
-                return Poll::Ready(Input::Frame(frame));
+            if let Some(end) = self.stream_end.take() {
+                return Poll::Ready(Input::Closed(closed(end)));
             }
-            Poll::Pending
+            let Some(stream) = &mut self.stream else {
+                return Poll::Pending;
+            };
+            let mut frames = Vec::new();
+            while frames.len() < BATCH {
+                match stream.poll_next_unpin(cx) {
+                    Poll::Ready(Some(Ok(text))) => frames.push(text),
+                    Poll::Ready(end) => {
+                        let end = end.and_then(|r| r.err());
+                        if frames.is_empty() {
+                            return Poll::Ready(Input::Closed(closed(end)));
+                        }
+                        self.stream_end = Some(end);
+                        break;
+                    }
+                    Poll::Pending => break,
+                }
+            }
+            if frames.is_empty() {
+                Poll::Pending
+            } else {
+                Poll::Ready(Input::Frames(frames))
+            }
         })
         .await
+    }
+}
+
+/// Why the socket ended: its error, or the server closing it.
+fn closed(error: Option<TransportError>) -> Error {
+    match error {
+        Some(e) => e.into(),
+        None => Error::Network("the server closed the connection".into()),
     }
 }
 

@@ -42,7 +42,7 @@ use crate::model::{Chat, SentMessage, Session, Target, UserId};
 use crate::proto::backoff::Backoff;
 use crate::proto::rest::{self, Endpoint, Framing};
 use crate::proto::session::{Action, Ended, RECEIVED_DELAY, SessionMachine, Settings};
-use crate::runtime::{HttpResponse, Runtime, now, random_u64};
+use crate::runtime::{HttpResponse, Runtime, now, random_bytes, random_u64};
 use tasks::Tasks;
 
 /// How a client behaves; built with [`ClientBuilder`].
@@ -218,7 +218,7 @@ impl Drop for Owner {
     }
 }
 
-type Waiter = oneshot::Sender<Result<SentMessage>>;
+pub(crate) type Waiter = oneshot::Sender<Result<SentMessage>>;
 
 pub(crate) struct State {
     session: Option<Session>,
@@ -235,6 +235,21 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// Hands an event to every subscriber (or the backlog if there is none yet): a clone to
+    /// each but the last, the event itself to the last.
+    fn emit(&mut self, event: Event) {
+        self.subscribers.retain(|s| !s.is_closed());
+        match self.subscribers.split_last() {
+            None => self.backlog.push(event),
+            Some((last, others)) => {
+                for s in others {
+                    let _ = s.unbounded_send(event.clone());
+                }
+                let _ = last.unbounded_send(event);
+            }
+        }
+    }
+
     /// Wakes the driver unless a wake-up is already on its way.
     fn wake(&mut self) {
         if !self.wake_pending {
@@ -245,14 +260,18 @@ impl State {
     }
 }
 
-/// The machine's outputs, taken under the lock and acted on outside it.
+/// What a driver turn leaves for the driver to do outside the lock.
 pub(crate) struct Outputs {
+    /// Frames to write.
     transmits: Vec<String>,
+    /// Network actions.
     actions: Vec<Action>,
-    events: Vec<Event>,
-    completions: Vec<(Waiter, Result<SentMessage>)>,
+    /// The next deadline.
     timeout: Option<Duration>,
+    /// Set once the session has ended.
     ended: Option<Ended>,
+    /// An event of this turn ended an attempt to connect (see `connection::run`).
+    settled: bool,
 }
 
 pub(crate) struct Inner {
@@ -285,65 +304,57 @@ impl Inner {
             .ok_or_else(|| Error::Auth("not logged in".into()))
     }
 
-    /// Hands an event to every subscriber (or the backlog if there is none yet).
-    fn emit(&self, event: Event) {
-        let mut state = self.state();
-        state.subscribers.retain(|s| !s.is_closed());
-        if state.subscribers.is_empty() {
-            state.backlog.push(event);
-            return;
-        }
-        for s in &state.subscribers {
-            let _ = s.unbounded_send(event.clone());
-        }
-    }
-
-    /// Feeds the machine one input at time `now`.
-    fn with_machine<R>(&self, input: impl FnOnce(&mut SessionMachine<Waiter>, Duration) -> R) -> R {
-        input(&mut self.state().machine, now())
-    }
-
-    /// Takes everything the machine has for the driver.
-    fn outputs(&self) -> Outputs {
+    /// One turn of the driver, under one lock: feeds the machine (`input`, at the current
+    /// time), hands its events to the app and its finished sends to their senders, and
+    /// returns what is left for the driver to do. A kicked session is forgotten before the
+    /// app hears of it, so nothing it does next uses the session.
+    fn turn(&self, input: impl FnOnce(&mut SessionMachine<Waiter>, Duration)) -> Outputs {
         let mut state = self.state();
         state.wake_pending = false;
+        input(&mut state.machine, now());
+        let ended = state.machine.ended().cloned();
+        if let Some(Ended::Kicked(_)) = ended {
+            state.session = None;
+            state.wake = None;
+        }
+        let mut settled = false;
+        while let Some(event) = state.machine.poll_event() {
+            settled |= matches!(
+                event,
+                Event::Connection(
+                    ConnectionState::Connected
+                        | ConnectionState::Reconnecting { .. }
+                        | ConnectionState::Disconnected
+                )
+            );
+            state.emit(event);
+        }
+        while let Some((waiter, outcome)) = state.machine.poll_completion() {
+            let _ = waiter.send(outcome);
+        }
         let m = &mut state.machine;
         Outputs {
             transmits: std::iter::from_fn(|| m.poll_transmit()).collect(),
             actions: std::iter::from_fn(|| m.poll_action()).collect(),
-            events: std::iter::from_fn(|| m.poll_event()).collect(),
-            completions: std::iter::from_fn(|| m.poll_completion()).collect(),
             timeout: m.poll_timeout(),
-            ended: m.ended().cloned(),
+            ended,
+            settled,
         }
     }
 
-    /// Hands events to the app and outcomes to the senders waiting for them.
-    fn publish(&self, events: Vec<Event>, completions: Vec<(Waiter, Result<SentMessage>)>) {
-        for event in events {
-            self.emit(event);
-        }
-        for (waiter, outcome) in completions {
-            let _ = waiter.send(outcome);
-        }
-    }
-
-    /// The app pulled message `id` from an event stream.
+    /// The app pulled message `id` from an event stream. The driver is woken only when that
+    /// arms the `RECEIVED` timer.
     fn app_received(&self, id: i64) {
         let mut state = self.state();
+        let deadline = state.machine.poll_timeout();
         if state.machine.app_received(id, now()) {
             if let Some(session) = &mut state.session {
                 session.cursor = Some(id);
             }
-            state.wake();
+            if state.machine.poll_timeout() != deadline {
+                state.wake();
+            }
         }
-    }
-
-    /// The server ended the session: forget it.
-    fn kicked(&self) {
-        let mut state = self.state();
-        state.session = None;
-        state.wake = None;
     }
 
     /// Starts the connection task for the current session (replacing any running one).
@@ -367,17 +378,15 @@ impl Inner {
     /// Ends the session locally: waiting sends fail with `error` (`None`: [`Error::Closed`])
     /// and the driver writes the last frames, drops the socket and ends.
     fn shut_down(&self, error: Option<Error>) {
-        let (events, completions) = {
-            let mut state = self.state();
-            state.machine.stop(error.unwrap_or(Error::Closed));
-            state.wake();
-            let m = &mut state.machine;
-            (
-                std::iter::from_fn(|| m.poll_event()).collect(),
-                std::iter::from_fn(|| m.poll_completion()).collect(),
-            )
-        };
-        self.publish(events, completions);
+        let mut state = self.state();
+        state.machine.stop(error.unwrap_or(Error::Closed));
+        while let Some(event) = state.machine.poll_event() {
+            state.emit(event);
+        }
+        while let Some((waiter, outcome)) = state.machine.poll_completion() {
+            let _ = waiter.send(outcome);
+        }
+        state.wake();
     }
 
     /// Runs `future` with the request timeout.
@@ -459,7 +468,9 @@ impl Inner {
 
 /// A new client gid: 128 random bits.
 pub(crate) fn new_gid() -> String {
-    format!("c-{:016x}{:016x}", random_u64(), random_u64())
+    let mut bytes = [0u8; 16];
+    random_bytes(&mut bytes);
+    format!("c-{:032x}", u128::from_le_bytes(bytes))
 }
 
 impl Client {

@@ -155,19 +155,30 @@ pub fn now() -> Duration {
     }
 }
 
-/// A random 64-bit number from the platform's secure source (gids and backoff jitter): the
-/// operating system's on native targets, `crypto.getRandomValues` on wasm32 (getrandom).
-/// Should that source fail, the clock and a counter are mixed instead: unique, not secret.
-pub fn random_u64() -> u64 {
-    getrandom::u64().unwrap_or_else(|_| {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
+/// Fills `buf` from the platform's secure source (gids and backoff jitter): the operating
+/// system's on native targets, `crypto.getRandomValues` on wasm32 (getrandom). Should that
+/// source fail, the clock and a counter are mixed instead: unique, not secret.
+pub fn random_bytes(buf: &mut [u8]) {
+    if getrandom::fill(buf).is_ok() {
+        return;
+    }
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    for chunk in buf.chunks_mut(8) {
         let mut x = (now().as_nanos() as u64)
             ^ COUNTER
                 .fetch_add(1, Ordering::Relaxed)
                 .wrapping_mul(0x9e37_79b9_7f4a_7c15);
         x ^= x >> 33;
         x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        x ^ (x >> 33)
-    })
+        x ^= x >> 33;
+        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+    }
+}
+
+/// A random 64-bit number (see [`random_bytes`]).
+pub fn random_u64() -> u64 {
+    let mut bytes = [0u8; 8];
+    random_bytes(&mut bytes);
+    u64::from_le_bytes(bytes)
 }
