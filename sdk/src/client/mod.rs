@@ -357,9 +357,9 @@ impl Inner {
         }
     }
 
-    /// Starts the connection task for the current session (replacing any running one).
-    /// Starts the connection task for the current session (stopping any earlier one);
-    /// `settled` is told once its first attempt to connect succeeded or failed.
+    /// Starts the session machine and its driver for the current session (stopping any
+    /// earlier driver); `settled` is told once the first attempt to connect succeeded or
+    /// failed.
     fn start(self: &Arc<Self>, settled: oneshot::Sender<()>) {
         self.tasks.abort_all();
         let (tx, rx) = mpsc::unbounded();
