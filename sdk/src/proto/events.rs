@@ -51,7 +51,10 @@ pub fn from_event_frame(frame: EventFrame) -> Option<Event> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    fn value(text: &str) -> Value {
+        serde_json::from_str(text).unwrap()
+    }
 
     fn frame(method: &str, data: Value) -> EventFrame {
         EventFrame {
@@ -64,7 +67,7 @@ mod tests {
     #[test]
     fn chat_pushes_become_chat_events() {
         let chat =
-            json!({"id": 4, "gid": "g", "name": "n", "type": "group", "members": [{"id": 1}]});
+            value(r#"{"id": 4, "gid": "g", "name": "n", "type": "group", "members": [{"id": 1}]}"#);
         match from_event_frame(frame("changeName", chat.clone())) {
             Some(Event::ChatChanged { change, chat }) => {
                 assert_eq!(change, ChatChange::Renamed);
@@ -80,7 +83,7 @@ mod tests {
 
     #[test]
     fn status_pushes_become_presence() {
-        let user = json!({"id": 7, "account": "a", "status": "online"});
+        let user = value(r#"{"id": 7, "account": "a", "status": "online"}"#);
         assert_eq!(
             from_event_frame(frame("logout", user.clone())),
             Some(Event::Presence {
@@ -95,6 +98,6 @@ mod tests {
                 status: "online".into()
             })
         );
-        assert_eq!(from_event_frame(frame("unknownThing", json!({}))), None);
+        assert_eq!(from_event_frame(frame("unknownThing", value("{}"))), None);
     }
 }

@@ -250,7 +250,9 @@ mod tests {
             vec![("Authorization".into(), "Bearer t0k".into())]
         );
         let req = Endpoint::new("POST", "/login", Framing::Envelope)
-            .json(&serde_json::json!({"name": "a b"}))
+            .json(&chinwag_wire::room::NameRequest {
+                name: Some("a b".into()),
+            })
             .unwrap()
             .request("http://h:1", None);
         assert_eq!(req.body.unwrap(), br#"{"name":"a b"}"#);
