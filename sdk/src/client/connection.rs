@@ -68,11 +68,8 @@ pub(crate) async fn run(
                 let _ = tx.send(());
             }
         }
-        if let Err(e) = link.write(out.transmits).await {
-            link.drop_socket();
-            input = Input::Closed(e.into());
-            continue;
-        }
+        // A failed write is fed back as the socket closing, after this turn's actions.
+        let written = link.write(out.transmits).await;
         for action in out.actions {
             match action {
                 Action::Connect => {
@@ -83,8 +80,13 @@ pub(crate) async fn run(
                 Action::Disconnect => link = Link::default(),
             }
         }
-        if out.ended.is_some() {
+        if out.ended {
             return;
+        }
+        if let Err(e) = written {
+            link.drop_socket();
+            input = Input::Closed(e.into());
+            continue;
         }
         link.set_timer(&inner, out.timeout);
         input = link.next(&mut wake).await;

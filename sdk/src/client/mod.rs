@@ -250,6 +250,27 @@ impl State {
         }
     }
 
+    /// Hands the machine's events to the app and its finished sends to their senders; true
+    /// if an event ended an attempt to connect (`Connected`, `Reconnecting`, `Disconnected`).
+    fn publish(&mut self) -> bool {
+        let mut settled = false;
+        while let Some(event) = self.machine.poll_event() {
+            settled |= matches!(
+                event,
+                Event::Connection(
+                    ConnectionState::Connected
+                        | ConnectionState::Reconnecting { .. }
+                        | ConnectionState::Disconnected
+                )
+            );
+            self.emit(event);
+        }
+        while let Some((waiter, outcome)) = self.machine.poll_completion() {
+            let _ = waiter.send(outcome);
+        }
+        settled
+    }
+
     /// Wakes the driver unless a wake-up is already on its way.
     fn wake(&mut self) {
         if !self.wake_pending {
@@ -268,8 +289,8 @@ pub(crate) struct Outputs {
     actions: Vec<Action>,
     /// The next deadline.
     timeout: Option<Duration>,
-    /// Set once the session has ended.
-    ended: Option<Ended>,
+    /// The session has ended: the driver writes the last frames and stops.
+    ended: bool,
     /// An event of this turn ended an attempt to connect (see `connection::run`).
     settled: bool,
 }
@@ -317,27 +338,13 @@ impl Inner {
             state.session = None;
             state.wake = None;
         }
-        let mut settled = false;
-        while let Some(event) = state.machine.poll_event() {
-            settled |= matches!(
-                event,
-                Event::Connection(
-                    ConnectionState::Connected
-                        | ConnectionState::Reconnecting { .. }
-                        | ConnectionState::Disconnected
-                )
-            );
-            state.emit(event);
-        }
-        while let Some((waiter, outcome)) = state.machine.poll_completion() {
-            let _ = waiter.send(outcome);
-        }
+        let settled = state.publish();
         let m = &mut state.machine;
         Outputs {
             transmits: std::iter::from_fn(|| m.poll_transmit()).collect(),
             actions: std::iter::from_fn(|| m.poll_action()).collect(),
             timeout: m.poll_timeout(),
-            ended,
+            ended: ended.is_some(),
             settled,
         }
     }
@@ -368,7 +375,7 @@ impl Inner {
             let me = state.session.as_ref().map_or(0, |s| s.user_id);
             state.wake = Some(tx);
             state.wake_pending = false;
-            state.machine.start(me, now());
+            state.machine.start(me);
         }
         let inner = self.clone();
         self.tasks
@@ -380,12 +387,7 @@ impl Inner {
     fn shut_down(&self, error: Option<Error>) {
         let mut state = self.state();
         state.machine.stop(error.unwrap_or(Error::Closed));
-        while let Some(event) = state.machine.poll_event() {
-            state.emit(event);
-        }
-        while let Some((waiter, outcome)) = state.machine.poll_completion() {
-            let _ = waiter.send(outcome);
-        }
+        state.publish();
         state.wake();
     }
 

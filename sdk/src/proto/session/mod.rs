@@ -4,7 +4,7 @@
 //! with no I/O and no clock, the way `quinn-proto` is built.
 //!
 //! The driver (`client/connection.rs`) feeds it inputs (`handle_*`, [`SessionMachine::send`],
-//! [`SessionMachine::app_received`], [`SessionMachine::stop`]), each with the current time,
+//! [`SessionMachine::app_received`], [`SessionMachine::stop`]), the timed ones with the time,
 //! and polls its outputs: frames to write ([`SessionMachine::poll_transmit`]), what to do on
 //! the network ([`SessionMachine::poll_action`]), the next deadline
 //! ([`SessionMachine::poll_timeout`]), events for the app ([`SessionMachine::poll_event`])
@@ -163,7 +163,7 @@ impl<W> SessionMachine<W> {
     }
 
     /// Starts (or restarts) the session of user `me`.
-    pub fn start(&mut self, me: UserId, now: Duration) {
+    pub fn start(&mut self, me: UserId) {
         if self.phase != Phase::Idle {
             self.actions.push_back(Action::Disconnect);
         }
@@ -171,7 +171,7 @@ impl<W> SessionMachine<W> {
         self.ended = None;
         self.attempt = 0;
         self.set_connection(ConnectionState::Connecting);
-        self.connect(now);
+        self.connect();
     }
 
     /// Queues a message frame with `gid`; it goes out when the link is open, again after
@@ -316,7 +316,7 @@ impl<W> SessionMachine<W> {
     pub fn handle_timeout(&mut self, now: Duration) {
         if let Phase::Waiting(until) = self.phase {
             if now >= until {
-                self.connect(now);
+                self.connect();
             }
         }
         if self.received_at.is_some_and(|at| now >= at) {
@@ -402,7 +402,7 @@ impl<W> SessionMachine<W> {
         self.cursor.last()
     }
 
-    fn connect(&mut self, _now: Duration) {
+    fn connect(&mut self) {
         self.held.clear();
         self.heartbeat_at = None;
         self.awaiting_pong = false;

@@ -87,7 +87,7 @@ impl World {
             received_delay: RECEIVED_DELAY,
         };
         let mut m = SessionMachine::new(settings, seed);
-        m.start(1, Duration::ZERO);
+        m.start(1);
         let mut w = World {
             m,
             now: Duration::ZERO,
@@ -104,6 +104,15 @@ impl World {
             pulled: 0,
         };
         w.drain();
+        w
+    }
+
+    /// A new world after `ops`.
+    fn played(seed: u64, ops: Vec<Op>) -> World {
+        let mut w = World::new(seed);
+        for op in ops {
+            w.apply(op);
+        }
         w
     }
 
@@ -309,10 +318,7 @@ proptest! {
         seed in any::<u64>(),
         ops in proptest::collection::vec(op(), 0..120),
     ) {
-        let mut w = World::new(seed);
-        for op in ops {
-            w.apply(op);
-        }
+        let mut w = World::played(seed, ops);
         w.heal();
         // Nothing the server stored for this user is missing.
         prop_assert_eq!(&w.delivered, &w.peer);
@@ -331,10 +337,7 @@ proptest! {
         seed in any::<u64>(),
         ops in proptest::collection::vec(op(), 0..80),
     ) {
-        let mut w = World::new(seed);
-        for op in ops {
-            w.apply(op);
-        }
+        let mut w = World::played(seed, ops);
         w.m.stop(Error::Closed);
         w.drain();
         prop_assert_eq!(w.completed.len() as u32, w.sends);

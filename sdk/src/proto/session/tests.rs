@@ -90,7 +90,7 @@ fn sync(after: Option<i64>) -> Action {
 fn open(now: Duration) -> SessionMachine<u32> {
     let mut m = machine(7);
     m.resume_from(Some(10));
-    m.start(1, now);
+    m.start(1);
     assert_eq!(actions(&mut m), vec![Action::Connect]);
     m.handle_connected(now);
     assert_eq!(actions(&mut m), vec![sync(Some(10))]);
@@ -101,6 +101,14 @@ fn open(now: Duration) -> SessionMachine<u32> {
     m
 }
 
+/// Fires the backoff timer after a lost link and connects; returns the time it fired.
+fn reconnect(m: &mut SessionMachine<u32>) -> Duration {
+    let at = m.poll_timeout().expect("a reconnect is scheduled");
+    m.handle_timeout(at);
+    m.handle_connected(at);
+    at
+}
+
 /// Sends `gid` with frame `F<gid>`.
 fn send(m: &mut SessionMachine<u32>, gid: &str, waiter: u32) {
     m.send(gid.into(), format!("F{gid}"), waiter);
@@ -109,7 +117,7 @@ fn send(m: &mut SessionMachine<u32>, gid: &str, waiter: u32) {
 #[test]
 fn a_first_start_learns_the_servers_cursor_before_opening_a_socket() {
     let mut m = machine(1);
-    m.start(1, ms(0));
+    m.start(1);
     assert_eq!(
         events(&mut m),
         vec![Event::Connection(ConnectionState::Connecting)]
@@ -131,7 +139,7 @@ fn a_first_start_learns_the_servers_cursor_before_opening_a_socket() {
 fn catch_up_overlapping_live_frames_hands_each_message_over_once_in_order() {
     let mut m = machine(1);
     m.resume_from(Some(10));
-    m.start(1, ms(0));
+    m.start(1);
     actions(&mut m);
     m.handle_connected(ms(1));
     actions(&mut m);
@@ -156,7 +164,7 @@ fn sends_go_out_when_open_and_again_after_a_reconnect_with_the_same_gids() {
     let mut m = machine(3);
     m.resume_from(Some(10));
     send(&mut m, "a", 1);
-    m.start(1, ms(0));
+    m.start(1);
     actions(&mut m);
     assert!(
         transmits(&mut m).is_empty(),
@@ -238,7 +246,7 @@ fn backoff_delays_stay_under_the_doubling_ceiling_are_jittered_and_reset_on_succ
     let delays = |seed: u64| -> Vec<u64> {
         let mut m = machine(seed);
         m.resume_from(Some(1));
-        m.start(1, ms(0));
+        m.start(1);
         let mut now = ms(0);
         let mut out = Vec::new();
         for _ in 0..8 {
@@ -307,7 +315,7 @@ fn a_kick_mid_flush_ends_the_session_and_fails_every_waiting_send() {
 fn a_revoked_token_at_connect_ends_the_session_instead_of_retrying() {
     let mut m = machine(1);
     m.resume_from(Some(3));
-    m.start(1, ms(0));
+    m.start(1);
     actions(&mut m);
     m.handle_connect_failed(ms(1), Error::Auth("invalid or revoked token".into()));
     assert_eq!(
@@ -355,9 +363,7 @@ fn received_is_told_once_per_delay_for_everything_pulled_meanwhile() {
     assert_eq!(m.poll_timeout(), Some(HEARTBEAT));
     // After a reconnect the new link is told at once.
     m.handle_closed(ms(300), Error::Network("reset".into()));
-    let at = m.poll_timeout().unwrap();
-    m.handle_timeout(at);
-    m.handle_connected(at);
+    let at = reconnect(&mut m);
     m.handle_sync(at, Ok(page(&[], 12, false)));
     assert_eq!(
         transmits(&mut m),
@@ -391,7 +397,7 @@ fn a_server_that_answers_garbage_does_not_move_the_session() {
 fn a_catch_up_page_that_promises_more_but_moves_nothing_is_a_lost_link() {
     let mut m = machine(1);
     m.resume_from(Some(10));
-    m.start(1, ms(0));
+    m.start(1);
     m.handle_connected(ms(0));
     actions(&mut m);
     m.handle_sync(ms(1), Ok(page(&[9, 10], 10, true)));
@@ -417,7 +423,7 @@ fn answers_from_an_abandoned_link_are_ignored() {
 fn notifications_and_relayed_pushes_become_events_even_during_a_catch_up() {
     let mut m = machine(1);
     m.resume_from(Some(10));
-    m.start(1, ms(0));
+    m.start(1);
     m.handle_connected(ms(1));
     events(&mut m);
     m.handle_frame(
@@ -445,7 +451,7 @@ fn notifications_and_relayed_pushes_become_events_even_during_a_catch_up() {
 #[test]
 fn a_failed_first_catch_up_backs_off_and_starts_over_without_a_socket() {
     let mut m = machine(5);
-    m.start(1, ms(0));
+    m.start(1);
     assert_eq!(actions(&mut m), vec![sync(None)]);
     m.handle_sync(ms(1), Err(Error::Network("timed out".into())));
     assert_eq!(actions(&mut m), vec![Action::Disconnect]);
@@ -468,9 +474,7 @@ fn sends_made_while_backing_off_go_out_once_the_next_link_is_caught_up() {
     actions(&mut m);
     send(&mut m, "a", 1);
     assert!(transmits(&mut m).is_empty());
-    let at = m.poll_timeout().unwrap();
-    m.handle_timeout(at);
-    m.handle_connected(at);
+    let at = reconnect(&mut m);
     assert!(transmits(&mut m).is_empty(), "not during the catch-up");
     m.handle_sync(at, Ok(page(&[], 10, false)));
     assert_eq!(transmits(&mut m)[0], "Fa");
@@ -479,7 +483,7 @@ fn sends_made_while_backing_off_go_out_once_the_next_link_is_caught_up() {
 #[test]
 fn starting_again_drops_the_old_link_and_opens_a_new_one() {
     let mut m = open(ms(0));
-    m.start(1, ms(5));
+    m.start(1);
     assert_eq!(actions(&mut m), vec![Action::Disconnect, Action::Connect]);
     assert_eq!(m.ended(), None);
     // Stopping a session that never started asks for nothing.
