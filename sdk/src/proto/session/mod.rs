@@ -285,6 +285,9 @@ impl<W> SessionMachine<W> {
                     self.completions.push_back((waiter, Ok(sent)));
                 }
             }
+            // A server failure (5xx: "please retry") stored nothing: the send stays in the
+            // outbox and goes out again on the next link, like one that was never answered.
+            Incoming::Error(error) if error.code >= 500 => {}
             Incoming::Error(error) => {
                 if let Some(waiter) = error.gid.and_then(|gid| self.outbox.complete(&gid)) {
                     let refused = Error::from_status(error.code, error.message);

@@ -509,3 +509,25 @@ fn what_the_app_pulled_while_offline_is_told_as_soon_as_the_link_opens() {
         vec![r#"{"type":"RECEIVED","upTo":"11"}"#]
     );
 }
+
+#[test]
+fn a_send_the_server_failed_to_store_waits_and_goes_out_again_on_the_next_link() {
+    let mut m = open(ms(0));
+    send(&mut m, "a", 1);
+    transmits(&mut m);
+    m.handle_frame(
+        ms(1),
+        r#"{"type":"ERROR","code":500,"message":"internal server error; please retry","gid":"a"}"#,
+    );
+    assert!(
+        completions(&mut m).is_empty(),
+        "not failed: nothing was stored"
+    );
+    assert_eq!(m.pending(), vec!["a"]);
+    m.handle_closed(ms(2), Error::Network("the server stopped".into()));
+    let at = reconnect(&mut m);
+    m.handle_sync(at, Ok(page(&[], 10, false)));
+    assert_eq!(transmits(&mut m)[0], "Fa");
+    m.handle_frame(at, &ack("a", 31));
+    assert_eq!(completions(&mut m)[0].1.as_ref().unwrap().id, Some(31));
+}
