@@ -210,24 +210,18 @@ async fn throughput_run(kind: Kind, world: &World, addr: &str, n: u64) -> Fallib
     })
 }
 
-/// This process's CPU time so far, user + system (`/proc/self/stat`, in the kernel's
-/// 10 ms ticks: runs are long enough for that).
+/// This process's CPU time so far, user + system, all threads
+/// (`CLOCK_PROCESS_CPUTIME_ID`, nanoseconds).
 fn cpu_time() -> Fallible<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat")?;
-    // The fields after the command name, which is in parentheses and may hold spaces.
-    let rest = stat
-        .rsplit_once(')')
-        .ok_or("no command in /proc/self/stat")?
-        .1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
-    let ticks: u64 = fields
-        .get(11..13)
-        .ok_or("short /proc/self/stat")?
-        .iter()
-        .map(|f| f.parse::<u64>())
-        .sum::<Result<u64, _>>()?;
-    Ok(Duration::from_millis(ticks * 10))
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec for the call to write.
+    if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) } != 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    Ok(Duration::new(t.tv_sec as u64, t.tv_nsec as u32))
 }
 
 /// Row: one-to-one throughput, SDK against raw.
