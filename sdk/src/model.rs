@@ -198,7 +198,7 @@ impl Message {
             }
             MessageKind::Multicast => Target::Group(frame.group_id?),
         };
-        let chat_gid = frame.cgid.clone().unwrap_or_else(|| match chat {
+        let chat_gid = frame.cgid.unwrap_or_else(|| match chat {
             Target::User(peer) => chinwag_wire::one2one_gid(me, peer),
             Target::Group(id) => id.to_string(),
         });

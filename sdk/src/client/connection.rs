@@ -31,13 +31,17 @@ struct Link {
     connecting: Option<BoxFuture<'static, Result<WsConnection>>>,
     syncing: Option<BoxFuture<'static, Result<SyncData>>>,
     timer: Option<(Duration, BoxFuture<'static, ()>)>,
+    /// Frames read, waiting to be fed (kept between turns so its room is reused).
+    read: Vec<String>,
+    /// Frames to write (likewise).
+    to_write: Vec<String>,
 }
 
 /// What arrived, to be fed to the machine on the next turn.
 enum Input {
     Nothing,
-    /// Frames read from the socket, in order.
-    Frames(Vec<String>),
+    /// Frames read from the socket, in order, in [`Link::read`].
+    Frames,
     /// The socket closed or failed.
     Closed(Error),
     Connected,
@@ -62,14 +66,17 @@ pub(crate) async fn run(
     let mut link = Link::default();
     let mut input = Input::Nothing;
     loop {
-        let out = inner.turn(|m, now| feed(m, now, std::mem::replace(&mut input, Input::Nothing)));
+        let read = &mut link.read;
+        let out = inner.turn(&mut link.to_write, |m, now| {
+            feed(m, now, std::mem::replace(&mut input, Input::Nothing), read)
+        });
         if out.settled {
             if let Some(tx) = settled.take() {
                 let _ = tx.send(());
             }
         }
         // A failed write is fed back as the socket closing, after this turn's actions.
-        let written = link.write(out.transmits).await;
+        let written = link.write().await;
         for action in out.actions {
             match action {
                 Action::Connect => {
@@ -77,7 +84,7 @@ pub(crate) async fn run(
                     link.connecting = Some(Box::pin(connect(inner.clone())));
                 }
                 Action::Sync(query) => link.syncing = Some(Box::pin(sync(inner.clone(), query))),
-                Action::Disconnect => link = Link::default(),
+                Action::Disconnect => link.reset(),
             }
         }
         if out.ended {
@@ -98,12 +105,17 @@ pub(crate) async fn run(
     }
 }
 
-/// Feeds one input to the machine.
-fn feed(m: &mut SessionMachine<super::Waiter>, now: Duration, input: Input) {
+/// Feeds one input to the machine (the frames read are taken from `read`).
+fn feed(
+    m: &mut SessionMachine<super::Waiter>,
+    now: Duration,
+    input: Input,
+    read: &mut Vec<String>,
+) {
     match input {
-        Input::Frames(frames) => {
-            for frame in &frames {
-                m.handle_frame(now, frame);
+        Input::Frames => {
+            for frame in read.drain(..) {
+                m.handle_frame(now, &frame);
             }
         }
         Input::Closed(e) => m.handle_closed(now, e),
@@ -116,18 +128,33 @@ fn feed(m: &mut SessionMachine<super::Waiter>, now: Duration, input: Input) {
 }
 
 impl Link {
-    /// Writes `frames` (one flush); dropped if no socket is open.
-    async fn write(&mut self, frames: Vec<String>) -> std::result::Result<(), TransportError> {
+    /// Writes the frames of this turn (one flush); dropped if no socket is open.
+    async fn write(&mut self) -> std::result::Result<(), TransportError> {
+        let frames = self.to_write.drain(..);
         let Some(sink) = &mut self.sink else {
             return Ok(());
         };
-        if frames.is_empty() {
+        if frames.len() == 0 {
             return Ok(());
         }
         for frame in frames {
             sink.feed(frame).await?;
         }
         sink.flush().await
+    }
+
+    /// Drops the socket and everything in flight, keeping the buffers' room.
+    fn reset(&mut self) {
+        let (read, to_write) = (
+            std::mem::take(&mut self.read),
+            std::mem::take(&mut self.to_write),
+        );
+        *self = Link {
+            read,
+            to_write,
+            ..Link::default()
+        };
+        self.read.clear();
     }
 
     fn drop_socket(&mut self) {
@@ -179,7 +206,7 @@ impl Link {
             let Some(stream) = &mut self.stream else {
                 return Poll::Pending;
             };
-            let mut frames = Vec::new();
+            let frames = &mut self.read;
             while frames.len() < BATCH {
                 match stream.poll_next_unpin(cx) {
                     Poll::Ready(Some(Ok(text))) => frames.push(text),
@@ -197,7 +224,7 @@ impl Link {
             if frames.is_empty() {
                 Poll::Pending
             } else {
-                Poll::Ready(Input::Frames(frames))
+                Poll::Ready(Input::Frames)
             }
         })
         .await

@@ -45,7 +45,7 @@ impl Messages<'_> {
             return Err(Error::InvalidInput("a message must not be empty".into()));
         }
         let gid = new_gid();
-        let frame = frames::message(target, &content, &gid).map_err(Error::InvalidInput)?;
+        let frame = frames::message(target, content, &gid).map_err(Error::InvalidInput)?;
         let (tx, rx) = oneshot::channel();
         let mut state = self.inner.state();
         if state.closed {

@@ -41,7 +41,7 @@ use crate::event::{ConnectionState, Event};
 use crate::model::{Chat, SentMessage, Session, Target, UserId};
 use crate::proto::backoff::Backoff;
 use crate::proto::rest::{self, Endpoint, Framing};
-use crate::proto::session::{Action, Ended, RECEIVED_DELAY, SessionMachine, Settings};
+use crate::proto::session::{Action, Ended, RECEIVED_DELAY, SEND_WINDOW, SessionMachine, Settings};
 use crate::runtime::{HttpResponse, Runtime, now, random_bytes, random_u64};
 use tasks::Tasks;
 
@@ -144,6 +144,7 @@ impl ClientBuilder {
             backoff: self.config.backoff,
             sync_page: self.config.sync_page,
             received_delay: RECEIVED_DELAY,
+            send_window: SEND_WINDOW,
         };
         let inner = Arc::new(Inner {
             config: self.config,
@@ -283,8 +284,6 @@ impl State {
 
 /// What a driver turn leaves for the driver to do outside the lock.
 pub(crate) struct Outputs {
-    /// Frames to write.
-    transmits: Vec<String>,
     /// Network actions.
     actions: Vec<Action>,
     /// The next deadline.
@@ -327,9 +326,14 @@ impl Inner {
 
     /// One turn of the driver, under one lock: feeds the machine (`input`, at the current
     /// time), hands its events to the app and its finished sends to their senders, and
-    /// returns what is left for the driver to do. A kicked session is forgotten before the
-    /// app hears of it, so nothing it does next uses the session.
-    fn turn(&self, input: impl FnOnce(&mut SessionMachine<Waiter>, Duration)) -> Outputs {
+    /// returns what is left for the driver to do (the frames to write are added to
+    /// `transmits`). A kicked session is forgotten before the app hears of it, so nothing it
+    /// does next uses the session.
+    fn turn(
+        &self,
+        transmits: &mut Vec<String>,
+        input: impl FnOnce(&mut SessionMachine<Waiter>, Duration),
+    ) -> Outputs {
         let mut state = self.state();
         state.wake_pending = false;
         input(&mut state.machine, now());
@@ -340,8 +344,8 @@ impl Inner {
         }
         let settled = state.publish();
         let m = &mut state.machine;
+        transmits.extend(std::iter::from_fn(|| m.poll_transmit()));
         Outputs {
-            transmits: std::iter::from_fn(|| m.poll_transmit()).collect(),
             actions: std::iter::from_fn(|| m.poll_action()).collect(),
             timeout: m.poll_timeout(),
             ended: ended.is_some(),
@@ -470,9 +474,12 @@ impl Inner {
 
 /// A new client gid: 128 random bits.
 pub(crate) fn new_gid() -> String {
+    use std::fmt::Write;
     let mut bytes = [0u8; 16];
     random_bytes(&mut bytes);
-    format!("c-{:032x}", u128::from_le_bytes(bytes))
+    let mut gid = String::with_capacity(34);
+    let _ = write!(gid, "c-{:032x}", u128::from_le_bytes(bytes));
+    gid
 }
 
 impl Client {

@@ -41,10 +41,25 @@ struct Kind<'a> {
     kind: Option<std::borrow::Cow<'a, str>>,
 }
 
+/// A frame's `type`: read off the front when the frame starts with it, as every frame the
+/// server writes does (the rest is checked by the parse that follows), or else by reading
+/// the frame.
+fn kind_of(text: &str) -> Result<std::borrow::Cow<'_, str>, String> {
+    let front = text
+        .strip_prefix(r#"{"type":""#)
+        .and_then(|rest| rest.split_once('"'))
+        .map(|(kind, _)| kind)
+        .filter(|kind| !kind.contains('\\'));
+    if let Some(kind) = front {
+        return Ok(kind.into());
+    }
+    let kind: Kind<'_> = serde_json::from_str(text).map_err(|e| format!("malformed frame: {e}"))?;
+    Ok(kind.kind.unwrap_or_default())
+}
+
 /// Reads one frame. A frame that is not JSON or not the shape its `type` promises is an error.
 pub fn parse(text: &str) -> Result<Incoming, String> {
-    let kind: Kind<'_> = serde_json::from_str(text).map_err(|e| format!("malformed frame: {e}"))?;
-    let kind = kind.kind.unwrap_or_default();
+    let kind = kind_of(text)?;
     let decoded = match &*kind {
         "unicast" | "multicast" => serde_json::from_str(text).map(Incoming::Message),
         ACK_TYPE => serde_json::from_str(text).map(Incoming::Ack),
@@ -64,29 +79,35 @@ fn encode<T: serde::Serialize>(frame: &T) -> String {
 
 /// The frame sending `content` to `target` with client gid `gid`. JSON content is sent as a
 /// JSON value (it must parse); other content as a string with its content type.
-pub fn message(target: Target, content: &Content, gid: &str) -> Result<String, String> {
+pub fn message(target: Target, content: Content, gid: &str) -> Result<String, String> {
     let (value, content_type) = match content {
-        Content::Text(text) => (Value::String(text.clone()), None),
+        Content::Text(text) => (Value::String(text), None),
         Content::Json(text) => (
-            serde_json::from_str(text).map_err(|e| format!("JSON content does not parse: {e}"))?,
+            serde_json::from_str(&text).map_err(|e| format!("JSON content does not parse: {e}"))?,
             None,
         ),
-        Content::Other { content_type, body } => {
-            (Value::String(body.clone()), Some(content_type.clone()))
-        }
+        Content::Other { content_type, body } => (Value::String(body), Some(content_type)),
     };
     let (kind, receiver_id, group_id) = match target {
         Target::User(id) => (MessageKind::Unicast, Some(id), None),
         Target::Group(id) => (MessageKind::Multicast, None, Some(id)),
     };
-    Ok(encode(&ClientFrame {
+    let frame = ClientFrame {
         kind,
         receiver_id,
         group_id,
         content: value,
         gid: Some(gid.to_string()),
         content_type,
-    }))
+    };
+    // Room for the body and the fields around it, so the frame is written without regrowing.
+    let body = match &frame.content {
+        Value::String(s) => s.len(),
+        _ => 0,
+    };
+    let mut out = Vec::with_capacity(body + gid.len() + 96);
+    serde_json::to_writer(&mut out, &frame).map_err(|e| e.to_string())?;
+    String::from_utf8(out).map_err(|e| e.to_string())
 }
 
 /// The heartbeat frame.
@@ -114,7 +135,7 @@ mod tests {
 
     #[test]
     fn message_frames_carry_gid_and_content_type() {
-        let text = message(Target::User(2), &Content::Text("hi".into()), "g1").unwrap();
+        let text = message(Target::User(2), Content::Text("hi".into()), "g1").unwrap();
         let v: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
             v,
@@ -125,15 +146,15 @@ mod tests {
             body: "u.png".into(),
         };
         let v: Value =
-            serde_json::from_str(&message(Target::Group(9), &other, "g2").unwrap()).unwrap();
+            serde_json::from_str(&message(Target::Group(9), other, "g2").unwrap()).unwrap();
         assert_eq!(v["groupId"], "9");
         assert_eq!(v["contentType"], "image");
         let v: Value = serde_json::from_str(
-            &message(Target::Group(9), &Content::Json("{\"a\":1}".into()), "g3").unwrap(),
+            &message(Target::Group(9), Content::Json("{\"a\":1}".into()), "g3").unwrap(),
         )
         .unwrap();
         assert_eq!(v["content"], value(r#"{"a": 1}"#));
-        assert!(message(Target::Group(9), &Content::Json("{".into()), "g4").is_err());
+        assert!(message(Target::Group(9), Content::Json("{".into()), "g4").is_err());
     }
 
     #[test]
@@ -152,6 +173,17 @@ mod tests {
         ));
         assert!(parse("nope").is_err());
         assert!(parse(r#"{"type":"ACK"}"#).is_err());
+        assert!(
+            parse(r#"{"type":"ACK","gid":"g","id":"4""#).is_err(),
+            "cut short"
+        );
+        // `type` elsewhere than first, or escaped, is read by parsing the frame.
+        assert!(matches!(
+            parse(r#"{"gid":"g","id":"4","timestamp":1,"type":"ACK"}"#),
+            Ok(Incoming::Ack(_))
+        ));
+        assert_eq!(parse(r#"{"type":"PO\u004eG"}"#), Ok(Incoming::Pong));
+        assert_eq!(parse(r#"{ "type" : "PONG" }"#), Ok(Incoming::Pong));
         assert_eq!(ping(), r#"{"type":"PING"}"#);
         assert_eq!(received(7), r#"{"type":"RECEIVED","upTo":"7"}"#);
     }

@@ -36,15 +36,13 @@ impl<W> Outbox<W> {
         self.entries.push_back(Entry { gid, frame, waiter });
     }
 
-    /// Frames not yet written on the current connection, in order; they count as written now.
-    pub fn take_unwritten(&mut self) -> Vec<String> {
-        let unwritten = self
-            .entries
-            .range(self.written..)
-            .map(|e| e.frame.clone())
-            .collect();
-        self.written = self.entries.len();
-        unwritten
+    /// Frames not yet written on the current connection, in order, as many as keep at most
+    /// `window` written and unanswered; they count as written now.
+    pub fn take_unwritten(&mut self, window: usize) -> impl Iterator<Item = String> + '_ {
+        let end = self.entries.len().min(self.written.max(window));
+        let from = self.written.min(end);
+        self.written = end;
+        self.entries.range(from..end).map(|e| e.frame.clone())
     }
 
     /// A new connection: every entry must be written again.
@@ -88,31 +86,53 @@ impl<W> Outbox<W> {
 mod tests {
     use super::*;
 
+    fn take(o: &mut Outbox<i32>) -> Vec<String> {
+        o.take_unwritten(usize::MAX).collect()
+    }
+
     #[test]
     fn frames_are_written_once_per_connection_and_completed_by_gid() {
         let mut o = Outbox::default();
         o.push("a".into(), "A".into(), 1);
         o.push("b".into(), "B".into(), 2);
-        assert_eq!(o.take_unwritten(), vec!["A", "B"]);
-        assert!(o.take_unwritten().is_empty());
+        assert_eq!(take(&mut o), vec!["A", "B"]);
+        assert!(take(&mut o).is_empty());
         o.push("c".into(), "C".into(), 3);
-        assert_eq!(o.take_unwritten(), vec!["C"]);
+        assert_eq!(take(&mut o), vec!["C"]);
         assert_eq!(o.complete("b"), Some(2));
         assert_eq!(o.complete("b"), None);
         o.push("d".into(), "D".into(), 4);
         assert_eq!(o.complete("a"), Some(1), "a written entry completes");
-        assert_eq!(
-            o.take_unwritten(),
-            vec!["D"],
-            "the unwritten one is still there"
-        );
+        assert_eq!(take(&mut o), vec!["D"], "the unwritten one is still there");
         o.push("a".into(), "A".into(), 1);
         o.rewind();
-        assert_eq!(o.take_unwritten(), vec!["C", "D", "A"]);
+        assert_eq!(take(&mut o), vec!["C", "D", "A"]);
         assert_eq!(o.complete("d"), Some(4));
         assert_eq!(o.complete("a"), Some(1));
         assert_eq!(o.pending(), vec!["c"]);
         assert_eq!(o.drain(), vec![3]);
         assert!(o.is_empty());
+    }
+
+    #[test]
+    fn at_most_a_window_is_written_and_unanswered() {
+        let mut o = Outbox::default();
+        for (i, gid) in ["a", "b", "c", "d"].into_iter().enumerate() {
+            o.push(gid.into(), gid.to_uppercase(), i);
+        }
+        let take = |o: &mut Outbox<usize>| o.take_unwritten(2).collect::<Vec<_>>();
+        assert_eq!(take(&mut o), vec!["A", "B"]);
+        assert!(take(&mut o).is_empty(), "two wait for an answer");
+        assert_eq!(o.complete("a"), Some(0));
+        assert_eq!(take(&mut o), vec!["C"], "one answer lets one more out");
+        o.rewind();
+        assert_eq!(
+            take(&mut o),
+            vec!["B", "C"],
+            "a new link starts again from the oldest"
+        );
+        assert_eq!(o.complete("b"), Some(1));
+        assert_eq!(o.complete("c"), Some(2));
+        assert_eq!(take(&mut o), vec!["D"]);
     }
 }

@@ -155,10 +155,38 @@ pub fn now() -> Duration {
     }
 }
 
-/// Fills `buf` from the platform's secure source (gids and backoff jitter): the operating
-/// system's on native targets, `crypto.getRandomValues` on wasm32 (getrandom). Should that
-/// source fail, the clock and a counter are mixed instead: unique, not secret.
+/// Bytes taken from the secure source at a time: one system call serves 32 gids.
+const RANDOM_POOL: usize = 512;
+
+thread_local! {
+    /// Secure bytes not handed out yet, and how many of the pool are used.
+    static POOL: std::cell::RefCell<(usize, [u8; RANDOM_POOL])> =
+        const { std::cell::RefCell::new((RANDOM_POOL, [0; RANDOM_POOL])) };
+}
+
+/// Fills `buf` with bytes from the platform's secure source (gids and backoff jitter): the
+/// operating system's on native targets, `crypto.getRandomValues` on wasm32 (getrandom).
+/// Small requests are served from a per-thread pool filled [`RANDOM_POOL`] bytes at a time
+/// (a process that forks must not make gids in both halves); each byte is handed out once.
 pub fn random_bytes(buf: &mut [u8]) {
+    if buf.len() > RANDOM_POOL / 4 {
+        return fill_random(buf);
+    }
+    POOL.with_borrow_mut(|(used, pool)| {
+        if *used + buf.len() > RANDOM_POOL {
+            fill_random(pool);
+            *used = 0;
+        }
+        let taken = &mut pool[*used..*used + buf.len()];
+        buf.copy_from_slice(taken);
+        taken.fill(0);
+        *used += buf.len();
+    });
+}
+
+/// Fills `buf` straight from the secure source. Should that source fail, the clock and a
+/// counter are mixed instead: unique, not secret.
+fn fill_random(buf: &mut [u8]) {
     if getrandom::fill(buf).is_ok() {
         return;
     }
@@ -181,4 +209,27 @@ pub fn random_u64() -> u64 {
     let mut bytes = [0u8; 8];
     random_bytes(&mut bytes);
     u64::from_le_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pooled_random_bytes_are_never_handed_out_twice() {
+        // Far more than one pool's worth, in gid-sized pieces and odd ones: all distinct.
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..10 * RANDOM_POOL {
+            let mut piece = [0u8; 16];
+            let n = 1 + i % 16;
+            random_bytes(&mut piece[..n]);
+            if n == 16 {
+                assert!(seen.insert(piece), "a 16-byte piece came twice");
+                assert_ne!(piece, [0; 16]);
+            }
+        }
+        let mut big = [0u8; RANDOM_POOL];
+        random_bytes(&mut big);
+        assert!(big.iter().any(|&b| b != 0), "a large request is filled too");
+    }
 }

@@ -10,15 +10,96 @@ use serde_json::Value;
 
 /// An id from a JSON number (`12`) or a string holding one (`"12"`).
 pub fn id<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    value_to_id(&Value::deserialize(d)?).map_err(de::Error::custom)
+    match d.deserialize_any(IdVisitor)? {
+        RawId::Id(id) => Ok(id),
+        RawId::Null => Err(de::Error::custom("expected an id, found null")),
+        RawId::Blank(s) => Err(de::Error::custom(format!("expected an id, found \"{s}\""))),
+        RawId::Bad(message) => Err(de::Error::custom(message)),
+    }
 }
 
 /// An optional id: absent, `null` or `""` give `None`.
 pub fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Null => Ok(None),
-        Value::String(s) if s.trim().is_empty() => Ok(None),
-        v => value_to_id(&v).map(Some).map_err(de::Error::custom),
+    match d.deserialize_any(IdVisitor)? {
+        RawId::Id(id) => Ok(Some(id)),
+        RawId::Null | RawId::Blank(_) => Ok(None),
+        RawId::Bad(message) => Err(de::Error::custom(message)),
+    }
+}
+
+/// An id as it was spelled, read without building a JSON value for a number or a string
+/// (the ids of every frame and request go through here).
+enum RawId {
+    Id(i64),
+    Null,
+    /// A string of spaces, or empty.
+    Blank(String),
+    /// Not an id: why.
+    Bad(String),
+}
+
+struct IdVisitor;
+
+impl<'de> de::Visitor<'de> for IdVisitor {
+    type Value = RawId;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an id")
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<RawId, E> {
+        Ok(RawId::Id(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<RawId, E> {
+        Ok(i64::try_from(v).map_or_else(
+            |_| RawId::Bad(format!("expected an integer id, found {v}")),
+            RawId::Id,
+        ))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<RawId, E> {
+        Ok(RawId::Bad(format!(
+            "expected an integer id, found {}",
+            Value::from(v)
+        )))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<RawId, E> {
+        if s.trim().is_empty() {
+            return Ok(RawId::Blank(s.to_string()));
+        }
+        Ok(s.trim().parse().map_or_else(
+            |_| RawId::Bad(format!("expected an id, found \"{s}\"")),
+            RawId::Id,
+        ))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<RawId, E> {
+        Ok(RawId::Bad("expected an id, found a boolean".into()))
+    }
+
+    fn visit_unit<E>(self) -> Result<RawId, E> {
+        Ok(RawId::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<RawId, E> {
+        Ok(RawId::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawId, D::Error> {
+        d.deserialize_any(IdVisitor)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<RawId, A::Error> {
+        Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(RawId::Bad("expected an id, found an array".into()))
+    }
+
+    /// `{id}` (seed 000's member objects): the rare case, read as a value.
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RawId, A::Error> {
+        let v = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(value_to_id(&v).map_or_else(RawId::Bad, RawId::Id))
     }
 }
 
@@ -64,16 +145,12 @@ pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
 
 /// An optional non-negative count from a number or a numeric string.
 pub fn opt_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Null => Ok(None),
-        Value::String(s) if s.trim().is_empty() => Ok(None),
-        v => {
-            let n = value_to_id(&v).map_err(de::Error::custom)?;
-            u32::try_from(n)
-                .map(Some)
-                .map_err(|_| de::Error::custom(format!("expected a count, found {n}")))
-        }
-    }
+    let Some(n) = opt_id(d)? else {
+        return Ok(None);
+    };
+    u32::try_from(n)
+        .map(Some)
+        .map_err(|_| de::Error::custom(format!("expected a count, found {n}")))
 }
 
 /// Converts a JSON value holding an id into the id.
@@ -176,6 +253,51 @@ mod tests {
         );
         assert_eq!(value_to_id_list(&json!(",1,2,")), Ok(vec![1, 2]));
         assert_eq!(value_to_id_list(&json!(5)), Ok(vec![5]));
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Ids {
+        #[serde(deserialize_with = "id")]
+        id: i64,
+        #[serde(default, deserialize_with = "opt_id")]
+        opt: Option<i64>,
+    }
+
+    fn ids(text: &str) -> Result<(i64, Option<i64>), String> {
+        serde_json::from_str::<Ids>(text)
+            .map(|i| (i.id, i.opt))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn id_fields_read_every_spelling_and_name_what_they_found() {
+        assert_eq!(ids(r#"{"id": 12}"#), Ok((12, None)));
+        assert_eq!(ids(r#"{"id": " 12 ", "opt": "7"}"#), Ok((12, Some(7))));
+        assert_eq!(
+            ids(r#"{"id": {"id": 3}, "opt": {"id": "4"}}"#),
+            Ok((3, Some(4)))
+        );
+        for blank in ["null", "\"\"", "\"  \""] {
+            assert_eq!(
+                ids(&format!(r#"{{"id": 1, "opt": {blank}}}"#)),
+                Ok((1, None))
+            );
+        }
+        let refused = [
+            (r#"{"id": null}"#, "found null"),
+            (r#"{"id": ""}"#, r#"found """#),
+            (r#"{"id": "x"}"#, r#"found "x""#),
+            (r#"{"id": 1.5}"#, "expected an integer id, found 1.5"),
+            (r#"{"id": 18446744073709551615}"#, "expected an integer id"),
+            (r#"{"id": true}"#, "found a boolean"),
+            (r#"{"id": [1]}"#, "found an array"),
+            (r#"{"id": {"name": 1}}"#, "without `id`"),
+            (r#"{"id": 1, "opt": "x"}"#, r#"found "x""#),
+        ];
+        for (text, why) in refused {
+            let e = ids(text).unwrap_err();
+            assert!(e.contains(why), "{text}: {e}");
+        }
     }
 
     #[test]

@@ -44,6 +44,13 @@ mod tests;
 /// in this window only means those messages are offered again by the next catch-up.
 pub const RECEIVED_DELAY: Duration = Duration::from_millis(200);
 
+/// Most message frames written and not yet answered on one link. The server queues a bounded
+/// number of frames per socket and closes one that falls that far behind; without a window, a
+/// burst of sends (or the resend of a long outbox after a reconnect) made the server queue an
+/// acknowledgement for each while the driver was still writing, and closed the socket, over
+/// and over. Half the server's queue (1,024), so its other pushes still fit.
+pub const SEND_WINDOW: usize = 512;
+
 /// Timing and paging of a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
@@ -55,6 +62,8 @@ pub struct Settings {
     pub sync_page: u32,
     /// See [`RECEIVED_DELAY`].
     pub received_delay: Duration,
+    /// See [`SEND_WINDOW`].
+    pub send_window: usize,
 }
 
 /// What the driver does on the network, besides writing frames.
@@ -174,8 +183,9 @@ impl<W> SessionMachine<W> {
         self.connect();
     }
 
-    /// Queues a message frame with `gid`; it goes out when the link is open, again after
-    /// every reconnect until the server answers, and `waiter` is completed once.
+    /// Queues a message frame with `gid`; it goes out when the link is open and fewer than
+    /// [`Settings::send_window`] sends wait for an answer, again after every reconnect until
+    /// the server answers, and `waiter` is completed once.
     pub fn send(&mut self, gid: String, frame: String, waiter: W) {
         self.outbox.push(gid, frame, waiter);
     }
@@ -497,7 +507,8 @@ impl<W> SessionMachine<W> {
     }
 
     fn write_outbox(&mut self) {
-        self.transmits.extend(self.outbox.take_unwritten());
+        let window = self.settings.send_window;
+        self.transmits.extend(self.outbox.take_unwritten(window));
     }
 
     fn tell_received(&mut self) {

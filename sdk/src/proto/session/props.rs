@@ -85,6 +85,7 @@ impl World {
             },
             sync_page: 3,
             received_delay: RECEIVED_DELAY,
+            send_window: 4,
         };
         let mut m = SessionMachine::new(settings, seed);
         m.start(1);

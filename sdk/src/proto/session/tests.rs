@@ -18,6 +18,7 @@ fn settings() -> Settings {
         },
         sync_page: 2,
         received_delay: RECEIVED_DELAY,
+        send_window: 4,
     }
 }
 
@@ -465,6 +466,38 @@ fn a_failed_first_catch_up_backs_off_and_starts_over_without_a_socket() {
     // A revoked token on that request ends the session.
     m.handle_sync(at, Err(Error::Auth("invalid or revoked token".into())));
     assert!(matches!(m.ended(), Some(Ended::Kicked(_))));
+}
+
+#[test]
+fn at_most_a_window_of_sends_waits_for_answers_and_a_resend_keeps_to_it_too() {
+    let mut m = open(ms(0));
+    for (i, gid) in ["a", "b", "c", "d", "e", "f"].into_iter().enumerate() {
+        send(&mut m, gid, i as u32);
+    }
+    // The window is 4: a burst cannot flood the server's queue of answers for this socket.
+    assert_eq!(transmits(&mut m), vec!["Fa", "Fb", "Fc", "Fd"]);
+    m.handle_frame(ms(1), &ack("b", 20));
+    assert_eq!(
+        transmits(&mut m),
+        vec!["Fe"],
+        "one answer lets one more out"
+    );
+    m.handle_closed(ms(2), Error::Network("reset".into()));
+    let at = reconnect(&mut m);
+    m.handle_sync(at, Ok(page(&[], 10, false)));
+    let resent = transmits(&mut m);
+    assert_eq!(
+        resent[..4],
+        ["Fa", "Fc", "Fd", "Fe"],
+        "the oldest four again, same gids"
+    );
+    for (gid, id) in [("a", 21), ("c", 22), ("d", 23), ("e", 24)] {
+        m.handle_frame(at, &ack(gid, id));
+    }
+    assert_eq!(transmits(&mut m), vec!["Ff"]);
+    m.handle_frame(at, &ack("f", 25));
+    assert_eq!(completions(&mut m).len(), 6);
+    assert!(m.pending().is_empty());
 }
 
 #[test]
