@@ -113,6 +113,7 @@ impl Server {
             passwords: auth::Passwords::new(config.hash_limits),
             throttle: throttle::LoginThrottle::new(config.login_throttle),
             shutdown: shutdown_rx.clone(),
+            sockets: Default::default(),
         });
         let cors = cors::layer(&config.cors_origins)?;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
@@ -179,6 +180,11 @@ impl Server {
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         let _ = self.task.await;
+        // Upgraded sockets outlive the HTTP server's graceful shutdown: wait for their tasks,
+        // so nothing is read or stored once this returns (bounded: a socket whose close
+        // frame cannot be written waits at most its close grace).
+        let closed = self.app.sockets.wait_closed();
+        let _ = tokio::time::timeout(dialect::ws::CLOSE_GRACE * 2, closed).await;
     }
 
     /// Waits until the server stops (it stops only through [`Server::stop`] or an error).

@@ -131,6 +131,7 @@ async fn run(
     registered: Option<Registered>,
     addr: Option<IpAddr>,
 ) {
+    let _running = app.sockets.enter();
     let (mut sink, mut stream) = socket.split();
     let Drain { mut rx, kill } = drain;
     let mut writer = tokio::spawn(async move {
@@ -177,10 +178,12 @@ async fn run(
     let mut shutdown = app.shutdown.clone();
     let mut closing = false;
     loop {
+        // Shutdown first: once the server stops, no frame more is handled.
         let msg = tokio::select! {
-            msg = stream.next() => msg,
-            _ = &mut writer => break,
+            biased;
             _ = shutdown.changed() => break,
+            _ = &mut writer => break,
+            msg = stream.next() => msg,
         };
         let msg = match msg {
             Some(Ok(msg)) => msg,
