@@ -19,7 +19,7 @@ use super::Inner;
 use crate::error::{Error, Result};
 use crate::proto::rest::{Endpoint, Framing};
 use crate::proto::session::{Action, SessionMachine};
-use crate::runtime::{BoxFuture, TransportError, WsConnection, WsSink, WsStream, now};
+use crate::runtime::{BoxFuture, Text, TransportError, WsConnection, WsSink, WsStream, now};
 
 /// What the driver waits on.
 #[derive(Default)]
@@ -32,7 +32,7 @@ struct Link {
     syncing: Option<BoxFuture<'static, Result<SyncData>>>,
     timer: Option<(Duration, BoxFuture<'static, ()>)>,
     /// Frames read, waiting to be fed (kept between turns so its room is reused).
-    read: Vec<String>,
+    read: Vec<Text>,
     /// Frames to write (likewise).
     to_write: Vec<String>,
 }
@@ -106,12 +106,7 @@ pub(crate) async fn run(
 }
 
 /// Feeds one input to the machine (the frames read are taken from `read`).
-fn feed(
-    m: &mut SessionMachine<super::Waiter>,
-    now: Duration,
-    input: Input,
-    read: &mut Vec<String>,
-) {
+fn feed(m: &mut SessionMachine<super::Waiter>, now: Duration, input: Input, read: &mut Vec<Text>) {
     match input {
         Input::Frames => {
             for frame in read.drain(..) {

@@ -225,7 +225,8 @@ pub(crate) struct State {
     session: Option<Session>,
     /// Every rule of the link to the server (see `proto::session`).
     machine: SessionMachine<Waiter>,
-    subscribers: Vec<mpsc::UnboundedSender<Event>>,
+    /// Each event stream's channel; a turn's events go as one batch.
+    subscribers: Vec<mpsc::UnboundedSender<Vec<Event>>>,
     /// Events from before anyone subscribed.
     backlog: Vec<Event>,
     /// Wakes the connection driver: the machine has new inputs from the app.
@@ -236,17 +237,20 @@ pub(crate) struct State {
 }
 
 impl State {
-    /// Hands an event to every subscriber (or the backlog if there is none yet): a clone to
-    /// each but the last, the event itself to the last.
-    fn emit(&mut self, event: Event) {
+    /// Hands a batch of events to every subscriber (or the backlog if there is none yet): a
+    /// clone to each but the last, the batch itself to the last.
+    fn emit(&mut self, events: Vec<Event>) {
+        if events.is_empty() {
+            return;
+        }
         self.subscribers.retain(|s| !s.is_closed());
         match self.subscribers.split_last() {
-            None => self.backlog.push(event),
+            None => self.backlog.extend(events),
             Some((last, others)) => {
                 for s in others {
-                    let _ = s.unbounded_send(event.clone());
+                    let _ = s.unbounded_send(events.clone());
                 }
-                let _ = last.unbounded_send(event);
+                let _ = last.unbounded_send(events);
             }
         }
     }
@@ -254,18 +258,18 @@ impl State {
     /// Hands the machine's events to the app and its finished sends to their senders; true
     /// if an event ended an attempt to connect (`Connected`, `Reconnecting`, `Disconnected`).
     fn publish(&mut self) -> bool {
-        let mut settled = false;
-        while let Some(event) = self.machine.poll_event() {
-            settled |= matches!(
+        let events: Vec<Event> = std::iter::from_fn(|| self.machine.poll_event()).collect();
+        let settled = events.iter().any(|event| {
+            matches!(
                 event,
                 Event::Connection(
                     ConnectionState::Connected
                         | ConnectionState::Reconnecting { .. }
                         | ConnectionState::Disconnected
                 )
-            );
-            self.emit(event);
-        }
+            )
+        });
+        self.emit(events);
         while let Some((waiter, outcome)) = self.machine.poll_completion() {
             let _ = waiter.send(outcome);
         }
@@ -534,16 +538,18 @@ impl Client {
     /// acknowledged to the server — when a stream yields it.
     pub fn events(&self) -> EventStream {
         let (tx, rx) = mpsc::unbounded();
-        let backlog = {
+        {
+            // Under the lock, so the backlog comes before anything a driver turn emits next.
             let mut state = self.inner.state();
-            state.subscribers.push(tx.clone());
-            std::mem::take(&mut state.backlog)
-        };
-        for event in backlog {
-            let _ = tx.unbounded_send(event);
+            let backlog = std::mem::take(&mut state.backlog);
+            if !backlog.is_empty() {
+                let _ = tx.unbounded_send(backlog);
+            }
+            state.subscribers.push(tx);
         }
         EventStream {
             rx,
+            batch: Vec::new().into_iter(),
             inner: Arc::downgrade(&self.inner),
         }
     }
@@ -601,7 +607,9 @@ impl Client {
 
 /// The client's events; see [`Client::events`].
 pub struct EventStream {
-    rx: mpsc::UnboundedReceiver<Event>,
+    rx: mpsc::UnboundedReceiver<Vec<Event>>,
+    /// What is left of the batch being read.
+    batch: std::vec::IntoIter<Event>,
     inner: Weak<Inner>,
 }
 
@@ -615,12 +623,21 @@ impl Stream for EventStream {
     type Item = Event;
 
     fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
-        let polled = std::pin::Pin::new(&mut self.rx).poll_next(cx);
-        if let Poll::Ready(Some(Event::Message(m))) = &polled {
+        let event = loop {
+            if let Some(event) = self.batch.next() {
+                break event;
+            }
+            match std::pin::Pin::new(&mut self.rx).poll_next(cx) {
+                Poll::Ready(Some(batch)) => self.batch = batch.into_iter(),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        };
+        if let Event::Message(m) = &event {
             if let Some(inner) = self.inner.upgrade() {
                 inner.app_received(m.id);
             }
         }
-        polled
+        Poll::Ready(Some(event))
     }
 }

@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 
-use super::{BoxFuture, HttpRequest, HttpResponse, Runtime, TransportError, WsConnection};
+use super::{BoxFuture, HttpRequest, HttpResponse, Runtime, Text, TransportError, WsConnection};
 
 /// Runs the SDK in a browser, a worker or Node.
 #[derive(Debug, Clone, Copy, Default)]
@@ -191,7 +191,7 @@ async fn connect(url: String) -> Result<WsConnection, TransportError> {
     let reader = socket.clone();
     let stream = incoming.map(move |frame| {
         let _keep = &reader;
-        frame
+        frame.map(Text::from)
     });
     let sink = sink::unfold(socket, |socket: Rc<Socket>, text: String| async move {
         socket

@@ -36,13 +36,55 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 #[cfg(target_arch = "wasm32")]
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
+/// A text frame received on a WebSocket, in whatever form the socket library holds it: an
+/// adapter hands it over without copying it (tungstenite's shared buffer natively, a
+/// `String` otherwise).
+pub struct Text(TextRepr);
+
+enum TextRepr {
+    Owned(String),
+    #[cfg(all(not(target_arch = "wasm32"), any(feature = "tokio", feature = "smol")))]
+    Shared(async_tungstenite::tungstenite::Utf8Bytes),
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match &self.0 {
+            TextRepr::Owned(s) => s,
+            #[cfg(all(not(target_arch = "wasm32"), any(feature = "tokio", feature = "smol")))]
+            TextRepr::Shared(b) => b.as_str(),
+        }
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text(TextRepr::Owned(s))
+    }
+}
+
+#[cfg(all(not(target_arch = "wasm32"), any(feature = "tokio", feature = "smol")))]
+impl From<async_tungstenite::tungstenite::Utf8Bytes> for Text {
+    fn from(b: async_tungstenite::tungstenite::Utf8Bytes) -> Text {
+        Text(TextRepr::Shared(b))
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
 /// The frames a WebSocket delivers: text (binary frames holding UTF-8 come as text too). The
 /// stream ends when the connection closes.
 #[cfg(not(target_arch = "wasm32"))]
-pub type WsStream = Pin<Box<dyn Stream<Item = Result<String, TransportError>> + Send>>;
+pub type WsStream = Pin<Box<dyn Stream<Item = Result<Text, TransportError>> + Send>>;
 /// The frames a WebSocket delivers (see the native definition).
 #[cfg(target_arch = "wasm32")]
-pub type WsStream = Pin<Box<dyn Stream<Item = Result<String, TransportError>>>>;
+pub type WsStream = Pin<Box<dyn Stream<Item = Result<Text, TransportError>>>>;
 
 /// Where text frames are written; closing it closes the connection.
 #[cfg(not(target_arch = "wasm32"))]

@@ -1,10 +1,10 @@
 //! Shared by the native adapters: an async-tungstenite socket as a [`WsConnection`].
 
 use async_tungstenite::WebSocketStream;
-use async_tungstenite::tungstenite::{self, Message};
+use async_tungstenite::tungstenite::{self, Message, Utf8Bytes};
 use futures::{AsyncRead, AsyncWrite, SinkExt, StreamExt, future};
 
-use super::{TransportError, WsConnection};
+use super::{Text, TransportError, WsConnection};
 
 /// Splits `socket` into text-frame halves. Ping/pong are answered by tungstenite; binary
 /// frames holding UTF-8 arrive as text; other binary frames are skipped.
@@ -18,8 +18,8 @@ where
         .with(|text: String| future::ready(Ok::<_, TransportError>(Message::text(text))));
     let stream = stream.filter_map(|msg| {
         future::ready(match msg {
-            Ok(Message::Text(text)) => Some(Ok(text.as_str().to_owned())),
-            Ok(Message::Binary(bytes)) => String::from_utf8(bytes.to_vec()).ok().map(Ok),
+            Ok(Message::Text(text)) => Some(Ok(Text::from(text))),
+            Ok(Message::Binary(bytes)) => Utf8Bytes::try_from(bytes).ok().map(|t| Ok(t.into())),
             Ok(_) => None,
             Err(e) => Some(Err(TransportError::new(e))),
         })
