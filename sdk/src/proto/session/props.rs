@@ -1,8 +1,9 @@
 //! Property tests: random interleavings of sends, peer messages, server reads, duplicate
 //! acknowledgements, lost links, failed connects, slow catch-up pages and the clock, against a
 //! scripted server that stores and de-duplicates as the real one does. Invariants: every send
-//! is completed exactly once; the app gets each message at most once, in id order; once the
-//! link heals, nothing the server stored is missing and every send is acknowledged.
+//! is completed exactly once; at most the window of sends is written and unanswered on a link;
+//! the app gets each message at most once, in id order; once the link heals, nothing the
+//! server stored is missing and every send is acknowledged.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -55,6 +56,9 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// Sends written and unanswered per link, at most.
+const WINDOW: usize = 4;
+
 /// The scripted server, one socket, and what the app saw.
 struct World {
     m: SessionMachine<u32>,
@@ -69,6 +73,8 @@ struct World {
     sync: Option<SyncQuery>,
     /// `Some` while a socket is open: frames each way not yet read.
     link: Option<(VecDeque<String>, VecDeque<String>)>,
+    /// Gids written on the current link and not completed yet (never more than the window).
+    unanswered: std::collections::HashSet<String>,
     sends: u32,
     completed: HashMap<u32, Result<SentMessage, Error>>,
     delivered: Vec<i64>,
@@ -85,7 +91,7 @@ impl World {
             },
             sync_page: 3,
             received_delay: RECEIVED_DELAY,
-            send_window: 4,
+            send_window: WINDOW,
         };
         let mut m = SessionMachine::new(settings, seed);
         m.start(1);
@@ -99,6 +105,7 @@ impl World {
             connecting: false,
             sync: None,
             link: None,
+            unanswered: Default::default(),
             sends: 0,
             completed: HashMap::new(),
             delivered: Vec::new(),
@@ -128,14 +135,37 @@ impl World {
                     Action::Sync(q) => self.sync = Some(q),
                     Action::Disconnect => {
                         self.link = None;
+                        self.unanswered.clear();
                         self.connecting = false;
                         self.sync = None;
                     }
                 }
             }
+            // Finished sends first: an answer read before this drain is what let the
+            // machine write the next send, so it must be counted before that write.
+            while let Some((waiter, outcome)) = self.m.poll_completion() {
+                moved = true;
+                if let Ok(sent) = &outcome {
+                    self.unanswered.remove(&sent.gid);
+                    assert_eq!(
+                        self.stored.get(&sent.gid).copied(),
+                        sent.id,
+                        "acknowledged as the server stored it"
+                    );
+                }
+                let again = self.completed.insert(waiter, outcome);
+                assert!(again.is_none(), "send {waiter} completed twice");
+            }
             while let Some(frame) = self.m.poll_transmit() {
                 moved = true;
                 if let Some((to_server, _)) = &mut self.link {
+                    if let Some(gid) = frame.strip_prefix("SEND ") {
+                        self.unanswered.insert(gid.to_string());
+                        assert!(
+                            self.unanswered.len() <= WINDOW,
+                            "more than the window written and unanswered"
+                        );
+                    }
                     to_server.push_back(frame);
                 }
             }
@@ -150,18 +180,6 @@ impl World {
                     );
                     self.delivered.push(m.id);
                 }
-            }
-            while let Some((waiter, outcome)) = self.m.poll_completion() {
-                moved = true;
-                if let Ok(sent) = &outcome {
-                    assert_eq!(
-                        self.stored.get(&sent.gid).copied(),
-                        sent.id,
-                        "acknowledged as the server stored it"
-                    );
-                }
-                let again = self.completed.insert(waiter, outcome);
-                assert!(again.is_none(), "send {waiter} completed twice");
             }
             if !moved {
                 return;
@@ -224,6 +242,7 @@ impl World {
             Op::ConnectOk if self.connecting => {
                 self.connecting = false;
                 self.link = Some((VecDeque::new(), VecDeque::new()));
+                self.unanswered.clear();
                 self.m.handle_connected(self.now);
             }
             Op::ConnectFails if self.connecting => {
