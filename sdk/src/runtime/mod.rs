@@ -208,7 +208,7 @@ thread_local! {
 
 /// Fills `buf` with bytes from the platform's secure source (gids and backoff jitter): the
 /// operating system's on native targets, `crypto.getRandomValues` on wasm32 (getrandom).
-/// Small requests are served from a per-thread pool filled [`RANDOM_POOL`] bytes at a time
+/// Small requests are served from a per-thread pool filled 512 bytes at a time
 /// (a process that forks must not make gids in both halves); each byte is handed out once.
 pub fn random_bytes(buf: &mut [u8]) {
     if buf.len() > RANDOM_POOL / 4 {
