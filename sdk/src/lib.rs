@@ -70,6 +70,7 @@ pub mod event;
 pub mod model;
 pub mod proto;
 pub mod runtime;
+pub mod store;
 
 pub use chinwag_wire as wire;
 pub use client::{Client, ClientBuilder, ClientOptions, Config, EventStream, Receipt};
