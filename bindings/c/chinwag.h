@@ -132,6 +132,11 @@ enum chinwag_status
    */
   CHINWAG_ERR_CLOSED = 16,
   /**
+   * The local store could not be opened, read or written (in use by another client,
+   * damaged, of another server, or from a newer library).
+   */
+  CHINWAG_ERR_STORE = 17,
+  /**
    * A bug in the library: a Rust panic, caught at the boundary. The message says where.
    */
   CHINWAG_ERR_INTERNAL = 99,

@@ -36,6 +36,9 @@ pub enum chinwag_status {
     CHINWAG_ERR_SERVER = 15,
     /// The client was destroyed or logged out before the call finished.
     CHINWAG_ERR_CLOSED = 16,
+    /// The local store could not be opened, read or written (in use by another client,
+    /// damaged, of another server, or from a newer library).
+    CHINWAG_ERR_STORE = 17,
     /// A bug in the library: a Rust panic, caught at the boundary. The message says where.
     CHINWAG_ERR_INTERNAL = 99,
 }
@@ -77,6 +80,7 @@ impl From<chinwag::Error> for FfiError {
             E::InvalidInput(_) => CHINWAG_ERR_INVALID_INPUT,
             E::Server(_) => CHINWAG_ERR_SERVER,
             E::Closed => CHINWAG_ERR_CLOSED,
+            E::Store(_) => CHINWAG_ERR_STORE,
         };
         FfiError::new(status, e.to_string())
     }
@@ -132,6 +136,7 @@ pub extern "C" fn chinwag_status_name(status: i32) -> *mut c_char {
             CHINWAG_ERR_INVALID_INPUT,
             CHINWAG_ERR_SERVER,
             CHINWAG_ERR_CLOSED,
+            CHINWAG_ERR_STORE,
             CHINWAG_ERR_INTERNAL,
         ];
         let name = all

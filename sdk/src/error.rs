@@ -28,6 +28,9 @@ pub enum Error {
     /// The client was closed or logged out; the call was not made.
     #[error("the client is closed")]
     Closed,
+    /// The local store could not be opened, read or written (see [`crate::store::StoreError`]).
+    #[error("store: {0}")]
+    Store(String),
 }
 
 impl Error {
@@ -50,6 +53,12 @@ impl From<TransportError> for Error {
             Some(status) if status != 101 => Error::from_status(status, e.message),
             _ => Error::Network(e.message),
         }
+    }
+}
+
+impl From<crate::store::StoreError> for Error {
+    fn from(e: crate::store::StoreError) -> Error {
+        Error::Store(e.to_string())
     }
 }
 

@@ -21,6 +21,7 @@ on_both_runtimes!(
     heartbeat_detects_a_silent_link,
     kicked_when_the_token_is_revoked,
     close_ends_every_task,
+    sends_waiting_in_the_store_go_out_once_after_a_restart,
 );
 
 async fn catch_up_after_time_offline(env: Env) {
@@ -319,4 +320,76 @@ async fn close_ends_every_task(env: Env) {
     );
     let refused = client.messages().send_text(Target::User(1), "x").await;
     assert_eq!(refused, Err(Error::Closed));
+}
+
+async fn sends_waiting_in_the_store_go_out_once_after_a_restart(env: Env) {
+    let (alice, mut bob) = env.friends("gus", "hal").await;
+    let session = alice.client.session().unwrap();
+    alice.client.close().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gus.db");
+
+    // Gus's app keeps a store; the server goes away and he writes two messages.
+    let app = env.client_on(&path).unwrap();
+    app.auth().restore(session.clone()).await.unwrap();
+    assert!(
+        matches!(env.client_on(&path), Err(Error::Store(_))),
+        "a second client on the same store is refused"
+    );
+    env.server.stop();
+    let text = |s: &str| Content::Text(s.into());
+    let one = app
+        .messages()
+        .enqueue(Target::User(bob.id), text("one"))
+        .unwrap();
+    let two = app
+        .messages()
+        .enqueue(Target::User(bob.id), text("two"))
+        .unwrap();
+    let gids = vec![one.gid().to_string(), two.gid().to_string()];
+    app.close().await;
+    assert_eq!(one.await.unwrap_err(), Error::Closed);
+    assert_eq!(two.await.unwrap_err(), Error::Closed);
+
+    // The app starts again on its store: no login; the two sends wait with their gids.
+    env.server.start_again();
+    let again = env.client_on(&path).unwrap();
+    assert_eq!(again.session().map(|s| s.user_id), Some(session.user_id));
+    assert_eq!(again.pending_sends(), gids);
+    let got = [
+        env.message(&mut bob.events).await,
+        env.message(&mut bob.events).await,
+    ];
+    assert_eq!(got.each_ref().map(|m| m.content.body()), ["one", "two"]);
+    assert_eq!(
+        got.each_ref().map(|m| m.gid.as_str()),
+        [&*gids[0], &*gids[1]]
+    );
+    let mut emptied = false;
+    for _ in 0..100 {
+        if again.pending_sends().is_empty() {
+            emptied = true;
+            break;
+        }
+        env.sleep(20).await;
+    }
+    assert!(emptied, "the server's answers take the sends out");
+    again.close().await;
+
+    // A third start: the store still holds the session, and nothing is sent twice.
+    let third = env.client_on(&path).unwrap();
+    assert!(third.pending_sends().is_empty());
+    let chat = bob
+        .client
+        .chats()
+        .open_direct(session.user_id)
+        .await
+        .unwrap();
+    let history = bob.client.chats().history(&chat, 1, 10).await.unwrap();
+    for gid in &gids {
+        let stored = history.messages.iter().filter(|m| &m.gid == gid).count();
+        assert_eq!(stored, 1, "the server stored {gid} once");
+    }
+    third.close().await;
+    bob.client.close().await;
 }

@@ -14,7 +14,7 @@ const ERROR_TS: &str = r#"
 /** Why a call failed: `network` (unreachable, broken, timed out), `auth` (not logged in,
  * wrong password, session revoked), `forbidden`, `not_found`, `invalid_input`, `server`,
  * `closed` (the client was shut down or logged out). */
-export type ErrorCode = "network" | "auth" | "forbidden" | "not_found" | "invalid_input" | "server" | "closed";
+export type ErrorCode = "network" | "auth" | "forbidden" | "not_found" | "invalid_input" | "server" | "closed" | "store";
 /** What every failed call rejects with. */
 export interface ChinwagError extends Error { name: "ChinwagError"; code: ErrorCode; }
 "#;
@@ -30,6 +30,7 @@ fn code(error: &chinwag::Error) -> &'static str {
         InvalidInput(_) => "invalid_input",
         Server(_) => "server",
         Closed => "closed",
+        Store(_) => "store",
     }
 }
 

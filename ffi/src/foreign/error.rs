@@ -27,6 +27,9 @@ pub enum ChinwagError {
     /// The client was closed or logged out, or the call was cancelled.
     #[error("{0}")]
     Closed(String),
+    /// The local store could not be opened, read or written.
+    #[error("{0}")]
+    Store(String),
 }
 
 impl From<chinwag::Error> for ChinwagError {
@@ -41,6 +44,7 @@ impl From<chinwag::Error> for ChinwagError {
             E::InvalidInput(_) => ChinwagError::InvalidInput(message),
             E::Server(_) => ChinwagError::Server(message),
             E::Closed => ChinwagError::Closed(message),
+            E::Store(_) => ChinwagError::Store(message),
         }
     }
 }

@@ -75,7 +75,15 @@ impl Auth<'_> {
             .call_as::<serde_json::Value>(endpoint, Some(&token))
             .await;
         self.inner.shut_down(Some(Error::Auth("logged out".into())));
-        self.inner.state().session = None;
+        let work = {
+            let mut state = self.inner.state();
+            state.session = None;
+            state.store_session();
+            state.take_store_work()
+        };
+        if let Some(work) = work {
+            self.inner.persist(work).await;
+        }
         result.map(|_| ())
     }
 
@@ -88,10 +96,18 @@ impl Auth<'_> {
                 return Err(Error::Closed);
             }
             let same_user = state.session.as_ref().map(|s| s.user_id) == Some(session.user_id);
+            if !same_user && state.session.is_some() {
+                // The sends waiting are the other user's: they must not go out as this one.
+                state
+                    .machine
+                    .stop(Error::Auth("another user logged in on this client".into()));
+                state.publish();
+            }
             if !same_user || session.cursor.is_some() {
                 state.machine.resume_from(session.cursor);
             }
             state.session = Some(session);
+            state.store_session();
         }
         let (settled, first_attempt) = oneshot::channel();
         self.inner.start(settled);

@@ -75,6 +75,10 @@ pub(crate) async fn run(
                 let _ = tx.send(());
             }
         }
+        // Sends enter the store before their frames go out.
+        if let Some(work) = out.store {
+            inner.persist(work).await;
+        }
         // A failed write is fed back as the socket closing, after this turn's actions.
         let written = link.write().await;
         for action in out.actions {

@@ -54,7 +54,12 @@ impl Messages<'_> {
         if state.session.is_none() || state.machine.ended().is_some() {
             return Err(Error::Auth("not logged in".into()));
         }
-        state.machine.send(gid.clone(), frame, tx);
+        state.store_send(&gid, &frame);
+        let waiter = super::Waiter {
+            gid: gid.clone(),
+            tx,
+        };
+        state.machine.send(gid.clone(), frame, waiter);
         state.wake();
         Ok(Receipt { gid, rx })
     }

@@ -9,6 +9,7 @@ mod friends;
 mod groups;
 mod messages;
 mod options;
+mod persist;
 mod requests;
 mod tasks;
 mod users;
@@ -43,6 +44,7 @@ use crate::proto::backoff::Backoff;
 use crate::proto::rest::{self, Endpoint, Framing};
 use crate::proto::session::{Action, Ended, RECEIVED_DELAY, SEND_WINDOW, SessionMachine, Settings};
 use crate::runtime::{HttpResponse, Runtime, now, random_bytes, random_u64};
+use crate::store::Store;
 use tasks::Tasks;
 
 /// How a client behaves; built with [`ClientBuilder`].
@@ -68,6 +70,14 @@ pub struct Config {
 pub struct ClientBuilder {
     config: Config,
     runtime: Option<Arc<dyn Runtime>>,
+    store: Option<StoreChoice>,
+}
+
+/// Where a client built by a [`ClientBuilder`] keeps what must outlive it.
+enum StoreChoice {
+    Given(Arc<dyn Store>),
+    #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
+    Path(std::path::PathBuf),
 }
 
 impl ClientBuilder {
@@ -86,12 +96,32 @@ impl ClientBuilder {
                 sync_page: 200,
             },
             runtime: None,
+            store: None,
         }
     }
 
     /// Runs on `runtime` instead of the default adapter.
     pub fn runtime(mut self, runtime: Arc<dyn Runtime>) -> ClientBuilder {
         self.runtime = Some(runtime);
+        self
+    }
+
+    /// Keeps the session and the unacknowledged sends in `store`: a client built on a store
+    /// that holds a session resumes it at once (no login), and the sends it holds go out
+    /// again with their gids, so the server stores each once. Without a store, nothing
+    /// outlives the client.
+    pub fn store(mut self, store: Arc<dyn Store>) -> ClientBuilder {
+        self.store = Some(StoreChoice::Given(store));
+        self
+    }
+
+    /// Keeps the session and the unacknowledged sends in the SQLite file at `path` (created
+    /// if missing); see [`ClientBuilder::store`]. [`ClientBuilder::build`] fails with
+    /// [`Error::Store`] if another client holds the file, or if it is damaged, not a store,
+    /// from a newer SDK or of another server: the file is left as it was.
+    #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
+    pub fn store_path(mut self, path: impl Into<std::path::PathBuf>) -> ClientBuilder {
+        self.store = Some(StoreChoice::Path(path.into()));
         self
     }
 
@@ -146,20 +176,42 @@ impl ClientBuilder {
             received_delay: RECEIVED_DELAY,
             send_window: SEND_WINDOW,
         };
+        let store: Option<Arc<dyn Store>> = match self.store {
+            None => None,
+            Some(StoreChoice::Given(store)) => Some(store),
+            #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
+            Some(StoreChoice::Path(path)) => Some(Arc::new(crate::store::SqliteStore::open(
+                path,
+                &self.config.server,
+            )?)),
+        };
+        let mut state = State {
+            session: None,
+            machine: SessionMachine::new(settings, random_u64()),
+            subscribers: Vec::new(),
+            backlog: Vec::new(),
+            wake: None,
+            wake_pending: false,
+            closed: false,
+            store: store.clone(),
+            store_work: Default::default(),
+            store_error: None,
+        };
+        let resume = match &store {
+            Some(store) => state.resume(persist::load_now(&**store)?),
+            None => false,
+        };
         let inner = Arc::new(Inner {
             config: self.config,
             rt: runtime,
-            state: Mutex::new(State {
-                session: None,
-                machine: SessionMachine::new(settings, random_u64()),
-                subscribers: Vec::new(),
-                backlog: Vec::new(),
-                wake: None,
-                wake_pending: false,
-                closed: false,
-            }),
+            state: Mutex::new(state),
             tasks: Tasks::default(),
         });
+        if resume {
+            // Nobody waits for the first attempt: the app hears of it through its events.
+            let (settled, _) = oneshot::channel();
+            inner.start(settled);
+        }
         Ok(Client {
             _owner: Arc::new(Owner(inner.clone())),
             inner,
@@ -219,7 +271,11 @@ impl Drop for Owner {
     }
 }
 
-pub(crate) type Waiter = oneshot::Sender<Result<SentMessage>>;
+/// Who waits for a send: its gid (to take it out of the store) and the sender's channel.
+pub(crate) struct Waiter {
+    gid: String,
+    tx: oneshot::Sender<Result<SentMessage>>,
+}
 
 pub(crate) struct State {
     session: Option<Session>,
@@ -234,6 +290,12 @@ pub(crate) struct State {
     /// A wake-up is on its way (one is enough however many sends come before it runs).
     wake_pending: bool,
     closed: bool,
+    /// Where the client keeps what must outlive it (see `persist.rs`); given up by `close`.
+    store: Option<Arc<dyn Store>>,
+    /// Store writes for the driver's next turn.
+    store_work: persist::StoreWork,
+    /// The last store write that failed.
+    store_error: Option<Error>,
 }
 
 impl State {
@@ -271,7 +333,8 @@ impl State {
         });
         self.emit(events);
         while let Some((waiter, outcome)) = self.machine.poll_completion() {
-            let _ = waiter.send(outcome);
+            self.store_finished(&waiter.gid, &outcome);
+            let _ = waiter.tx.send(outcome);
         }
         settled
     }
@@ -296,6 +359,8 @@ pub(crate) struct Outputs {
     ended: bool,
     /// An event of this turn ended an attempt to connect (see `connection::run`).
     settled: bool,
+    /// Store writes to make before the frames are written.
+    store: Option<persist::StoreWork>,
 }
 
 pub(crate) struct Inner {
@@ -345,6 +410,7 @@ impl Inner {
         if let Some(Ended::Kicked(_)) = ended {
             state.session = None;
             state.wake = None;
+            state.store_session();
         }
         let settled = state.publish();
         let m = &mut state.machine;
@@ -354,6 +420,7 @@ impl Inner {
             timeout: m.poll_timeout(),
             ended: ended.is_some(),
             settled,
+            store: state.take_store_work(),
         }
     }
 
@@ -366,8 +433,20 @@ impl Inner {
             if let Some(session) = &mut state.session {
                 session.cursor = Some(id);
             }
+            state.store_session();
             if state.machine.poll_timeout() != deadline {
                 state.wake();
+            }
+        }
+    }
+
+    /// Makes store writes; a failure is kept for [`Client::store_error`] (the sends stay in
+    /// memory and still go out; only their surviving a restart is lost).
+    async fn persist(&self, work: persist::StoreWork) {
+        let store = self.state().store.clone();
+        if let Some(store) = store {
+            if let Err(e) = work.apply(&*store).await {
+                self.state().store_error = Some(e);
             }
         }
     }
@@ -602,6 +681,18 @@ impl Client {
         self.inner.tasks.wait_idle(&*self.inner.rt).await;
         // Event streams end after the final state.
         self.inner.state().subscribers.clear();
+        // What the last turns left for the store (the cursor, finished sends); then the
+        // store is given up, so another client may open it.
+        let work = self.inner.state().take_store_work();
+        if let Some(work) = work {
+            self.inner.persist(work).await;
+        }
+        self.inner.state().store = None;
+    }
+
+    /// Why the last write to the client's store failed, if one did.
+    pub fn store_error(&self) -> Option<Error> {
+        self.inner.state().store_error.clone()
     }
 }
 

@@ -117,12 +117,19 @@ pub struct Env {
 impl Env {
     /// A client of the server, not logged in, with quick heartbeats and backoff.
     pub fn client(&self) -> Client {
+        self.builder().build().unwrap()
+    }
+
+    /// A client keeping its session and outbox in the SQLite file `store`.
+    pub fn client_on(&self, store: &std::path::Path) -> chinwag::Result<Client> {
+        self.builder().store_path(store).build()
+    }
+
+    fn builder(&self) -> chinwag::ClientBuilder {
         Client::builder(self.server.url())
             .runtime(self.rt.clone())
             .heartbeat_interval(Duration::from_millis(500))
             .backoff(Duration::from_millis(50), Duration::from_millis(400))
-            .build()
-            .unwrap()
     }
 
     /// Registers `name` and logs in a new client; returns it with its event stream.

@@ -3616,6 +3616,11 @@ enum ChinwagError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case Closed(message: String)
     
+    /**
+     * The local store could not be opened, read or written.
+     */
+    case Store(message: String)
+    
 
     
 
@@ -3673,6 +3678,10 @@ public struct FfiConverterTypeChinwagError: FfiConverterRustBuffer {
             message: try FfiConverterString.read(from: &buf)
         )
         
+        case 8: return .Store(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
 
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -3698,6 +3707,8 @@ public struct FfiConverterTypeChinwagError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(6))
         case .Closed(_ /* message is ignored*/):
             writeInt(&buf, Int32(7))
+        case .Store(_ /* message is ignored*/):
+            writeInt(&buf, Int32(8))
 
         
         }

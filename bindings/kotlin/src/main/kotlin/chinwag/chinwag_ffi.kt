@@ -5046,6 +5046,11 @@ sealed class ChinwagException(message: String): kotlin.Exception(message) {
      */
         class Closed(message: String) : ChinwagException(message)
         
+    /**
+     * The local store could not be opened, read or written.
+     */
+        class Store(message: String) : ChinwagException(message)
+        
 
     companion object ErrorHandler : UniffiRustCallStatusErrorHandler<ChinwagException> {
         override fun lift(error_buf: RustBuffer.ByValue): ChinwagException = FfiConverterTypeChinwagError.lift(error_buf)
@@ -5066,6 +5071,7 @@ public object FfiConverterTypeChinwagError : FfiConverterRustBuffer<ChinwagExcep
             5 -> ChinwagException.InvalidInput(FfiConverterString.read(buf))
             6 -> ChinwagException.Server(FfiConverterString.read(buf))
             7 -> ChinwagException.Closed(FfiConverterString.read(buf))
+            8 -> ChinwagException.Store(FfiConverterString.read(buf))
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
         }
         
@@ -5103,6 +5109,10 @@ public object FfiConverterTypeChinwagError : FfiConverterRustBuffer<ChinwagExcep
             }
             is ChinwagException.Closed -> {
                 buf.putInt(7)
+                Unit
+            }
+            is ChinwagException.Store -> {
+                buf.putInt(8)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
