@@ -31,6 +31,10 @@ pub struct ClientOptions {
     /// The client's runtime threads (default 1).
     #[uniffi(default = None)]
     pub worker_threads: Option<u32>,
+    /// A SQLite file that keeps the session and the unacknowledged sends across restarts: a
+    /// client built on it resumes the session with no login (default: none).
+    #[uniffi(default = None)]
+    pub store_path: Option<String>,
 }
 
 /// The runtime a client with `options` owns.

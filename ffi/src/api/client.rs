@@ -13,8 +13,9 @@ use crate::strings::{not_null, put, put_string};
 ///
 /// `options_json` may be NULL, or a JSON object with any of `request_timeout_ms`,
 /// `connect_timeout_ms`, `heartbeat_interval_ms`, `backoff_base_ms` and `backoff_cap_ms`
-/// (together), `sync_page`, and `worker_threads` (the client's runtime threads, default 1);
-/// unknown keys are an error.
+/// (together), `sync_page`, `worker_threads` (the client's runtime threads, default 1), and
+/// `store_path` (a SQLite file keeping the session and unacknowledged sends across restarts:
+/// a client made on it resumes the session with no login); unknown keys are an error.
 ///
 /// `on_event` may be NULL (no events). Otherwise it receives every event — messages,
 /// notifications, chat, member, presence and profile changes, kicks, connection states — as
@@ -23,7 +24,8 @@ use crate::strings::{not_null, put, put_string};
 /// acknowledged to the server) once it is queued for `on_event`.
 ///
 /// Synchronous. Errors: `CHINWAG_ERR_NULL_POINTER`, `CHINWAG_ERR_INVALID_UTF8`,
-/// `CHINWAG_ERR_INVALID_INPUT` (a URL that is not http(s), bad options).
+/// `CHINWAG_ERR_INVALID_INPUT` (a URL that is not http(s), bad options), `CHINWAG_ERR_STORE`
+/// (the store is held by another client, damaged, not a store, newer, or another server's).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.

@@ -117,6 +117,19 @@ int main(int argc, char **argv) {
                 "hartbeat_ms", "client_new with an unknown option: INVALID_INPUT");
     check_error(chinwag_client_new(server, "{\"backoff_base_ms\": 5}", NULL, NULL, &c), CHINWAG_ERR_INVALID_INPUT,
                 "together", "client_new with half a backoff: INVALID_INPUT");
+    /* A store file that is not a store: a clear error, the file left as it was. */
+    char store[] = "/tmp/chinwag-misuse-store-XXXXXX";
+    int fd = mkstemp(store);
+    check(fd >= 0, "a temporary file for the store");
+    char junk[4096];
+    memset(junk, 'Z', sizeof junk);
+    check(write(fd, junk, sizeof junk) == (ssize_t)sizeof junk, "junk written to the store file");
+    close(fd);
+    char store_options[128];
+    snprintf(store_options, sizeof store_options, "{\"store_path\": \"%s\"}", store);
+    check_error(chinwag_client_new(server, store_options, NULL, NULL, &c), CHINWAG_ERR_STORE, "damaged",
+                "client_new on a damaged store file: STORE");
+    unlink(store);
     check(c == NULL, "failed client_new leaves the out-parameter alone");
 
     /* Handles. */

@@ -37,6 +37,11 @@ pub struct ClientOptions {
     /// and Rust applications that bring their own runtime ignore it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker_threads: Option<u32>,
+    /// A SQLite file that keeps the session and the unacknowledged sends across restarts
+    /// (see [`ClientBuilder::store`]); native targets only. Default: none, nothing outlives
+    /// the client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_path: Option<String>,
 }
 
 impl ClientOptions {
@@ -64,6 +69,19 @@ impl ClientOptions {
         }
         if let Some(n) = self.sync_page {
             builder = builder.sync_page(n);
+        }
+        if let Some(path) = &self.store_path {
+            #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
+            {
+                builder = builder.store_path(path);
+            }
+            #[cfg(not(all(feature = "sqlite", not(target_arch = "wasm32"))))]
+            {
+                return Err(Error::InvalidInput(format!(
+                    "store_path {path:?}: this build has no file store (native targets with \
+                     the sqlite feature)"
+                )));
+            }
         }
         Ok(builder)
     }

@@ -2476,6 +2476,11 @@ public struct ClientOptions: Equatable, Hashable {
      * The client's runtime threads (default 1).
      */
     public var workerThreads: UInt32?
+    /**
+     * A SQLite file that keeps the session and the unacknowledged sends across restarts: a
+     * client built on it resumes the session with no login (default: none).
+     */
+    public var storePath: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2501,7 +2506,11 @@ public struct ClientOptions: Equatable, Hashable {
          */syncPage: UInt32? = nil, 
         /**
          * The client's runtime threads (default 1).
-         */workerThreads: UInt32? = nil) {
+         */workerThreads: UInt32? = nil, 
+        /**
+         * A SQLite file that keeps the session and the unacknowledged sends across restarts: a
+         * client built on it resumes the session with no login (default: none).
+         */storePath: String? = nil) {
         self.requestTimeoutMs = requestTimeoutMs
         self.connectTimeoutMs = connectTimeoutMs
         self.heartbeatIntervalMs = heartbeatIntervalMs
@@ -2509,6 +2518,7 @@ public struct ClientOptions: Equatable, Hashable {
         self.backoffCapMs = backoffCapMs
         self.syncPage = syncPage
         self.workerThreads = workerThreads
+        self.storePath = storePath
     }
 
     
@@ -2533,7 +2543,8 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 backoffBaseMs: FfiConverterOptionUInt64.read(from: &buf), 
                 backoffCapMs: FfiConverterOptionUInt64.read(from: &buf), 
                 syncPage: FfiConverterOptionUInt32.read(from: &buf), 
-                workerThreads: FfiConverterOptionUInt32.read(from: &buf)
+                workerThreads: FfiConverterOptionUInt32.read(from: &buf), 
+                storePath: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -2545,6 +2556,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterOptionUInt64.write(value.backoffCapMs, into: &buf)
         FfiConverterOptionUInt32.write(value.syncPage, into: &buf)
         FfiConverterOptionUInt32.write(value.workerThreads, into: &buf)
+        FfiConverterOptionString.write(value.storePath, into: &buf)
     }
 }
 

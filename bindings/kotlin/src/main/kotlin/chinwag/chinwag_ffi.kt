@@ -4179,6 +4179,12 @@ data class ClientOptions (
      * The client's runtime threads (default 1).
      */
     var `workerThreads`: kotlin.UInt? = null 
+    , 
+    /**
+     * A SQLite file that keeps the session and the unacknowledged sends across restarts: a
+     * client built on it resumes the session with no login (default: none).
+     */
+    var `storePath`: kotlin.String? = null 
     
 ){
     
@@ -4202,6 +4208,7 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalULong.read(buf),
             FfiConverterOptionalUInt.read(buf),
             FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -4212,7 +4219,8 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalULong.allocationSize(value.`backoffBaseMs`) +
             FfiConverterOptionalULong.allocationSize(value.`backoffCapMs`) +
             FfiConverterOptionalUInt.allocationSize(value.`syncPage`) +
-            FfiConverterOptionalUInt.allocationSize(value.`workerThreads`)
+            FfiConverterOptionalUInt.allocationSize(value.`workerThreads`) +
+            FfiConverterOptionalString.allocationSize(value.`storePath`)
     )
 
     override fun write(value: ClientOptions, buf: ByteBuffer) {
@@ -4223,6 +4231,7 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalULong.write(value.`backoffCapMs`, buf)
             FfiConverterOptionalUInt.write(value.`syncPage`, buf)
             FfiConverterOptionalUInt.write(value.`workerThreads`, buf)
+            FfiConverterOptionalString.write(value.`storePath`, buf)
     }
 }
 

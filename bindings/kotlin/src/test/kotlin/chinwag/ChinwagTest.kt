@@ -50,6 +50,24 @@ class ChinwagTest {
     }
 
     @Test
+    fun `a client on a store resumes the session with no login, and holds the store alone`(): Unit = runBlocking {
+        val store = kotlin.io.path.createTempDirectory("chinwag-store").resolve("client.db").toString()
+        val options = ClientOptions(storePath = store)
+        val name = freshName("kstore")
+        var id = 0L
+        ChinwagClient(serverUrl, options).use { client ->
+            id = client.register(name, Account.PASSWORD)
+            client.login(name, Account.PASSWORD)
+            client.shutdown()
+        }
+        ChinwagClient(serverUrl, options).use { again ->
+            assertEquals(id, again.userId(), "the session comes back from the store")
+            assertFailsWith<ChinwagException.Store> { ChinwagClient(serverUrl, options) }
+            again.shutdown()
+        }
+    }
+
+    @Test
     fun `bad input is a typed exception, not a crash`(): Unit = runBlocking {
         assertFailsWith<ChinwagException.InvalidInput> { ChinwagClient("not a url") }
         ChinwagClient(serverUrl).use { client ->
