@@ -563,6 +563,18 @@ chinwag_status chinwag_client_new(const char *server_url,
                                   struct chinwag_client **out_client);
 
 /**
+ * Stores in `*out_json` the gids of the sent messages waiting for the server's
+ * acknowledgement, oldest first, as a JSON array (after a restart on a store: the ones the
+ * last run left).
+ *
+ * Synchronous. Free `*out_json` with `chinwag_string_free`.
+ *
+ * # Safety
+ * Pointer arguments follow the rules at the top of this header.
+ */
+chinwag_status chinwag_client_pending_gids(const struct chinwag_client *client, char **out_json);
+
+/**
  * Stores in `*out_count` how many sent messages wait for the server's acknowledgement (they
  * go out again on reconnect).
  *
@@ -818,6 +830,21 @@ chinwag_status chinwag_groups_rename(const struct chinwag_client *client,
  * unchanged. Free the result with `chinwag_string_free`.
  */
 char *chinwag_last_error_message(void);
+
+/**
+ * Takes back the waiting send `gid` if it has not been written to the server yet: it is
+ * never sent, its callback gets `CHINWAG_ERR_INVALID_INPUT`, and it leaves the store.
+ * `*out_discarded` is false if no send with that gid waits.
+ *
+ * Synchronous. Errors: `CHINWAG_ERR_INVALID_INPUT` if the send is already on its way (the
+ * server may store it; wait for its callback).
+ *
+ * # Safety
+ * Pointer arguments follow the rules at the top of this header.
+ */
+chinwag_status chinwag_messages_discard(const struct chinwag_client *client,
+                                        const char *gid,
+                                        bool *out_discarded);
 
 /**
  * Messages that waited on the server while you had no connection, grouped by sender;

@@ -346,16 +346,29 @@ async fn sends_waiting_in_the_store_go_out_once_after_a_restart(env: Env) {
         .messages()
         .enqueue(Target::User(bob.id), text("two"))
         .unwrap();
+    let oops = app
+        .messages()
+        .enqueue(Target::User(bob.id), text("oops"))
+        .unwrap();
     let gids = vec![one.gid().to_string(), two.gid().to_string()];
+    let oops_gid = oops.gid().to_string();
     app.close().await;
     assert_eq!(one.await.unwrap_err(), Error::Closed);
     assert_eq!(two.await.unwrap_err(), Error::Closed);
+    assert_eq!(oops.await.unwrap_err(), Error::Closed);
 
-    // The app starts again on its store: no login; the two sends wait with their gids.
-    env.server.start_again();
+    // The app starts again on its store, still offline: no login; the sends wait with their
+    // gids, and one is taken back before it can go out.
     let again = env.client_on(&path).unwrap();
     assert_eq!(again.session().map(|s| s.user_id), Some(session.user_id));
+    assert_eq!(
+        again.pending_sends(),
+        [gids[0].clone(), gids[1].clone(), oops_gid.clone()]
+    );
+    assert_eq!(again.messages().discard(&oops_gid), Ok(true));
+    assert_eq!(again.messages().discard(&oops_gid), Ok(false));
     assert_eq!(again.pending_sends(), gids);
+    env.server.start_again();
     let got = [
         env.message(&mut bob.events).await,
         env.message(&mut bob.events).await,
@@ -376,7 +389,8 @@ async fn sends_waiting_in_the_store_go_out_once_after_a_restart(env: Env) {
     assert!(emptied, "the server's answers take the sends out");
     again.close().await;
 
-    // A third start: the store still holds the session, and nothing is sent twice.
+    // A third start: the store still holds the session, and nothing is sent twice (nor the
+    // discarded one at all).
     let third = env.client_on(&path).unwrap();
     assert!(third.pending_sends().is_empty());
     let chat = bob
@@ -390,6 +404,7 @@ async fn sends_waiting_in_the_store_go_out_once_after_a_restart(env: Env) {
         let stored = history.messages.iter().filter(|m| &m.gid == gid).count();
         assert_eq!(stored, 1, "the server stored {gid} once");
     }
+    assert!(history.messages.iter().all(|m| m.gid != oops_gid));
     third.close().await;
     bob.client.close().await;
 }

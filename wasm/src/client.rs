@@ -120,6 +120,14 @@ impl ChinwagClient {
         self.client.pending_sends()
     }
 
+    /// Takes back the waiting send `gid` if it has not been written to the server yet: it is
+    /// never sent. False: no send with that gid waits; throws `invalid_input` if it is
+    /// already on its way.
+    #[wasm_bindgen(js_name = "discardSend")]
+    pub fn discard_send(&self, gid: &str) -> Result<bool, JsValue> {
+        self.client.messages().discard(gid).map_err(sdk_error)
+    }
+
     /// Shuts the client down: the connection ends, waiting sends fail with `closed`, event
     /// streams end. The session stays valid on the server.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]

@@ -162,3 +162,44 @@ pub unsafe extern "C" fn chinwag_client_pending_sends(
         put(out_count, c.pending_sends().len(), "out_count")
     })
 }
+
+/// Stores in `*out_json` the gids of the sent messages waiting for the server's
+/// acknowledgement, oldest first, as a JSON array (after a restart on a store: the ones the
+/// last run left).
+///
+/// Synchronous. Free `*out_json` with `chinwag_string_free`.
+///
+/// # Safety
+/// Pointer arguments follow the rules at the top of this header.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn chinwag_client_pending_gids(
+    client: *const chinwag_client,
+    out_json: *mut *mut c_char,
+) -> chinwag_status {
+    read(client, |c| {
+        let gids = serde_json::to_string(&c.pending_sends()).unwrap_or_default();
+        unsafe { put_string(out_json, gids, "out_json") }
+    })
+}
+
+/// Takes back the waiting send `gid` if it has not been written to the server yet: it is
+/// never sent, its callback gets `CHINWAG_ERR_INVALID_INPUT`, and it leaves the store.
+/// `*out_discarded` is false if no send with that gid waits.
+///
+/// Synchronous. Errors: `CHINWAG_ERR_INVALID_INPUT` if the send is already on its way (the
+/// server may store it; wait for its callback).
+///
+/// # Safety
+/// Pointer arguments follow the rules at the top of this header.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn chinwag_messages_discard(
+    client: *const chinwag_client,
+    gid: *const c_char,
+    out_discarded: *mut bool,
+) -> chinwag_status {
+    read(client, |c| {
+        let gid = unsafe { text(gid, "gid") }?;
+        let discarded = c.messages().discard(&gid)?;
+        unsafe { put(out_discarded, discarded, "out_discarded") }
+    })
+}

@@ -141,6 +141,13 @@ impl ChinwagClient {
         self.client.pending_sends()
     }
 
+    /// Takes back the waiting send `gid` if it has not been written to the server yet: it is
+    /// never sent and leaves the store. False: no send with that gid waits. `InvalidInput`
+    /// if it is already on its way.
+    pub fn discard_send(&self, gid: String) -> Result<bool, ChinwagError> {
+        Ok(self.client.messages().discard(&gid)?)
+    }
+
     /// Shuts the client down: the connection ends, waiting sends fail with `Closed`, the
     /// listener gets its last event. The session stays valid on the server. (Named so as not
     /// to clash with Kotlin's `AutoCloseable.close`, which frees the object.)

@@ -155,6 +155,15 @@ int main(int argc, char **argv) {
                 "not logged in", "send before login: AUTH");
     check_error(chinwag_messages_send_to_chat(c, "[]", "text", "hi", NULL, count_stray, NULL),
                 CHINWAG_ERR_INVALID_INPUT, "chat_json", "send to a malformed chat: INVALID_INPUT");
+    check_error(chinwag_messages_discard(c, NULL, &(bool){false}), CHINWAG_ERR_NULL_POINTER, "gid",
+                "discard with a NULL gid: NULL_POINTER");
+    bool discarded = true;
+    check(chinwag_messages_discard(c, "no-such-gid", &discarded) == CHINWAG_OK && !discarded,
+          "discard of a gid that waits nowhere: OK, false");
+    char *gids = NULL;
+    check(chinwag_client_pending_gids(c, &gids) == CHINWAG_OK && gids && strcmp(gids, "[]") == 0,
+          "pending_gids with nothing waiting: []");
+    chinwag_string_free(gids);
     int64_t id = 0;
     check_error(chinwag_client_user_id(c, &id), CHINWAG_ERR_AUTH, "not logged in", "user_id when logged out: AUTH");
     check_error(chinwag_client_session(c, NULL), CHINWAG_ERR_NULL_POINTER, "out_json",

@@ -64,6 +64,22 @@ impl Messages<'_> {
         Ok(Receipt { gid, rx })
     }
 
+    /// Takes back the waiting send `gid` (see [`crate::Client::pending_sends`]) if it has not
+    /// been written to the server yet — e.g. one left from before a restart, while offline:
+    /// it is never sent, its receipt fails with [`Error::InvalidInput`], and it leaves the
+    /// store. `Ok(false)`: no send with that gid waits. [`Error::InvalidInput`] if it is
+    /// already on its way (the server may store it): wait for its answer instead.
+    pub fn discard(&self, gid: &str) -> Result<bool> {
+        let mut state = self.inner.state();
+        let discarded = state.machine.discard(gid)?;
+        if discarded {
+            state.finish_sends();
+            // The driver's next turn takes it out of the store.
+            state.wake();
+        }
+        Ok(discarded)
+    }
+
     /// Messages that waited on the server while you had no connection (003 `GET
     /// /api/message`), grouped by sender. `remove` deletes them from the server.
     ///

@@ -332,11 +332,16 @@ impl State {
             )
         });
         self.emit(events);
+        self.finish_sends();
+        settled
+    }
+
+    /// Hands the machine's finished sends to their senders (and their gids to the store).
+    fn finish_sends(&mut self) {
         while let Some((waiter, outcome)) = self.machine.poll_completion() {
             self.store_finished(&waiter.gid, &outcome);
             let _ = waiter.tx.send(outcome);
         }
-        settled
     }
 
     /// Wakes the driver unless a wake-up is already on its way.

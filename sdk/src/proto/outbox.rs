@@ -12,6 +12,17 @@ struct Entry<W> {
     waiter: W,
 }
 
+/// What [`Outbox::withdraw`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Withdrawn<W> {
+    /// The entry is out; its waiter.
+    Taken(W),
+    /// No entry has that gid.
+    Absent,
+    /// The entry was written on the current connection: it is on its way, and stays.
+    Written,
+}
+
 /// Unacknowledged messages in send order. Entries are written in order, so the written ones
 /// are a prefix: `written` counts it, which keeps writing and acknowledging O(1) per message
 /// however many wait.
@@ -58,6 +69,20 @@ impl<W> Outbox<W> {
             self.written -= 1;
         }
         self.entries.remove(at).map(|e| e.waiter)
+    }
+
+    /// Removes the entry with `gid` if it has not been written on the current connection.
+    pub fn withdraw(&mut self, gid: &str) -> Withdrawn<W> {
+        let Some(at) = self.entries.iter().position(|e| e.gid == gid) else {
+            return Withdrawn::Absent;
+        };
+        if at < self.written {
+            return Withdrawn::Written;
+        }
+        match self.entries.remove(at) {
+            Some(e) => Withdrawn::Taken(e.waiter),
+            None => Withdrawn::Absent,
+        }
     }
 
     /// Removes every entry (the client is closing), returning their waiters.
@@ -134,5 +159,24 @@ mod tests {
         assert_eq!(o.complete("b"), Some(1));
         assert_eq!(o.complete("c"), Some(2));
         assert_eq!(take(&mut o), vec!["D"]);
+    }
+
+    #[test]
+    fn only_an_unwritten_entry_is_withdrawn() {
+        let mut o = Outbox::default();
+        for (i, gid) in ["a", "b", "c"].into_iter().enumerate() {
+            o.push(gid.into(), gid.to_uppercase(), i);
+        }
+        assert_eq!(o.take_unwritten(1).collect::<Vec<_>>(), vec!["A"]);
+        assert_eq!(o.withdraw("a"), Withdrawn::Written, "on its way");
+        assert_eq!(o.withdraw("c"), Withdrawn::Taken(2));
+        assert_eq!(o.withdraw("c"), Withdrawn::Absent, "gone");
+        assert_eq!(o.pending(), vec!["a", "b"]);
+        o.rewind();
+        assert_eq!(
+            o.withdraw("a"),
+            Withdrawn::Taken(0),
+            "a new link has written nothing yet"
+        );
     }
 }

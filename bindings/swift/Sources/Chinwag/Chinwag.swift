@@ -675,6 +675,13 @@ public protocol ChinwagClientProtocol: AnyObject, Sendable {
     func declineInvitation(id: Int64) async throws 
     
     /**
+     * Takes back the waiting send `gid` if it has not been written to the server yet: it is
+     * never sent and leaves the store. False: no send with that gid waits. `InvalidInput`
+     * if it is already on its way.
+     */
+    func discardSend(gid: String) throws  -> Bool
+    
+    /**
      * Downloads file `id`.
      */
     func downloadFile(id: Int64) async throws  -> Data
@@ -1198,6 +1205,21 @@ open func declineInvitation(id: Int64)async throws   {
             liftFunc: { $0 },
             errorHandler: FfiConverterTypeChinwagError_lift
         )
+}
+    
+    /**
+     * Takes back the waiting send `gid` if it has not been written to the server yet: it is
+     * never sent and leaves the store. False: no send with that gid waits. `InvalidInput`
+     * if it is already on its way.
+     */
+open func discardSend(gid: String)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeChinwagError_lift) {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_discard_send(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(gid),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -4654,6 +4676,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_decline_invitation() != 12379) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_discard_send() != 33246) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_download_file() != 27781) {

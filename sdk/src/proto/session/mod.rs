@@ -32,7 +32,7 @@ use crate::proto::backoff::Backoff;
 use crate::proto::events::from_event_frame;
 use crate::proto::frames::{self, Incoming};
 use crate::proto::inbound::Cursor;
-use crate::proto::outbox::Outbox;
+use crate::proto::outbox::{Outbox, Withdrawn};
 
 #[cfg(test)]
 mod props;
@@ -188,6 +188,23 @@ impl<W> SessionMachine<W> {
     /// the server answers, and `waiter` is completed once.
     pub fn send(&mut self, gid: String, frame: String, waiter: W) {
         self.outbox.push(gid, frame, waiter);
+    }
+
+    /// Takes back the send with `gid` if it has not been written on the current link: its
+    /// waiter completes with `InvalidInput` ("discarded") and it is never sent. `Ok(false)`:
+    /// no such send waits; `Err`: it is already on its way (the server may store it).
+    pub fn discard(&mut self, gid: &str) -> Result<bool, Error> {
+        match self.outbox.withdraw(gid) {
+            Withdrawn::Taken(waiter) => {
+                let discarded = Error::InvalidInput(format!("send {gid} was discarded"));
+                self.completions.push_back((waiter, Err(discarded)));
+                Ok(true)
+            }
+            Withdrawn::Absent => Ok(false),
+            Withdrawn::Written => Err(Error::InvalidInput(format!(
+                "send {gid} is already written to the server, which may store it; wait for its answer"
+            ))),
+        }
     }
 
     /// The app pulled message `id` from its events; true if that is news. The server is told

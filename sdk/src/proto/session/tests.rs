@@ -501,6 +501,30 @@ fn at_most_a_window_of_sends_waits_for_answers_and_a_resend_keeps_to_it_too() {
 }
 
 #[test]
+fn a_send_not_yet_written_can_be_discarded_and_one_on_its_way_cannot() {
+    let mut m = machine(4);
+    m.resume_from(Some(10));
+    send(&mut m, "a", 1);
+    send(&mut m, "b", 2);
+    // Offline: nothing is written, either can be taken back.
+    assert_eq!(m.discard("a"), Ok(true));
+    assert_eq!(m.discard("a"), Ok(false), "once");
+    let done = completions(&mut m);
+    assert_eq!(done.len(), 1);
+    assert!(matches!(&done[0], (1, Err(Error::InvalidInput(why))) if why.contains("discarded")));
+    m.start(1);
+    actions(&mut m);
+    m.handle_connected(ms(1));
+    m.handle_sync(ms(2), Ok(page(&[], 10, false)));
+    assert_eq!(transmits(&mut m)[0], "Fb", "only b goes out");
+    assert!(
+        matches!(m.discard("b"), Err(Error::InvalidInput(_))),
+        "b is on its way"
+    );
+    assert_eq!(m.pending(), vec!["b"]);
+}
+
+#[test]
 fn sends_made_while_backing_off_go_out_once_the_next_link_is_caught_up() {
     let mut m = open(ms(0));
     m.handle_closed(ms(1), Error::Network("reset".into()));

@@ -728,6 +728,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_decline_invitation(
     ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_discard_send(
+    ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_download_file(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_files(
@@ -877,6 +879,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_decline_invitation(`ptr`: Long,`id`: Long,
     ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_discard_send(`ptr`: Long,`gid`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_download_file(`ptr`: Long,`id`: Long,
     ): Long
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_files(`ptr`: Long,`gid`: RustBuffer.ByValue,
@@ -1132,6 +1136,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_decline_invitation() and 0xFFFF) != 12379) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_discard_send() and 0xFFFF) != 33246) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_download_file() and 0xFFFF) != 27781) {
@@ -1841,6 +1848,13 @@ public interface ChinwagClientInterface {
     suspend fun `declineInvitation`(`id`: kotlin.Long)
     
     /**
+     * Takes back the waiting send `gid` if it has not been written to the server yet: it is
+     * never sent and leaves the store. False: no send with that gid waits. `InvalidInput`
+     * if it is already on its way.
+     */
+    fun `discardSend`(`gid`: kotlin.String): kotlin.Boolean
+    
+    /**
      * Downloads file `id`.
      */
     suspend fun `downloadFile`(`id`: kotlin.Long): kotlin.ByteArray
@@ -2487,6 +2501,26 @@ open class ChinwagClient: Disposable, AutoCloseable, ChinwagClientInterface
         ChinwagException.ErrorHandler,
     )
     }
+
+    
+    /**
+     * Takes back the waiting send `gid` if it has not been written to the server yet: it is
+     * never sent and leaves the store. False: no send with that gid waits. `InvalidInput`
+     * if it is already on its way.
+     */
+    @Throws(ChinwagException::class)override fun `discardSend`(`gid`: kotlin.String): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(ChinwagException) { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_discard_send(
+        it,
+        
+        FfiConverterString.lower(`gid`),_status)
+}
+    }
+    )
+    }
+    
 
     
     /**
