@@ -12,6 +12,7 @@
 //! test runs in a child process (this binary, `serve`), fresh per section, on a database
 //! seeded directly. See docs/BENCHMARKS.md for the method and the baselines.
 
+mod crash;
 mod fanout;
 mod idle;
 mod ingest;
@@ -132,6 +133,19 @@ fn main() -> Fallible {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("serve") {
         return server::serve(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("crash-sender") {
+        return crash::sender(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("crash") {
+        let cycles = match args.get(1..) {
+            Some([flag, n]) if flag == "--cycles" => n.parse()?,
+            Some([]) | None => 200,
+            _ => return Err("usage: chinwag-bench crash [--cycles N]".into()),
+        };
+        let rt = tokio::runtime::Runtime::new()?;
+        println!("{}", rt.block_on(crash::crash(cycles))?);
+        return Ok(());
     }
     let o = options(&args)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
