@@ -20,7 +20,7 @@ const SCHEMA: i64 = 1;
 const MIGRATIONS: &[&str] = &[
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
      CREATE TABLE session (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
-     CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     CREATE TABLE outbox (seq INTEGER PRIMARY KEY,
                           gid TEXT NOT NULL UNIQUE, frame TEXT NOT NULL);",
 ];
 

@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use crate::raw::{self, To};
 use crate::stats::{Better, Measure, percentile};
 use crate::traffic::{Sender, Tally, raw_receiver, sdk_receiver};
-use crate::world::{Account, World, befriend, sdk_client};
+use crate::world::{Account, World, befriend, sdk_client, sdk_client_on};
 use crate::{Fallible, progress};
 
 /// Which client does the sending and receiving.
@@ -27,11 +27,15 @@ struct Pair {
     sender: Sender,
     receiver: JoinHandle<()>,
     receiving_client: Option<chinwag::Client>,
+    /// Holds the sender's store file, if it has one.
+    _store: Option<tempfile::TempDir>,
 }
 
 impl Pair {
+    /// `stored`: the SDK sender keeps its outbox in a SQLite store.
     async fn open(
         kind: Kind,
+        stored: bool,
         addr: &str,
         from: &Account,
         to: &Account,
@@ -41,11 +45,14 @@ impl Pair {
             Kind::Sdk => {
                 let receiving = sdk_client(addr, to).await?;
                 let receiver = sdk_receiver(&receiving, tally);
-                let sender = Sender::sdk(sdk_client(addr, from).await?, Target::User(to.id));
+                let dir = stored.then(tempfile::tempdir).transpose()?;
+                let store = dir.as_ref().map(|d| d.path().join("sender.db"));
+                let sending = sdk_client_on(addr, from, store.as_deref()).await?;
                 Pair {
-                    sender,
+                    sender: Sender::sdk(sending, Target::User(to.id)),
                     receiver,
                     receiving_client: Some(receiving),
+                    _store: dir,
                 }
             }
             Kind::Raw => {
@@ -56,6 +63,7 @@ impl Pair {
                     sender: Sender::raw(sink, stream, To::User(to.id)),
                     receiver,
                     receiving_client: None,
+                    _store: None,
                 }
             }
         })
@@ -99,7 +107,7 @@ async fn latency_run(
     let n = rate * secs;
     let tally = Tally::new((warmup + n) as usize, 1);
     let (from, to) = accounts(world, kind);
-    let mut pair = Pair::open(kind, addr, from, to, tally.clone()).await?;
+    let mut pair = Pair::open(kind, false, addr, from, to, tally.clone()).await?;
     pair.sender.burst(0..warmup).await?;
     if !tally.wait_complete(warmup, Duration::from_secs(20)).await {
         return Err("warm-up messages did not arrive".into());
@@ -179,10 +187,17 @@ struct Throughput {
 }
 
 /// `n` messages sent at once.
-async fn throughput_run(kind: Kind, world: &World, addr: &str, n: u64) -> Fallible<Throughput> {
+/// `stored`: the SDK sender keeps its outbox in a SQLite store.
+async fn throughput_run(
+    kind: Kind,
+    stored: bool,
+    world: &World,
+    addr: &str,
+    n: u64,
+) -> Fallible<Throughput> {
     let tally = Tally::new(n as usize, 1);
     let (from, to) = accounts(world, kind);
-    let mut pair = Pair::open(kind, addr, from, to, tally.clone()).await?;
+    let mut pair = Pair::open(kind, stored, addr, from, to, tally.clone()).await?;
     let cpu_before = cpu_time()?;
     let start = tally.now_ns();
     pair.sender.burst(0..n).await?;
@@ -229,9 +244,11 @@ pub async fn throughput(n: u64) -> Fallible<Vec<Measure>> {
     let world = world().await?;
     let server = world.serve().await?;
     progress(&format!("throughput, {n} messages: SDK"));
-    let sdk = throughput_run(Kind::Sdk, &world, &server.addr, n).await?;
+    let sdk = throughput_run(Kind::Sdk, false, &world, &server.addr, n).await?;
     progress(&format!("throughput, {n} messages: raw"));
-    let raw = throughput_run(Kind::Raw, &world, &server.addr, n).await?;
+    let raw = throughput_run(Kind::Raw, false, &world, &server.addr, n).await?;
+    progress(&format!("throughput, {n} messages: SDK on a SQLite store"));
+    let stored = throughput_run(Kind::Sdk, true, &world, &server.addr, n).await?;
     server.stop().await;
     Ok(vec![
         Measure::new(
@@ -249,6 +266,22 @@ pub async fn throughput(n: u64) -> Fallible<Vec<Measure>> {
             raw.cpu_us,
             Better::Lower,
             "SDK ≤ 1.3 × raw",
+        ),
+        Measure::new(
+            "one-to-one throughput, SDK sender on a SQLite store (baseline: in memory)",
+            "msg/s",
+            stored.rate,
+            sdk.rate,
+            Better::Higher,
+            "",
+        ),
+        Measure::new(
+            "client CPU per message, SDK sender on a SQLite store (baseline: in memory)",
+            "µs",
+            stored.cpu_us,
+            sdk.cpu_us,
+            Better::Lower,
+            "",
         ),
     ])
 }

@@ -117,7 +117,20 @@ pub fn group(
 
 /// An SDK client logged in as `account` (restored from its token), connected.
 pub async fn sdk_client(addr: &str, account: &Account) -> Fallible<Client> {
-    let client = Client::builder(format!("http://{addr}")).build()?;
+    sdk_client_on(addr, account, None).await
+}
+
+/// An SDK client logged in as `account`, keeping its outbox in the SQLite file `store` if given.
+pub async fn sdk_client_on(
+    addr: &str,
+    account: &Account,
+    store: Option<&std::path::Path>,
+) -> Fallible<Client> {
+    let mut builder = Client::builder(format!("http://{addr}"));
+    if let Some(store) = store {
+        builder = builder.store_path(store);
+    }
+    let client = builder.build()?;
     client.auth().restore(account.session()).await?;
     Ok(client)
 }
