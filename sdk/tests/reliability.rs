@@ -22,6 +22,7 @@ on_both_runtimes!(
     kicked_when_the_token_is_revoked,
     close_ends_every_task,
     sends_waiting_in_the_store_go_out_once_after_a_restart,
+    a_stored_session_revoked_meanwhile_is_forgotten,
 );
 
 async fn catch_up_after_time_offline(env: Env) {
@@ -407,4 +408,33 @@ async fn sends_waiting_in_the_store_go_out_once_after_a_restart(env: Env) {
     assert!(history.messages.iter().all(|m| m.gid != oops_gid));
     third.close().await;
     bob.client.close().await;
+}
+
+async fn a_stored_session_revoked_meanwhile_is_forgotten(env: Env) {
+    let (client, _, session) = env.user("kim").await;
+    client.close().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kim.db");
+    let app = env.client_on(&path).unwrap();
+    app.auth().restore(session.clone()).await.unwrap();
+    app.close().await;
+
+    // While the app is not running, the session is revoked (a logout elsewhere).
+    let other = env.client();
+    other.auth().restore(session).await.unwrap();
+    other.auth().logout().await.unwrap();
+
+    // The app starts on its store, resumes the session, is told it is over, and forgets it.
+    let again = env.client_on(&path).unwrap();
+    let mut events = again.events();
+    env.next(&mut events, |e| {
+        matches!(e, Event::Kicked { .. }).then_some(())
+    })
+    .await;
+    assert!(again.session().is_none());
+    again.close().await;
+    let third = env.client_on(&path).unwrap();
+    assert!(third.session().is_none(), "the store no longer holds it");
+    third.close().await;
+    other.close().await;
 }
