@@ -273,6 +273,18 @@ chinwag_status chinwag_chats_add_members(const struct chinwag_client *client,
                                          void *user_data);
 
 /**
+ * Stores in `*out_json` the chat list as last fetched by `chinwag_chats_list`, at once and
+ * offline too (after a restart on a store: the list the last run fetched), as the same JSON
+ * array; `[]` if none was fetched.
+ *
+ * Synchronous. Free `*out_json` with `chinwag_string_free`.
+ *
+ * # Safety
+ * Pointer arguments follow the rules at the top of this header.
+ */
+chinwag_status chinwag_chats_cached(const struct chinwag_client *client, char **out_json);
+
+/**
  * A new group chat named `name` with you and the `members_len` users at `members` (NULL
  * when 0); `public` lets anyone find and join it. Result: the chat object.
  *

@@ -337,6 +337,9 @@ async fn sends_waiting_in_the_store_go_out_once_after_a_restart(env: Env) {
         matches!(env.client_on(&path), Err(Error::Store(_))),
         "a second client on the same store is refused"
     );
+    app.chats().open_direct(bob.id).await.unwrap();
+    let listed = app.chats().list().await.unwrap();
+    assert!(!listed.is_empty());
     env.server.stop();
     let text = |s: &str| Content::Text(s.into());
     let one = app
@@ -362,6 +365,7 @@ async fn sends_waiting_in_the_store_go_out_once_after_a_restart(env: Env) {
     // gids, and one is taken back before it can go out.
     let again = env.client_on(&path).unwrap();
     assert_eq!(again.session().map(|s| s.user_id), Some(session.user_id));
+    assert_eq!(again.chats().cached(), listed, "the chat list, offline");
     assert_eq!(
         again.pending_sends(),
         [gids[0].clone(), gids[1].clone(), oops_gid.clone()]
@@ -411,12 +415,15 @@ async fn sends_waiting_in_the_store_go_out_once_after_a_restart(env: Env) {
 }
 
 async fn a_stored_session_revoked_meanwhile_is_forgotten(env: Env) {
-    let (client, _, session) = env.user("kim").await;
-    client.close().await;
+    let (kim, lee) = env.friends("kim", "lee").await;
+    let session = kim.client.session().unwrap();
+    kim.client.close().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kim.db");
     let app = env.client_on(&path).unwrap();
     app.auth().restore(session.clone()).await.unwrap();
+    app.chats().open_direct(lee.id).await.unwrap();
+    app.chats().list().await.unwrap();
     app.close().await;
 
     // While the app is not running, the session is revoked (a logout elsewhere).
@@ -426,6 +433,10 @@ async fn a_stored_session_revoked_meanwhile_is_forgotten(env: Env) {
 
     // The app starts on its store, resumes the session, is told it is over, and forgets it.
     let again = env.client_on(&path).unwrap();
+    assert!(
+        !again.chats().cached().is_empty(),
+        "the last run's chat list"
+    );
     let mut events = again.events();
     env.next(&mut events, |e| {
         matches!(e, Event::Kicked { .. }).then_some(())
@@ -435,6 +446,8 @@ async fn a_stored_session_revoked_meanwhile_is_forgotten(env: Env) {
     again.close().await;
     let third = env.client_on(&path).unwrap();
     assert!(third.session().is_none(), "the store no longer holds it");
+    assert!(third.chats().cached().is_empty(), "nor the user's chats");
     third.close().await;
     other.close().await;
+    lee.client.close().await;
 }

@@ -225,6 +225,12 @@ impl ChinwagClient {
         self.call(|c| async move { c.chats().list().await })
     }
 
+    /// The chat list as last fetched by `chats()`, at once.
+    #[wasm_bindgen(js_name = "cachedChats", unchecked_return_type = "Chat[]")]
+    pub fn cached_chats(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.client.chats().cached())
+    }
+
     /// The one-to-one chat with `user`, created if needed.
     #[wasm_bindgen(js_name = "openDirect", unchecked_return_type = "Promise<Chat>")]
     pub fn open_direct(&self, user: f64) -> Promise {

@@ -21,6 +21,25 @@ pub unsafe extern "C" fn chinwag_chats_list(
     })
 }
 
+/// Stores in `*out_json` the chat list as last fetched by `chinwag_chats_list`, at once and
+/// offline too (after a restart on a store: the list the last run fetched), as the same JSON
+/// array; `[]` if none was fetched.
+///
+/// Synchronous. Free `*out_json` with `chinwag_string_free`.
+///
+/// # Safety
+/// Pointer arguments follow the rules at the top of this header.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn chinwag_chats_cached(
+    client: *const chinwag_client,
+    out_json: *mut *mut c_char,
+) -> chinwag_status {
+    crate::api::client::read(client, |c| {
+        let chats = serde_json::to_string(&c.chats().cached()).unwrap_or_default();
+        unsafe { crate::strings::put_string(out_json, chats, "out_json") }
+    })
+}
+
 /// The one-to-one chat with `user`, created if it does not exist yet. Result: the chat object.
 ///
 /// Asynchronous: returns at once; `callback` gets the outcome.

@@ -83,7 +83,7 @@ pub unsafe extern "C" fn chinwag_client_destroy(client: *mut chinwag_client) -> 
 }
 
 /// Runs `read` on the live client behind `client`.
-fn read(
+pub(crate) fn read(
     client: *const chinwag_client,
     read: impl FnOnce(&chinwag::Client) -> FfiResult<()>,
 ) -> chinwag_status {

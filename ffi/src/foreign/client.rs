@@ -233,6 +233,12 @@ impl ChinwagClient {
         self.run(|c| async move { c.chats().list().await }).await
     }
 
+    /// The chat list as last fetched by `chats`, at once and offline too (after a restart on
+    /// a store: the list the last run fetched).
+    pub fn cached_chats(&self) -> Vec<Chat> {
+        self.client.chats().cached()
+    }
+
     /// The one-to-one chat with `user`, created if needed.
     pub async fn open_direct(&self, user: i64) -> Result<Chat, ChinwagError> {
         self.run(|c| async move { c.chats().open_direct(user).await })

@@ -164,6 +164,10 @@ int main(int argc, char **argv) {
     check(chinwag_client_pending_gids(c, &gids) == CHINWAG_OK && gids && strcmp(gids, "[]") == 0,
           "pending_gids with nothing waiting: []");
     chinwag_string_free(gids);
+    char *cached = NULL;
+    check(chinwag_chats_cached(c, &cached) == CHINWAG_OK && cached && strcmp(cached, "[]") == 0,
+          "chats_cached before any list: []");
+    chinwag_string_free(cached);
     int64_t id = 0;
     check_error(chinwag_client_user_id(c, &id), CHINWAG_ERR_AUTH, "not logged in", "user_id when logged out: AUTH");
     check_error(chinwag_client_session(c, NULL), CHINWAG_ERR_NULL_POINTER, "out_json",

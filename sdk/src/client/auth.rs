@@ -79,6 +79,7 @@ impl Auth<'_> {
             let mut state = self.inner.state();
             state.session = None;
             state.store_session();
+            state.forget_chats();
             state.take_store_work()
         };
         if let Some(work) = work {
@@ -102,6 +103,7 @@ impl Auth<'_> {
                     .machine
                     .stop(Error::Auth("another user logged in on this client".into()));
                 state.publish();
+                state.forget_chats();
             }
             if !same_user || session.cursor.is_some() {
                 state.machine.resume_from(session.cursor);

@@ -36,9 +36,27 @@ impl Chats<'_> {
         self.call::<Value>(method, params).await.map(|_| ())
     }
 
-    /// The chats you are in, with your star/hide/mute flags and the members.
+    /// The chats you are in, with your star/hide/mute flags and the members. The list is
+    /// kept (in the client's store too, if it has one) for [`Chats::cached`].
     pub async fn list(&self) -> Result<Vec<Chat>> {
-        self.call("getList", NoParams {}).await
+        let chats: Vec<Chat> = self.call("getList", NoParams {}).await?;
+        let store = {
+            let mut state = self.inner.state();
+            state.chats = chats.clone();
+            state.store.clone()
+        };
+        if let Some(store) = store {
+            if let Err(e) = store.save_chats(chats.clone()).await {
+                self.inner.state().store_error = Some(e.into());
+            }
+        }
+        Ok(chats)
+    }
+
+    /// The chat list as last fetched by [`Chats::list`], at once and offline too: after a
+    /// restart on a store, the list the last run fetched. Empty if none was fetched.
+    pub fn cached(&self) -> Vec<Chat> {
+        self.inner.state().chats.clone()
     }
 
     /// The one-to-one chat with `user` (created if it does not exist yet).

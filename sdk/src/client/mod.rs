@@ -196,6 +196,7 @@ impl ClientBuilder {
             store: store.clone(),
             store_work: Default::default(),
             store_error: None,
+            chats: Vec::new(),
         };
         let resume = match &store {
             Some(store) => state.resume(persist::load_now(&**store)?),
@@ -296,6 +297,8 @@ pub(crate) struct State {
     store_work: persist::StoreWork,
     /// The last store write that failed.
     store_error: Option<Error>,
+    /// The chat list as last fetched (or loaded from the store).
+    chats: Vec<Chat>,
 }
 
 impl State {
@@ -416,6 +419,7 @@ impl Inner {
             state.session = None;
             state.wake = None;
             state.store_session();
+            state.forget_chats();
         }
         let settled = state.publish();
         let m = &mut state.machine;

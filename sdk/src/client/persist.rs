@@ -12,7 +12,7 @@ use futures::channel::oneshot;
 
 use super::{State, Waiter};
 use crate::error::{Error, Result};
-use crate::model::Session;
+use crate::model::{Chat, Session};
 use crate::store::{PendingSend, Saved, Store};
 
 /// Store writes gathered under the client's lock, made by the driver outside it.
@@ -24,6 +24,8 @@ pub(crate) struct StoreWork {
     pub removed: Vec<String>,
     /// The session to save (`Some(None)`: forget it).
     pub session: Option<Option<Session>>,
+    /// The chat list to save (`Some(empty)`: forget it).
+    pub chats: Option<Vec<Chat>>,
 }
 
 impl StoreWork {
@@ -35,6 +37,9 @@ impl StoreWork {
         if let Some(session) = self.session {
             store.save_session(session).await?;
         }
+        if let Some(chats) = self.chats {
+            store.save_chats(chats).await?;
+        }
         Ok(())
     }
 }
@@ -43,7 +48,10 @@ impl State {
     /// What this turn leaves to write, if the client has a store and anything changed.
     pub(super) fn take_store_work(&mut self) -> Option<StoreWork> {
         let work = std::mem::take(&mut self.store_work);
-        let nothing = work.added.is_empty() && work.removed.is_empty() && work.session.is_none();
+        let nothing = work.added.is_empty()
+            && work.removed.is_empty()
+            && work.session.is_none()
+            && work.chats.is_none();
         (self.store.is_some() && !nothing).then_some(work)
     }
 
@@ -65,6 +73,15 @@ impl State {
         }
     }
 
+    /// The session's user is gone (logout, kick, another user's login): what the client
+    /// kept of that user's chats goes, here and in the store.
+    pub(super) fn forget_chats(&mut self) {
+        self.chats.clear();
+        if self.store.is_some() {
+            self.store_work.chats = Some(Vec::new());
+        }
+    }
+
     /// Notes that the session (or its cursor) changed.
     pub(super) fn store_session(&mut self) {
         if self.store.is_some() {
@@ -77,14 +94,19 @@ impl State {
     /// [`super::Client::pending_sends`] lists them. True if there is a session to resume.
     pub(super) fn resume(&mut self, saved: Saved) -> bool {
         let Some(session) = saved.session else {
-            // Sends without a session cannot be sent as anyone: they are dropped.
+            // Sends without a session cannot be sent as anyone: they are dropped, and the
+            // chats of nobody with them.
             for send in saved.outbox {
                 self.store_work.removed.push(send.gid);
+            }
+            if !saved.chats.is_empty() {
+                self.store_work.chats = Some(Vec::new());
             }
             return false;
         };
         self.machine.resume_from(session.cursor);
         self.session = Some(session);
+        self.chats = saved.chats;
         for send in saved.outbox {
             let (tx, _) = oneshot::channel();
             let waiter = Waiter {

@@ -9,7 +9,7 @@
 
 use std::sync::Mutex;
 
-use crate::model::Session;
+use crate::model::{Chat, Session};
 use crate::runtime::{BoxFuture, MaybeSendSync};
 
 #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
@@ -31,12 +31,14 @@ pub struct PendingSend {
 }
 
 /// Everything a store holds, as loaded when a client starts on it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Saved {
     /// The last session saved, if any.
     pub session: Option<Session>,
     /// Unacknowledged sends, oldest first.
     pub outbox: Vec<PendingSend>,
+    /// The chat list as last fetched, in the server's order.
+    pub chats: Vec<Chat>,
 }
 
 /// Why a store could not be used. Each case leaves the file as it was: the app may choose to
@@ -81,6 +83,8 @@ pub trait Store: MaybeSendSync {
         added: Vec<PendingSend>,
         removed: Vec<String>,
     ) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Replaces the chat list.
+    fn save_chats(&self, chats: Vec<Chat>) -> BoxFuture<'_, Result<(), StoreError>>;
 }
 
 /// A store in memory: what a client holds when no store is configured. Nothing outlives the
@@ -120,6 +124,11 @@ impl Store for MemoryStore {
             }
             s.outbox.retain(|p| !removed.contains(&p.gid));
         });
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn save_chats(&self, chats: Vec<Chat>) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.with(|s| s.chats = chats);
         Box::pin(std::future::ready(Ok(())))
     }
 }

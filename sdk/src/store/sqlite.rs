@@ -7,14 +7,14 @@ use std::sync::Mutex;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 use super::{PendingSend, Saved, Store, StoreError};
-use crate::model::Session;
+use crate::model::{Chat, Session};
 use crate::runtime::BoxFuture;
 
 /// Marks a database as a Chinwag store (`PRAGMA application_id`, "CWAG").
 const APPLICATION_ID: i64 = 0x4357_4147;
 
 /// The schema this SDK writes; `PRAGMA user_version` holds the store's.
-const SCHEMA: i64 = 1;
+const SCHEMA: i64 = 2;
 
 /// The schema, by version: entry `i` takes a store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE session (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
      CREATE TABLE outbox (seq INTEGER PRIMARY KEY,
                           gid TEXT NOT NULL UNIQUE, frame TEXT NOT NULL);",
+    "CREATE TABLE chats (position INTEGER PRIMARY KEY, json TEXT NOT NULL);",
 ];
 
 /// A store in one SQLite file. Opening it takes an exclusive lock that lasts until it is
@@ -129,14 +130,27 @@ impl Store for SqliteStore {
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok((session, outbox))
+            let mut stmt = db.prepare("SELECT json FROM chats ORDER BY position")?;
+            let chats = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((session, outbox, chats))
         });
-        let saved = loaded.and_then(|(session, outbox)| {
+        let saved = loaded.and_then(|(session, outbox, chats)| {
             let session = session
                 .map(|json| serde_json::from_str::<Session>(&json))
                 .transpose()
                 .map_err(|e| StoreError::Corrupt(format!("the saved session: {e}")))?;
-            Ok(Saved { session, outbox })
+            let chats = chats
+                .iter()
+                .map(|json| serde_json::from_str::<Chat>(json))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| StoreError::Corrupt(format!("a saved chat: {e}")))?;
+            Ok(Saved {
+                session,
+                outbox,
+                chats,
+            })
         });
         Box::pin(std::future::ready(saved))
     }
@@ -178,5 +192,22 @@ impl Store for SqliteStore {
             tx.commit()
         });
         Box::pin(std::future::ready(updated))
+    }
+
+    fn save_chats(&self, chats: Vec<Chat>) -> BoxFuture<'_, Result<(), StoreError>> {
+        let saved = self.with(|db| {
+            let tx = db.transaction()?;
+            tx.execute("DELETE FROM chats", [])?;
+            {
+                let mut add =
+                    tx.prepare_cached("INSERT INTO chats (position, json) VALUES (?1, ?2)")?;
+                for (position, chat) in chats.iter().enumerate() {
+                    let json = serde_json::to_string(chat).unwrap_or_default();
+                    add.execute(params![position as i64, json])?;
+                }
+            }
+            tx.commit()
+        });
+        Box::pin(std::future::ready(saved))
     }
 }

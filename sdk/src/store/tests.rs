@@ -3,6 +3,7 @@
 use futures::executor::block_on;
 
 use super::*;
+use crate::model::Chat;
 
 fn session(user_id: i64, cursor: Option<i64>) -> Session {
     Session {
@@ -54,6 +55,25 @@ fn conformance(store: &dyn Store) {
     assert_eq!(saved.outbox[1], send("c"), "the frame is kept as written");
     block_on(store.update_outbox(vec![], vec!["a".into(), "zz".into()])).unwrap();
     assert_eq!(gids(store), ["c", "d"], "an unknown gid removes nothing");
+
+    let chat = |id: i64, gid: &str| Chat {
+        id,
+        gid: gid.into(),
+        name: format!("chat {id}"),
+        ..Chat::default()
+    };
+    block_on(store.save_chats(vec![chat(2, "b"), chat(1, "a")])).unwrap();
+    assert_eq!(
+        block_on(store.load()).unwrap().chats,
+        vec![chat(2, "b"), chat(1, "a")],
+        "the list as saved, in its order"
+    );
+    block_on(store.save_chats(vec![chat(3, "c")])).unwrap();
+    assert_eq!(
+        block_on(store.load()).unwrap().chats,
+        vec![chat(3, "c")],
+        "replaced"
+    );
 
     block_on(store.save_session(None)).unwrap();
     assert_eq!(block_on(store.load()).unwrap().session, None, "logged out");
@@ -133,8 +153,29 @@ mod sqlite {
             SqliteStore::open(&newer, SERVER).unwrap_err(),
             StoreError::Newer {
                 found: 99,
-                known: 1
+                known: 2
             }
         );
+    }
+
+    #[test]
+    fn a_store_of_the_first_schema_is_brought_up_to_date_keeping_what_it_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        let store = SqliteStore::open(&path, SERVER).unwrap();
+        block_on(store.save_session(Some(session(8, Some(3))))).unwrap();
+        block_on(store.update_outbox(vec![send("q")], vec![])).unwrap();
+        drop(store);
+        // Back to schema 1, as the first SDK with a store left it.
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch("DROP TABLE chats; PRAGMA user_version = 1;")
+            .unwrap();
+        let store = SqliteStore::open(&path, SERVER).unwrap();
+        let saved = block_on(store.load()).unwrap();
+        assert_eq!(saved.session, Some(session(8, Some(3))));
+        assert_eq!(saved.outbox, vec![send("q")]);
+        assert!(saved.chats.is_empty());
+        block_on(store.save_chats(vec![Chat::default()])).unwrap();
     }
 }

@@ -639,6 +639,12 @@ public protocol ChinwagClientProtocol: AnyObject, Sendable {
     func blocked() async throws  -> [Int64]
     
     /**
+     * The chat list as last fetched by `chats`, at once and offline too (after a restart on
+     * a store: the list the last run fetched).
+     */
+    func cachedChats()  -> [Chat]
+    
+    /**
      * Calls of this client still running in Rust (0 once every awaited call has finished or
      * been cancelled).
      */
@@ -1085,6 +1091,19 @@ open func blocked()async throws  -> [Int64]  {
             liftFunc: FfiConverterSequenceInt64.lift,
             errorHandler: FfiConverterTypeChinwagError_lift
         )
+}
+    
+    /**
+     * The chat list as last fetched by `chats`, at once and offline too (after a restart on
+     * a store: the list the last run fetched).
+     */
+open func cachedChats() -> [Chat]  {
+    return try!  FfiConverterSequenceTypeChat.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_cached_chats(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -4655,6 +4674,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_blocked() != 5019) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_chats() != 15527) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_calls_in_flight() != 47340) {

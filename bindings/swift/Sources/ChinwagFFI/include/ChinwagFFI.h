@@ -299,6 +299,11 @@ uint64_t uniffi_chinwag_ffi_fn_method_chinwagclient_block(uint64_t ptr, int64_t 
 uint64_t uniffi_chinwag_ffi_fn_method_chinwagclient_blocked(uint64_t ptr
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_CACHED_CHATS
+#define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_CACHED_CHATS
+RustBuffer uniffi_chinwag_ffi_fn_method_chinwagclient_cached_chats(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_CALLS_IN_FLIGHT
 #define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_CALLS_IN_FLIGHT
 uint32_t uniffi_chinwag_ffi_fn_method_chinwagclient_calls_in_flight(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -881,6 +886,12 @@ uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_block(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_BLOCKED
 #define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_BLOCKED
 uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_blocked(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_CACHED_CHATS
+#define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_CACHED_CHATS
+uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_chats(void
     
 );
 #endif

@@ -714,6 +714,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_blocked(
     ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_chats(
+    ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_calls_in_flight(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_chat_members(
@@ -865,6 +867,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_blocked(`ptr`: Long,
     ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_cached_chats(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_calls_in_flight(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_chat_members(`ptr`: Long,`gid`: RustBuffer.ByValue,
@@ -1115,6 +1119,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_blocked() and 0xFFFF) != 5019) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_chats() and 0xFFFF) != 15527) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_calls_in_flight() and 0xFFFF) != 47340) {
@@ -1812,6 +1819,12 @@ public interface ChinwagClientInterface {
     suspend fun `blocked`(): List<kotlin.Long>
     
     /**
+     * The chat list as last fetched by `chats`, at once and offline too (after a restart on
+     * a store: the list the last run fetched).
+     */
+    fun `cachedChats`(): List<Chat>
+    
+    /**
      * Calls of this client still running in Rust (0 once every awaited call has finished or
      * been cancelled).
      */
@@ -2341,6 +2354,23 @@ open class ChinwagClient: Disposable, AutoCloseable, ChinwagClientInterface
         ChinwagException.ErrorHandler,
     )
     }
+
+    
+    /**
+     * The chat list as last fetched by `chats`, at once and offline too (after a restart on
+     * a store: the list the last run fetched).
+     */override fun `cachedChats`(): List<Chat> {
+            return FfiConverterSequenceTypeChat.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_cached_chats(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
 
     
     /**
