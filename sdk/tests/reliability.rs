@@ -23,6 +23,7 @@ on_both_runtimes!(
     close_ends_every_task,
     sends_waiting_in_the_store_go_out_once_after_a_restart,
     a_stored_session_revoked_meanwhile_is_forgotten,
+    a_stored_session_continues_after_what_the_app_pulled,
 );
 
 async fn catch_up_after_time_offline(env: Env) {
@@ -450,4 +451,41 @@ async fn a_stored_session_revoked_meanwhile_is_forgotten(env: Env) {
     third.close().await;
     other.close().await;
     lee.client.close().await;
+}
+
+async fn a_stored_session_continues_after_what_the_app_pulled(env: Env) {
+    let (ann, ben) = env.friends("ann", "ben").await;
+    let session = ben.client.session().unwrap();
+    ben.client.close().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ben.db");
+    let app = env.client_on(&path).unwrap();
+    let mut events = app.events();
+    app.auth().restore(session).await.unwrap();
+    let mut last = 0;
+    for i in 0..3 {
+        let text = format!("m{i}");
+        ann.client
+            .messages()
+            .send_text(Target::User(ben.id), &text)
+            .await
+            .unwrap();
+        let got = env.message(&mut events).await;
+        assert_eq!(got.content.body(), text);
+        last = got.id;
+    }
+    app.close().await;
+
+    // The next start on the store continues after the last message pulled: none again.
+    let again = env.client_on(&path).unwrap();
+    assert_eq!(again.session().and_then(|s| s.cursor), Some(last));
+    let mut events = again.events();
+    ann.client
+        .messages()
+        .send_text(Target::User(ben.id), "after")
+        .await
+        .unwrap();
+    assert_eq!(env.message(&mut events).await.content.body(), "after");
+    again.close().await;
+    ann.client.close().await;
 }

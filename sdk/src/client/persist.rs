@@ -22,8 +22,11 @@ pub(crate) struct StoreWork {
     pub added: Vec<PendingSend>,
     /// Gids of sends that are finished.
     pub removed: Vec<String>,
-    /// The session to save (`Some(None)`: forget it).
+    /// The session to save (`Some(None)`: forget it); taken from the client's state when
+    /// the work is handed over.
     pub session: Option<Option<Session>>,
+    /// The session changed since the last hand-over (marked per change, copied once).
+    session_changed: bool,
     /// The chat list to save (`Some(empty)`: forget it).
     pub chats: Option<Vec<Chat>>,
 }
@@ -47,7 +50,10 @@ impl StoreWork {
 impl State {
     /// What this turn leaves to write, if the client has a store and anything changed.
     pub(super) fn take_store_work(&mut self) -> Option<StoreWork> {
-        let work = std::mem::take(&mut self.store_work);
+        let mut work = std::mem::take(&mut self.store_work);
+        if work.session_changed {
+            work.session = Some(self.session.clone());
+        }
         let nothing = work.added.is_empty()
             && work.removed.is_empty()
             && work.session.is_none()
@@ -82,11 +88,10 @@ impl State {
         }
     }
 
-    /// Notes that the session (or its cursor) changed.
+    /// Notes that the session (or its cursor) changed: it is saved as it is when the work is
+    /// handed over (one copy however many messages moved the cursor meanwhile).
     pub(super) fn store_session(&mut self) {
-        if self.store.is_some() {
-            self.store_work.session = Some(self.session.clone());
-        }
+        self.store_work.session_changed = self.store.is_some();
     }
 
     /// Takes what `saved` holds: its session, and the sends it left unacknowledged, which go
