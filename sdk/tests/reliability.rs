@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chinwag::{Client, ConnectionState, Content, Error, Event, EventStream, Target};
 use futures::StreamExt;
-use support::{Env, User};
+use support::{Env, OnStore, User};
 
 on_both_runtimes!(
     catch_up_after_time_offline,
@@ -325,17 +325,14 @@ async fn close_ends_every_task(env: Env) {
 }
 
 async fn sends_waiting_in_the_store_go_out_once_after_a_restart(env: Env) {
-    let (alice, mut bob) = env.friends("gus", "hal").await;
-    let session = alice.client.session().unwrap();
-    alice.client.close().await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("gus.db");
+    let (gus, mut bob) = env.friends("gus", "hal").await;
 
     // Gus's app keeps a store; the server goes away and he writes two messages.
-    let app = env.client_on(&path).unwrap();
-    app.auth().restore(session.clone()).await.unwrap();
+    let OnStore {
+        path, app, session, ..
+    } = &env.move_to_store(gus).await;
     assert!(
-        matches!(env.client_on(&path), Err(Error::Store(_))),
+        matches!(env.client_on(path), Err(Error::Store(_))),
         "a second client on the same store is refused"
     );
     app.chats().open_direct(bob.id).await.unwrap();
@@ -364,7 +361,7 @@ async fn sends_waiting_in_the_store_go_out_once_after_a_restart(env: Env) {
 
     // The app starts again on its store, still offline: no login; the sends wait with their
     // gids, and one is taken back before it can go out.
-    let again = env.client_on(&path).unwrap();
+    let again = env.client_on(path).unwrap();
     assert_eq!(again.session().map(|s| s.user_id), Some(session.user_id));
     assert_eq!(again.chats().cached(), listed, "the chat list, offline");
     assert_eq!(
@@ -397,7 +394,7 @@ async fn sends_waiting_in_the_store_go_out_once_after_a_restart(env: Env) {
 
     // A third start: the store still holds the session, and nothing is sent twice (nor the
     // discarded one at all).
-    let third = env.client_on(&path).unwrap();
+    let third = env.client_on(path).unwrap();
     assert!(third.pending_sends().is_empty());
     let chat = bob
         .client
@@ -417,23 +414,20 @@ async fn sends_waiting_in_the_store_go_out_once_after_a_restart(env: Env) {
 
 async fn a_stored_session_revoked_meanwhile_is_forgotten(env: Env) {
     let (kim, lee) = env.friends("kim", "lee").await;
-    let session = kim.client.session().unwrap();
-    kim.client.close().await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kim.db");
-    let app = env.client_on(&path).unwrap();
-    app.auth().restore(session.clone()).await.unwrap();
+    let OnStore {
+        path, app, session, ..
+    } = &env.move_to_store(kim).await;
     app.chats().open_direct(lee.id).await.unwrap();
     app.chats().list().await.unwrap();
     app.close().await;
 
     // While the app is not running, the session is revoked (a logout elsewhere).
     let other = env.client();
-    other.auth().restore(session).await.unwrap();
+    other.auth().restore(session.clone()).await.unwrap();
     other.auth().logout().await.unwrap();
 
     // The app starts on its store, resumes the session, is told it is over, and forgets it.
-    let again = env.client_on(&path).unwrap();
+    let again = env.client_on(path).unwrap();
     assert!(
         !again.chats().cached().is_empty(),
         "the last run's chat list"
@@ -445,7 +439,7 @@ async fn a_stored_session_revoked_meanwhile_is_forgotten(env: Env) {
     .await;
     assert!(again.session().is_none());
     again.close().await;
-    let third = env.client_on(&path).unwrap();
+    let third = env.client_on(path).unwrap();
     assert!(third.session().is_none(), "the store no longer holds it");
     assert!(third.chats().cached().is_empty(), "nor the user's chats");
     third.close().await;
@@ -455,19 +449,15 @@ async fn a_stored_session_revoked_meanwhile_is_forgotten(env: Env) {
 
 async fn a_stored_session_continues_after_what_the_app_pulled(env: Env) {
     let (ann, ben) = env.friends("ann", "ben").await;
-    let session = ben.client.session().unwrap();
-    ben.client.close().await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("ben.db");
-    let app = env.client_on(&path).unwrap();
+    let ben_id = ben.id;
+    let OnStore { path, app, .. } = &env.move_to_store(ben).await;
     let mut events = app.events();
-    app.auth().restore(session).await.unwrap();
     let mut last = 0;
     for i in 0..3 {
         let text = format!("m{i}");
         ann.client
             .messages()
-            .send_text(Target::User(ben.id), &text)
+            .send_text(Target::User(ben_id), &text)
             .await
             .unwrap();
         let got = env.message(&mut events).await;
@@ -477,12 +467,12 @@ async fn a_stored_session_continues_after_what_the_app_pulled(env: Env) {
     app.close().await;
 
     // The next start on the store continues after the last message pulled: none again.
-    let again = env.client_on(&path).unwrap();
+    let again = env.client_on(path).unwrap();
     assert_eq!(again.session().and_then(|s| s.cursor), Some(last));
     let mut events = again.events();
     ann.client
         .messages()
-        .send_text(Target::User(ben.id), "after")
+        .send_text(Target::User(ben_id), "after")
         .await
         .unwrap();
     assert_eq!(env.message(&mut events).await.content.body(), "after");

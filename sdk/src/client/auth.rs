@@ -75,16 +75,8 @@ impl Auth<'_> {
             .call_as::<serde_json::Value>(endpoint, Some(&token))
             .await;
         self.inner.shut_down(Some(Error::Auth("logged out".into())));
-        let work = {
-            let mut state = self.inner.state();
-            state.session = None;
-            state.store_session();
-            state.forget_chats();
-            state.take_store_work()
-        };
-        if let Some(work) = work {
-            self.inner.persist(work).await;
-        }
+        self.inner.state().forget_session();
+        self.inner.flush_store().await;
         result.map(|_| ())
     }
 

@@ -40,16 +40,12 @@ impl Chats<'_> {
     /// kept (in the client's store too, if it has one) for [`Chats::cached`].
     pub async fn list(&self) -> Result<Vec<Chat>> {
         let chats: Vec<Chat> = self.call("getList", NoParams {}).await?;
-        let store = {
-            let mut state = self.inner.state();
-            state.chats = chats.clone();
-            state.store.clone()
-        };
-        if let Some(store) = store {
-            if let Err(e) = store.save_chats(chats.clone()).await {
-                self.inner.state().store_error = Some(e.into());
-            }
-        }
+        self.inner.state().chats = chats.clone();
+        // Straight to the store: the driver's pending work (sends to store before they are
+        // written) is not this call's to flush.
+        self.inner
+            .persist(super::persist::StoreWork::chats(chats.clone()))
+            .await;
         Ok(chats)
     }
 

@@ -142,18 +142,13 @@ impl Link {
         sink.flush().await
     }
 
-    /// Drops the socket and everything in flight, keeping the buffers' room.
+    /// Drops the socket and everything in flight (the buffers, empty by now, keep their
+    /// room).
     fn reset(&mut self) {
-        let (read, to_write) = (
-            std::mem::take(&mut self.read),
-            std::mem::take(&mut self.to_write),
-        );
-        *self = Link {
-            read,
-            to_write,
-            ..Link::default()
-        };
-        self.read.clear();
+        self.drop_socket();
+        self.connecting = None;
+        self.syncing = None;
+        self.timer = None;
     }
 
     fn drop_socket(&mut self) {

@@ -416,10 +416,8 @@ impl Inner {
         input(&mut state.machine, now());
         let ended = state.machine.ended().cloned();
         if let Some(Ended::Kicked(_)) = ended {
-            state.session = None;
             state.wake = None;
-            state.store_session();
-            state.forget_chats();
+            state.forget_session();
         }
         let settled = state.publish();
         let m = &mut state.machine;
@@ -446,6 +444,14 @@ impl Inner {
             if state.machine.poll_timeout() != deadline {
                 state.wake();
             }
+        }
+    }
+
+    /// Makes the store writes gathered so far, outside a driver turn.
+    async fn flush_store(&self) {
+        let work = self.state().take_store_work();
+        if let Some(work) = work {
+            self.persist(work).await;
         }
     }
 
@@ -692,10 +698,7 @@ impl Client {
         self.inner.state().subscribers.clear();
         // What the last turns left for the store (the cursor, finished sends); then the
         // store is given up, so another client may open it.
-        let work = self.inner.state().take_store_work();
-        if let Some(work) = work {
-            self.inner.persist(work).await;
-        }
+        self.inner.flush_store().await;
         self.inner.state().store = None;
     }
 

@@ -32,6 +32,14 @@ pub(crate) struct StoreWork {
 }
 
 impl StoreWork {
+    /// Saving the chat list `chats`, nothing else.
+    pub fn chats(chats: Vec<Chat>) -> StoreWork {
+        StoreWork {
+            chats: Some(chats),
+            ..StoreWork::default()
+        }
+    }
+
     /// Makes the writes: the outbox change first, as one transaction, then the session.
     pub async fn apply(self, store: &dyn Store) -> Result<()> {
         if !self.added.is_empty() || !self.removed.is_empty() {
@@ -77,6 +85,14 @@ impl State {
         if self.store.is_some() && !matches!(outcome, Err(Error::Closed)) {
             self.store_work.removed.push(gid.to_string());
         }
+    }
+
+    /// The session is over (logout, kick): it goes, with what was kept of its chats, here
+    /// and in the store.
+    pub(super) fn forget_session(&mut self) {
+        self.session = None;
+        self.store_session();
+        self.forget_chats();
     }
 
     /// The session's user is gone (logout, kick, another user's login): what the client

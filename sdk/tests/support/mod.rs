@@ -125,6 +125,23 @@ impl Env {
         self.builder().store_path(store).build()
     }
 
+    /// `user`'s app started again on a new SQLite store: their client closed, their session
+    /// restored on a client keeping a store.
+    pub async fn move_to_store(&self, user: User) -> OnStore {
+        let session = user.client.session().unwrap();
+        user.client.close().await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.db");
+        let app = self.client_on(&path).unwrap();
+        app.auth().restore(session.clone()).await.unwrap();
+        OnStore {
+            _dir: dir,
+            path,
+            app,
+            session,
+        }
+    }
+
     fn builder(&self) -> chinwag::ClientBuilder {
         Client::builder(self.server.url())
             .runtime(self.rt.clone())
@@ -215,6 +232,17 @@ pub struct User {
     pub client: Client,
     pub events: EventStream,
     pub id: i64,
+}
+
+/// A user's app on a store (see [`Env::move_to_store`]).
+pub struct OnStore {
+    _dir: tempfile::TempDir,
+    /// The store file.
+    pub path: std::path::PathBuf,
+    /// The app's client, logged in.
+    pub app: Client,
+    /// The session it restored.
+    pub session: chinwag::Session,
 }
 
 /// Runs `scenario` with the SDK on tokio.
