@@ -551,9 +551,11 @@ chinwag_status chinwag_client_destroy(struct chinwag_client *client);
  *
  * `options_json` may be NULL, or a JSON object with any of `request_timeout_ms`,
  * `connect_timeout_ms`, `heartbeat_interval_ms`, `backoff_base_ms` and `backoff_cap_ms`
- * (together), `sync_page`, `worker_threads` (the client's runtime threads, default 1), and
- * `store_path` (a SQLite file keeping the session and unacknowledged sends across restarts:
- * a client made on it resumes the session with no login); unknown keys are an error.
+ * (together), `sync_page`, `worker_threads` (the client's runtime threads, default 1),
+ * `store_path` (a SQLite file keeping the session, unacknowledged sends and conversations
+ * across restarts: a client made on it resumes the session with no login and shows what it
+ * kept offline), and `message_cache` (stored messages kept per conversation, default 100);
+ * unknown keys are an error.
  *
  * `on_event` may be NULL (no events). Otherwise it receives every event — messages,
  * notifications, chat, member, presence and profile changes, kicks, connection states — as
@@ -844,9 +846,10 @@ chinwag_status chinwag_groups_rename(const struct chinwag_client *client,
 char *chinwag_last_error_message(void);
 
 /**
- * Takes back the waiting send `gid` if it has not been written to the server yet: it is
- * never sent, its callback gets `CHINWAG_ERR_INVALID_INPUT`, and it leaves the store.
- * `*out_discarded` is false if no send with that gid waits.
+ * Drops your message `gid` if the server has not stored it — a failed one, or a waiting send
+ * not written to the server yet (it is never sent, its callback gets
+ * `CHINWAG_ERR_INVALID_INPUT`) — from its conversation and the store. `*out_discarded` is
+ * false if there is no such message.
  *
  * Synchronous. Errors: `CHINWAG_ERR_INVALID_INPUT` if the send is already on its way (the
  * server may store it; wait for its callback).
@@ -857,6 +860,17 @@ char *chinwag_last_error_message(void);
 chinwag_status chinwag_messages_discard(const struct chinwag_client *client,
                                         const char *gid,
                                         bool *out_discarded);
+
+/**
+ * Marks the conversation `target_json` read: its unread count becomes 0.
+ *
+ * Synchronous.
+ *
+ * # Safety
+ * Pointer arguments follow the rules at the top of this header.
+ */
+chinwag_status chinwag_messages_mark_read(const struct chinwag_client *client,
+                                          const char *target_json);
 
 /**
  * Messages that waited on the server while you had no connection, grouped by sender;
@@ -874,6 +888,36 @@ chinwag_status chinwag_messages_offline(const struct chinwag_client *client,
                                         bool newest_first,
                                         chinwag_callback callback,
                                         void *user_data);
+
+/**
+ * Stores in `*out_json` the latest messages of the conversation `target_json` (`{"user": id}`
+ * or `{"group": id}`), oldest first, at once and offline too: received ones and yours, each
+ * `{"id", "gid", "chat", "sender", "content", "timestamp_ms", "delivery"}` where `delivery`
+ * is `{"state": "pending" | "sent" | "failed", "error"?}` and `id` is null until stored.
+ *
+ * Synchronous. Free `*out_json` with `chinwag_string_free`.
+ *
+ * # Safety
+ * Pointer arguments follow the rules at the top of this header.
+ */
+chinwag_status chinwag_messages_recent(const struct chinwag_client *client,
+                                       const char *target_json,
+                                       char **out_json);
+
+/**
+ * Sends again your failed message `gid` (see `chinwag_messages_unsent`) with the same gid; it
+ * turns pending. Result: as `chinwag_messages_send_to_user`. Errors: `CHINWAG_ERR_NOT_FOUND`
+ * if no failed message has that gid, `CHINWAG_ERR_INVALID_INPUT` if it is still pending.
+ *
+ * Asynchronous: returns at once; `callback` gets the outcome.
+ *
+ * # Safety
+ * Pointer arguments follow the rules at the top of this header.
+ */
+chinwag_status chinwag_messages_retry(const struct chinwag_client *client,
+                                      const char *gid,
+                                      chinwag_callback callback,
+                                      void *user_data);
 
 /**
  * Sends a message to a chat — `chat_json` is the chat object as a chat call returned it,
@@ -933,6 +977,30 @@ chinwag_status chinwag_messages_send_to_user(const struct chinwag_client *client
                                              char **out_gid,
                                              chinwag_callback callback,
                                              void *user_data);
+
+/**
+ * Stores in `*out_count` the number of messages from others in the conversation
+ * `target_json` since it was last marked read.
+ *
+ * Synchronous.
+ *
+ * # Safety
+ * Pointer arguments follow the rules at the top of this header.
+ */
+chinwag_status chinwag_messages_unread(const struct chinwag_client *client,
+                                       const char *target_json,
+                                       uint32_t *out_count);
+
+/**
+ * Stores in `*out_json` your messages the server has not stored, pending or failed, oldest
+ * first (after a restart too), as in `chinwag_messages_recent`.
+ *
+ * Synchronous. Free `*out_json` with `chinwag_string_free`.
+ *
+ * # Safety
+ * Pointer arguments follow the rules at the top of this header.
+ */
+chinwag_status chinwag_messages_unsent(const struct chinwag_client *client, char **out_json);
 
 /**
  * Accepts invitation `request`: you join its group. Result: `null`.
@@ -1005,6 +1073,18 @@ char *chinwag_status_name(int32_t status);
  * `s` is NULL or a string this library returned that has not been freed yet.
  */
 void chinwag_string_free(char *s);
+
+/**
+ * Stores in `*out_json` the users seen (listed, or met in a profile change) as a JSON array
+ * of user objects by id, at once and offline too (after a restart on a store: the ones the
+ * last run saw).
+ *
+ * Synchronous. Free `*out_json` with `chinwag_string_free`.
+ *
+ * # Safety
+ * Pointer arguments follow the rules at the top of this header.
+ */
+chinwag_status chinwag_users_cached(const struct chinwag_client *client, char **out_json);
 
 /**
  * The user with id `user`. Result: a user object.

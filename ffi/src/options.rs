@@ -31,10 +31,14 @@ pub struct ClientOptions {
     /// The client's runtime threads (default 1).
     #[uniffi(default = None)]
     pub worker_threads: Option<u32>,
-    /// A SQLite file that keeps the session and the unacknowledged sends across restarts: a
-    /// client built on it resumes the session with no login (default: none).
+    /// A SQLite file that keeps the session, the unacknowledged sends and the conversations
+    /// across restarts: a client built on it resumes the session with no login and shows what
+    /// it kept offline (default: none).
     #[uniffi(default = None)]
     pub store_path: Option<String>,
+    /// Stored messages kept per conversation for `recentMessages` (default 100).
+    #[uniffi(default = None)]
+    pub message_cache: Option<u32>,
 }
 
 /// The runtime a client with `options` owns.

@@ -281,3 +281,58 @@ pub struct OfflineMessages {
     /// Their messages, oldest first unless asked otherwise.
     pub messages: Vec<Message>,
 }
+
+/// Where a message of the local cache stands.
+///
+/// As JSON: `{"state": "pending"}`, `{"state": "sent"}`, `{"state": "failed", "error": "…"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Delivery {
+    /// Your send, waiting for the server's acknowledgement (offline, or on its way).
+    Pending,
+    /// Stored by the server (a received message, or your send once acknowledged).
+    Sent,
+    /// Your send, refused; `messages().retry` sends it again, `messages().discard` drops it.
+    Failed {
+        /// Why.
+        error: String,
+    },
+}
+
+/// A message as the client keeps it (`messages().recent`): received, or sent by you —
+/// shown at once, while pending (local echo), then sent or failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct LocalMessage {
+    /// The server's id; `None` until the server stored it.
+    pub id: Option<MessageId>,
+    /// The gid it was sent with.
+    pub gid: String,
+    /// The conversation, seen from this client.
+    pub chat: Target,
+    /// Who sent it.
+    pub sender: UserId,
+    /// What it says.
+    pub content: Content,
+    /// When the server stored it (unix milliseconds); for a send not stored yet, when it was
+    /// sent.
+    pub timestamp_ms: i64,
+    /// Where it stands.
+    pub delivery: Delivery,
+}
+
+impl LocalMessage {
+    /// A received message, as kept.
+    pub(crate) fn received(m: &Message) -> LocalMessage {
+        LocalMessage {
+            id: Some(m.id),
+            gid: m.gid.clone(),
+            chat: m.chat,
+            sender: m.sender,
+            content: m.content.clone(),
+            timestamp_ms: m.timestamp_ms,
+            delivery: Delivery::Sent,
+        }
+    }
+}

@@ -10,7 +10,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chinwag::{Client, ConnectionState, Content, Error, Event, EventStream, Target};
+use chinwag::{Client, ConnectionState, Content, Delivery, Error, Event, EventStream, Target};
 use futures::StreamExt;
 use support::{Env, OnStore, User};
 
@@ -24,6 +24,7 @@ on_both_runtimes!(
     sends_waiting_in_the_store_go_out_once_after_a_restart,
     a_stored_session_revoked_meanwhile_is_forgotten,
     a_stored_session_continues_after_what_the_app_pulled,
+    a_restarted_app_shows_its_conversations_offline,
 );
 
 async fn catch_up_after_time_offline(env: Env) {
@@ -368,9 +369,21 @@ async fn sends_waiting_in_the_store_go_out_once_after_a_restart(env: Env) {
         again.pending_sends(),
         [gids[0].clone(), gids[1].clone(), oops_gid.clone()]
     );
+    let shown = |c: &Client| -> Vec<(String, Delivery)> {
+        let recent = c.messages().recent(Target::User(bob.id));
+        recent.into_iter().map(|m| (m.gid, m.delivery)).collect()
+    };
+    let pending = |gid: &String| (gid.clone(), Delivery::Pending);
+    assert_eq!(
+        shown(&again),
+        [pending(&gids[0]), pending(&gids[1]), pending(&oops_gid)],
+        "shown at once in the chat, as pending (local echo)"
+    );
+    assert_eq!(again.messages().unsent().len(), 3);
     assert_eq!(again.messages().discard(&oops_gid), Ok(true));
     assert_eq!(again.messages().discard(&oops_gid), Ok(false));
     assert_eq!(again.pending_sends(), gids);
+    assert_eq!(shown(&again), [pending(&gids[0]), pending(&gids[1])]);
     env.server.start_again();
     let got = [
         env.message(&mut bob.events).await,
@@ -390,12 +403,24 @@ async fn sends_waiting_in_the_store_go_out_once_after_a_restart(env: Env) {
         env.sleep(20).await;
     }
     assert!(emptied, "the server's answers take the sends out");
+    let sent = again.messages().recent(Target::User(bob.id));
+    assert_eq!(
+        sent.iter()
+            .map(|m| (&m.id, &m.delivery))
+            .collect::<Vec<_>>(),
+        [
+            (&Some(got[0].id), &Delivery::Sent),
+            (&Some(got[1].id), &Delivery::Sent)
+        ],
+        "turned sent, with the server's ids"
+    );
     again.close().await;
 
     // A third start: the store still holds the session, and nothing is sent twice (nor the
     // discarded one at all).
     let third = env.client_on(path).unwrap();
     assert!(third.pending_sends().is_empty());
+    assert_eq!(third.messages().recent(Target::User(bob.id)), sent);
     let chat = bob
         .client
         .chats()
@@ -477,5 +502,84 @@ async fn a_stored_session_continues_after_what_the_app_pulled(env: Env) {
         .unwrap();
     assert_eq!(env.message(&mut events).await.content.body(), "after");
     again.close().await;
+    ann.client.close().await;
+}
+
+async fn a_restarted_app_shows_its_conversations_offline(env: Env) {
+    let (ann, ben) = env.friends("ann", "ben").await;
+    let (ann_id, ben_id) = (ann.id, ben.id);
+    let OnStore { path, app, .. } = &env.move_to_store(ben).await;
+    let mut events = app.events();
+    for i in 0..3 {
+        let text = format!("m{i}");
+        ann.client
+            .messages()
+            .send_text(Target::User(ben_id), &text)
+            .await
+            .unwrap();
+        assert_eq!(env.message(&mut events).await.content.body(), text);
+    }
+    let reply = app
+        .messages()
+        .send_text(Target::User(ann_id), "reply")
+        .await
+        .unwrap();
+    let refused = app
+        .messages()
+        .enqueue(Target::Group(999_999), Content::Text("nowhere".into()))
+        .unwrap();
+    let refused_gid = refused.gid().to_string();
+    assert!(refused.await.is_err());
+    let users = app.users().list().await.unwrap();
+    app.close().await;
+
+    // Started again with the server gone: the conversation, its unread count, the failed
+    // send and the users are there at once.
+    env.server.stop();
+    let again = env.client_on(path).unwrap();
+    let recent = again.messages().recent(Target::User(ann_id));
+    let texts: Vec<&str> = recent.iter().map(|m| m.content.body()).collect();
+    assert_eq!(texts, ["m0", "m1", "m2", "reply"]);
+    assert_eq!(recent[3].id, reply.id);
+    assert!(recent.iter().all(|m| m.delivery == Delivery::Sent));
+    assert_eq!(
+        again.messages().unread(Target::User(ann_id)),
+        3,
+        "yours do not count"
+    );
+    let unsent = again.messages().unsent();
+    assert_eq!(unsent.len(), 1);
+    assert_eq!(unsent[0].gid, refused_gid);
+    assert!(matches!(unsent[0].delivery, Delivery::Failed { .. }));
+    assert_eq!(again.users().cached(), users, "the users seen");
+    again.messages().mark_read(Target::User(ann_id));
+    assert_eq!(again.messages().discard(&refused_gid), Ok(true));
+    again.close().await;
+
+    // What was read and discarded stays so; a retry of a failed send turns it pending.
+    env.server.start_again();
+    let third = env.client_on(path).unwrap();
+    assert_eq!(third.messages().unread(Target::User(ann_id)), 0);
+    assert!(third.messages().unsent().is_empty());
+    assert_eq!(third.messages().recent(Target::User(ann_id)), recent);
+    let refused = third
+        .messages()
+        .enqueue(Target::Group(999_999), Content::Text("again".into()))
+        .unwrap();
+    let gid = refused.gid().to_string();
+    assert!(refused.await.is_err());
+    let retry = third.messages().retry(&gid).unwrap();
+    assert_eq!(retry.gid(), gid);
+    assert!(matches!(
+        third.messages().retry(&gid),
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(retry.await.is_err());
+    assert_eq!(
+        third.messages().unsent().len(),
+        1,
+        "failed again, shown once"
+    );
+    third.close().await;
     ann.client.close().await;
 }

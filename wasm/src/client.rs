@@ -120,12 +120,61 @@ impl ChinwagClient {
         self.client.pending_sends()
     }
 
-    /// Takes back the waiting send `gid` if it has not been written to the server yet: it is
-    /// never sent. False: no send with that gid waits; throws `invalid_input` if it is
-    /// already on its way.
+    /// Drops your message `gid` if the server has not stored it — a failed one, or a waiting
+    /// send not written yet (never sent) — from its conversation. False: no such message;
+    /// throws `invalid_input` if it is already on its way.
     #[wasm_bindgen(js_name = "discardSend")]
     pub fn discard_send(&self, gid: &str) -> Result<bool, JsValue> {
         self.client.messages().discard(gid).map_err(sdk_error)
+    }
+
+    /// Sends your failed message `gid` again with the same gid; it turns pending. Rejects
+    /// with `not_found` if no failed message has that gid, `invalid_input` if it is still
+    /// pending.
+    #[wasm_bindgen(js_name = "retrySend", unchecked_return_type = "Promise<SentMessage>")]
+    pub fn retry_send(&self, gid: &str) -> Promise {
+        match self.client.messages().retry(gid) {
+            Ok(receipt) => self.call(|_| receipt),
+            Err(e) => rejected(sdk_error(e)),
+        }
+    }
+
+    /// The latest messages of the conversation with `target`, oldest first, at once and
+    /// offline too: received ones and yours — sent, pending or failed (local echo).
+    #[wasm_bindgen(js_name = "recentMessages", unchecked_return_type = "LocalMessage[]")]
+    pub fn recent_messages(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Target")] target: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let target: Target = from_js(target, "target")?;
+        to_js(&self.client.messages().recent(target))
+    }
+
+    /// Your messages the server has not stored, pending or failed, oldest first.
+    #[wasm_bindgen(js_name = "unsentMessages", unchecked_return_type = "LocalMessage[]")]
+    pub fn unsent_messages(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.client.messages().unsent())
+    }
+
+    /// Messages from others in the conversation with `target` since it was marked read.
+    #[wasm_bindgen(js_name = "unreadCount")]
+    pub fn unread_count(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Target")] target: JsValue,
+    ) -> Result<u32, JsValue> {
+        let target: Target = from_js(target, "target")?;
+        Ok(self.client.messages().unread(target))
+    }
+
+    /// Marks the conversation with `target` read.
+    #[wasm_bindgen(js_name = "markRead")]
+    pub fn mark_read(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Target")] target: JsValue,
+    ) -> Result<(), JsValue> {
+        let target: Target = from_js(target, "target")?;
+        self.client.messages().mark_read(target);
+        Ok(())
     }
 
     /// Shuts the client down: the connection ends, waiting sends fail with `closed`, event
@@ -180,6 +229,12 @@ impl ChinwagClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<User[]>")]
     pub fn users(&self) -> Promise {
         self.call(|c| async move { c.users().list().await })
+    }
+
+    /// The users seen (listed, or met in a profile change), at once.
+    #[wasm_bindgen(js_name = "cachedUsers", unchecked_return_type = "User[]")]
+    pub fn cached_users(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.client.users().cached())
     }
 
     /// The user with id `id`.

@@ -13,9 +13,11 @@ use crate::strings::{not_null, put, put_string};
 ///
 /// `options_json` may be NULL, or a JSON object with any of `request_timeout_ms`,
 /// `connect_timeout_ms`, `heartbeat_interval_ms`, `backoff_base_ms` and `backoff_cap_ms`
-/// (together), `sync_page`, `worker_threads` (the client's runtime threads, default 1), and
-/// `store_path` (a SQLite file keeping the session and unacknowledged sends across restarts:
-/// a client made on it resumes the session with no login); unknown keys are an error.
+/// (together), `sync_page`, `worker_threads` (the client's runtime threads, default 1),
+/// `store_path` (a SQLite file keeping the session, unacknowledged sends and conversations
+/// across restarts: a client made on it resumes the session with no login and shows what it
+/// kept offline), and `message_cache` (stored messages kept per conversation, default 100);
+/// unknown keys are an error.
 ///
 /// `on_event` may be NULL (no events). Otherwise it receives every event — messages,
 /// notifications, chat, member, presence and profile changes, kicks, connection states — as
@@ -182,9 +184,10 @@ pub unsafe extern "C" fn chinwag_client_pending_gids(
     })
 }
 
-/// Takes back the waiting send `gid` if it has not been written to the server yet: it is
-/// never sent, its callback gets `CHINWAG_ERR_INVALID_INPUT`, and it leaves the store.
-/// `*out_discarded` is false if no send with that gid waits.
+/// Drops your message `gid` if the server has not stored it — a failed one, or a waiting send
+/// not written to the server yet (it is never sent, its callback gets
+/// `CHINWAG_ERR_INVALID_INPUT`) — from its conversation and the store. `*out_discarded` is
+/// false if there is no such message.
 ///
 /// Synchronous. Errors: `CHINWAG_ERR_INVALID_INPUT` if the send is already on its way (the
 /// server may store it; wait for its callback).

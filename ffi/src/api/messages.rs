@@ -157,3 +157,101 @@ pub unsafe extern "C" fn chinwag_messages_offline(
         Ok(async move { c.messages().offline(remove, newest_first).await })
     })
 }
+
+/// Sends again your failed message `gid` (see `chinwag_messages_unsent`) with the same gid; it
+/// turns pending. Result: as `chinwag_messages_send_to_user`. Errors: `CHINWAG_ERR_NOT_FOUND`
+/// if no failed message has that gid, `CHINWAG_ERR_INVALID_INPUT` if it is still pending.
+///
+/// Asynchronous: returns at once; `callback` gets the outcome.
+///
+/// # Safety
+/// Pointer arguments follow the rules at the top of this header.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn chinwag_messages_retry(
+    client: *const chinwag_client,
+    gid: *const c_char,
+    callback: chinwag_callback,
+    user_data: *mut c_void,
+) -> chinwag_status {
+    call(client, callback, user_data, |c| {
+        let gid = unsafe { text(gid, "gid") }?;
+        Ok(c.messages().retry(&gid)?)
+    })
+}
+
+/// Stores in `*out_json` the latest messages of the conversation `target_json` (`{"user": id}`
+/// or `{"group": id}`), oldest first, at once and offline too: received ones and yours, each
+/// `{"id", "gid", "chat", "sender", "content", "timestamp_ms", "delivery"}` where `delivery`
+/// is `{"state": "pending" | "sent" | "failed", "error"?}` and `id` is null until stored.
+///
+/// Synchronous. Free `*out_json` with `chinwag_string_free`.
+///
+/// # Safety
+/// Pointer arguments follow the rules at the top of this header.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn chinwag_messages_recent(
+    client: *const chinwag_client,
+    target_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> chinwag_status {
+    crate::api::client::read(client, |c| {
+        let target: Target = unsafe { json(target_json, "target_json") }?;
+        let recent = serde_json::to_string(&c.messages().recent(target)).unwrap_or_default();
+        unsafe { put_string(out_json, recent, "out_json") }
+    })
+}
+
+/// Stores in `*out_json` your messages the server has not stored, pending or failed, oldest
+/// first (after a restart too), as in `chinwag_messages_recent`.
+///
+/// Synchronous. Free `*out_json` with `chinwag_string_free`.
+///
+/// # Safety
+/// Pointer arguments follow the rules at the top of this header.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn chinwag_messages_unsent(
+    client: *const chinwag_client,
+    out_json: *mut *mut c_char,
+) -> chinwag_status {
+    crate::api::client::read(client, |c| {
+        let unsent = serde_json::to_string(&c.messages().unsent()).unwrap_or_default();
+        unsafe { put_string(out_json, unsent, "out_json") }
+    })
+}
+
+/// Stores in `*out_count` the number of messages from others in the conversation
+/// `target_json` since it was last marked read.
+///
+/// Synchronous.
+///
+/// # Safety
+/// Pointer arguments follow the rules at the top of this header.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn chinwag_messages_unread(
+    client: *const chinwag_client,
+    target_json: *const c_char,
+    out_count: *mut u32,
+) -> chinwag_status {
+    crate::api::client::read(client, |c| {
+        let target: Target = unsafe { json(target_json, "target_json") }?;
+        unsafe { crate::strings::put(out_count, c.messages().unread(target), "out_count") }
+    })
+}
+
+/// Marks the conversation `target_json` read: its unread count becomes 0.
+///
+/// Synchronous.
+///
+/// # Safety
+/// Pointer arguments follow the rules at the top of this header.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn chinwag_messages_mark_read(
+    client: *const chinwag_client,
+    target_json: *const c_char,
+) -> chinwag_status {
+    crate::api::client::read(client, |c| {
+        let target: Target = unsafe { json(target_json, "target_json") }?;
+        c.messages().mark_read(target);
+        Ok(())
+    })
+}

@@ -39,6 +39,25 @@ pub unsafe extern "C" fn chinwag_users_list(
     })
 }
 
+/// Stores in `*out_json` the users seen (listed, or met in a profile change) as a JSON array
+/// of user objects by id, at once and offline too (after a restart on a store: the ones the
+/// last run saw).
+///
+/// Synchronous. Free `*out_json` with `chinwag_string_free`.
+///
+/// # Safety
+/// Pointer arguments follow the rules at the top of this header.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn chinwag_users_cached(
+    client: *const chinwag_client,
+    out_json: *mut *mut c_char,
+) -> chinwag_status {
+    crate::api::client::read(client, |c| {
+        let users = serde_json::to_string(&c.users().cached()).unwrap_or_default();
+        unsafe { crate::strings::put_string(out_json, users, "out_json") }
+    })
+}
+
 /// The user with id `user`. Result: a user object.
 ///
 /// Asynchronous: returns at once; `callback` gets the outcome.

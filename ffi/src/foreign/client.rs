@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use chinwag::{
     Chat, ConnectionState, Content, Event, FileInfo, Group, GroupRequest, HistoryPage,
-    OfflineMessages, SentMessage, Session, Target, UploadedFile, User, UserInfo, UserPatch,
+    LocalMessage, OfflineMessages, SentMessage, Session, Target, UploadedFile, User, UserInfo,
+    UserPatch,
 };
 use futures::StreamExt;
 
@@ -141,11 +142,39 @@ impl ChinwagClient {
         self.client.pending_sends()
     }
 
-    /// Takes back the waiting send `gid` if it has not been written to the server yet: it is
-    /// never sent and leaves the store. False: no send with that gid waits. `InvalidInput`
-    /// if it is already on its way.
+    /// Drops your message `gid` if the server has not stored it — a failed one, or a waiting
+    /// send not written yet (never sent) — from its conversation and the store. False: no
+    /// such message. `InvalidInput` if it is already on its way.
     pub fn discard_send(&self, gid: String) -> Result<bool, ChinwagError> {
         Ok(self.client.messages().discard(&gid)?)
+    }
+
+    /// Sends your failed message `gid` again with the same gid; it turns pending. `NotFound`
+    /// if no failed message has that gid, `InvalidInput` if it is still pending.
+    pub async fn retry_send(&self, gid: String) -> Result<SentMessage, ChinwagError> {
+        let receipt = self.client.messages().retry(&gid)?;
+        self.run(|_| receipt).await
+    }
+
+    /// The latest messages of the conversation with `target`, oldest first, at once and
+    /// offline too: received ones and yours — sent, pending or failed (local echo).
+    pub fn recent_messages(&self, target: Target) -> Vec<LocalMessage> {
+        self.client.messages().recent(target)
+    }
+
+    /// Your messages the server has not stored, pending or failed, oldest first.
+    pub fn unsent_messages(&self) -> Vec<LocalMessage> {
+        self.client.messages().unsent()
+    }
+
+    /// Messages from others in the conversation with `target` since it was marked read.
+    pub fn unread_count(&self, target: Target) -> u32 {
+        self.client.messages().unread(target)
+    }
+
+    /// Marks the conversation with `target` read.
+    pub fn mark_read(&self, target: Target) {
+        self.client.messages().mark_read(target)
     }
 
     /// Shuts the client down: the connection ends, waiting sends fail with `Closed`, the
@@ -195,6 +224,11 @@ impl ChinwagClient {
     /// Every user.
     pub async fn users(&self) -> Result<Vec<User>, ChinwagError> {
         self.run(|c| async move { c.users().list().await }).await
+    }
+
+    /// The users seen (listed, or met in a profile change), at once and offline too.
+    pub fn cached_users(&self) -> Vec<User> {
+        self.client.users().cached()
     }
 
     /// The user with id `id`.

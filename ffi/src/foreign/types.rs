@@ -7,9 +7,9 @@
 
 use chinwag::wire::xuanxuan::MemberRef;
 use chinwag::{
-    Chat, ChatChange, ConnectionState, Content, Event, FileInfo, Group, GroupRequest, HistoryPage,
-    Message, Notification, OfflineMessages, SentMessage, Session, Target, UploadedFile, User,
-    UserInfo, UserPatch,
+    Chat, ChatChange, ConnectionState, Content, Delivery, Event, FileInfo, Group, GroupRequest,
+    HistoryPage, LocalMessage, Message, Notification, OfflineMessages, SentMessage, Session,
+    Target, UploadedFile, User, UserInfo, UserPatch,
 };
 
 #[uniffi::remote(Record)]
@@ -42,6 +42,24 @@ pub struct Message {
     pub sender: i64,
     pub content: Content,
     pub timestamp_ms: i64,
+}
+
+#[uniffi::remote(Enum)]
+pub enum Delivery {
+    Pending,
+    Sent,
+    Failed { error: String },
+}
+
+#[uniffi::remote(Record)]
+pub struct LocalMessage {
+    pub id: Option<i64>,
+    pub gid: String,
+    pub chat: Target,
+    pub sender: i64,
+    pub content: Content,
+    pub timestamp_ms: i64,
+    pub delivery: Delivery,
 }
 
 #[uniffi::remote(Record)]

@@ -168,6 +168,28 @@ int main(int argc, char **argv) {
     check(chinwag_chats_cached(c, &cached) == CHINWAG_OK && cached && strcmp(cached, "[]") == 0,
           "chats_cached before any list: []");
     chinwag_string_free(cached);
+    char *recent = NULL;
+    check(chinwag_messages_recent(c, "{\"user\": 2}", &recent) == CHINWAG_OK && recent && strcmp(recent, "[]") == 0,
+          "messages_recent of a chat never seen: []");
+    chinwag_string_free(recent);
+    check_error(chinwag_messages_recent(c, "{\"room\": 2}", &recent), CHINWAG_ERR_INVALID_INPUT, "target_json",
+                "messages_recent with a malformed target: INVALID_INPUT");
+    uint32_t unread = 7;
+    check(chinwag_messages_unread(c, "{\"group\": 5}", &unread) == CHINWAG_OK && unread == 0,
+          "messages_unread of a chat never seen: 0");
+    check_error(chinwag_messages_unread(c, "{\"group\": 5}", NULL), CHINWAG_ERR_NULL_POINTER, "out_count",
+                "messages_unread with a NULL out-parameter: NULL_POINTER");
+    check(chinwag_messages_mark_read(c, "{\"group\": 5}") == CHINWAG_OK, "mark_read of a chat never seen: OK");
+    check_error(chinwag_messages_retry(c, "no-such-gid", count_stray, NULL), CHINWAG_ERR_NOT_FOUND, "no-such-gid",
+                "retry of a gid that failed nowhere: NOT_FOUND");
+    char *unsent = NULL;
+    check(chinwag_messages_unsent(c, &unsent) == CHINWAG_OK && unsent && strcmp(unsent, "[]") == 0,
+          "messages_unsent with nothing unsent: []");
+    chinwag_string_free(unsent);
+    char *users = NULL;
+    check(chinwag_users_cached(c, &users) == CHINWAG_OK && users && strcmp(users, "[]") == 0,
+          "users_cached before any list: []");
+    chinwag_string_free(users);
     int64_t id = 0;
     check_error(chinwag_client_user_id(c, &id), CHINWAG_ERR_AUTH, "not logged in", "user_id when logged out: AUTH");
     check_error(chinwag_client_session(c, NULL), CHINWAG_ERR_NULL_POINTER, "out_json",

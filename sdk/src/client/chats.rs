@@ -40,12 +40,10 @@ impl Chats<'_> {
     /// kept (in the client's store too, if it has one) for [`Chats::cached`].
     pub async fn list(&self) -> Result<Vec<Chat>> {
         let chats: Vec<Chat> = self.call("getList", NoParams {}).await?;
-        self.inner.state().chats = chats.clone();
         // Straight to the store: the driver's pending work (sends to store before they are
         // written) is not this call's to flush.
-        self.inner
-            .persist(super::persist::StoreWork::chats(chats.clone()))
-            .await;
+        let changes = self.inner.state().keep_chats(chats.clone());
+        self.inner.persist(changes).await;
         Ok(chats)
     }
 

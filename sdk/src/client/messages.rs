@@ -1,4 +1,5 @@
-//! Sending messages reliably through the outbox, and the 003 offline fetch.
+//! Sending messages reliably through the outbox, the conversations the client keeps (local
+//! echo, recent messages, unread counts), and the 003 offline fetch.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,9 +12,12 @@ use chinwag_wire::module::{MessageQuery, OfflineBatch, SortOrder};
 
 use super::{Inner, new_gid};
 use crate::error::{Error, Result};
-use crate::model::{Content, Message, OfflineMessages, SentMessage, Target};
+use crate::model::{
+    Content, Delivery, LocalMessage, Message, OfflineMessages, SentMessage, Target,
+};
 use crate::proto::frames;
 use crate::proto::rest::{Endpoint, Framing};
+use crate::runtime::unix_ms;
 
 /// Sending, and fetching offline messages.
 #[derive(Debug)]
@@ -44,17 +48,31 @@ impl Messages<'_> {
         if content.body().is_empty() {
             return Err(Error::InvalidInput("a message must not be empty".into()));
         }
-        let gid = new_gid();
-        let frame = frames::message(target, content, &gid).map_err(Error::InvalidInput)?;
+        self.put(new_gid(), target, content)
+    }
+
+    /// Puts the message `gid` in the outbox and shows it in its conversation as pending.
+    fn put(&self, gid: String, target: Target, content: Content) -> Result<Receipt> {
+        let frame = frames::message(target, content.clone(), &gid).map_err(Error::InvalidInput)?;
         let (tx, rx) = oneshot::channel();
         let mut state = self.inner.state();
         if state.closed {
             return Err(Error::Closed);
         }
-        if state.session.is_none() || state.machine.ended().is_some() {
-            return Err(Error::Auth("not logged in".into()));
-        }
-        state.store_send(&gid, &frame);
+        let me = match &state.session {
+            Some(session) if state.machine.ended().is_none() => session.user_id,
+            _ => return Err(Error::Auth("not logged in".into())),
+        };
+        let echo = LocalMessage {
+            id: None,
+            gid: gid.clone(),
+            chat: target,
+            sender: me,
+            content,
+            timestamp_ms: unix_ms(),
+            delivery: Delivery::Pending,
+        };
+        state.store_send(&gid, &frame, echo);
         let waiter = super::Waiter {
             gid: gid.clone(),
             tx,
@@ -64,19 +82,69 @@ impl Messages<'_> {
         Ok(Receipt { gid, rx })
     }
 
-    /// Takes back the waiting send `gid` (see [`crate::Client::pending_sends`]) if it has not
-    /// been written to the server yet — e.g. one left from before a restart, while offline:
-    /// it is never sent, its receipt fails with [`Error::InvalidInput`], and it leaves the
-    /// store. `Ok(false)`: no send with that gid waits. [`Error::InvalidInput`] if it is
-    /// already on its way (the server may store it): wait for its answer instead.
+    /// Sends again your failed message `gid` (see [`Messages::unsent`]), with the same gid:
+    /// it turns pending, and the [`Receipt`] completes like [`Messages::send`].
+    /// [`Error::NotFound`] if no failed message has that gid; [`Error::InvalidInput`] if it
+    /// is still pending.
+    pub fn retry(&self, gid: &str) -> Result<Receipt> {
+        let failed = {
+            let state = self.inner.state();
+            let me = state.session.as_ref().map_or(0, |s| s.user_id);
+            state.cache.unsent(gid, me).cloned()
+        };
+        match failed {
+            None => Err(Error::NotFound(format!("no failed message with gid {gid}"))),
+            Some(m) if m.delivery == Delivery::Pending => Err(Error::InvalidInput(format!(
+                "message {gid} is still pending"
+            ))),
+            Some(m) => self.put(m.gid, m.chat, m.content),
+        }
+    }
+
+    /// The latest messages of the conversation with `chat`, oldest first, at once and offline
+    /// too (after a restart on a store, what the last run kept): the messages received, and
+    /// yours — sent, and the ones not stored yet as pending or failed (local echo). Up to the
+    /// builder's `message_cache` stored messages are kept per conversation.
+    pub fn recent(&self, chat: Target) -> Vec<LocalMessage> {
+        self.inner.state().cache.recent(chat)
+    }
+
+    /// Your messages the server has not stored, pending or failed, oldest first — after a
+    /// restart too. Failed ones wait for [`Messages::retry`] or [`Messages::discard`].
+    pub fn unsent(&self) -> Vec<LocalMessage> {
+        self.inner.state().cache.all_unsent()
+    }
+
+    /// Messages from others in the conversation with `chat` since [`Messages::mark_read`].
+    pub fn unread(&self, chat: Target) -> u32 {
+        self.inner.state().cache.unread(chat)
+    }
+
+    /// Marks the conversation with `chat` read: its unread count becomes 0.
+    pub fn mark_read(&self, chat: Target) {
+        let mut state = self.inner.state();
+        let (cache, store) = state.cache();
+        cache.mark_read(chat, store);
+        // The driver's next turn writes it to the store.
+        state.wake();
+    }
+
+    /// Drops your message `gid` if the server has not stored it: a failed one, or a waiting
+    /// send not written to the server yet — e.g. one left from before a restart, while
+    /// offline: it is never sent, its receipt fails with [`Error::InvalidInput`]. Either way
+    /// it leaves its conversation and the store. `Ok(false)`: no such message.
+    /// [`Error::InvalidInput`] if it is already on its way (the server may store it): wait for
+    /// its answer instead.
     pub fn discard(&self, gid: &str) -> Result<bool> {
         let mut state = self.inner.state();
-        let discarded = state.machine.discard(gid)?;
-        if discarded {
+        if state.machine.discard(gid)? {
             state.finish_sends();
-            // The driver's next turn takes it out of the store.
-            state.wake();
         }
+        let me = state.session.as_ref().map_or(0, |s| s.user_id);
+        let (cache, store) = state.cache();
+        let discarded = cache.remove(gid, me, store);
+        // The driver's next turn takes it out of the store.
+        state.wake();
         Ok(discarded)
     }
 

@@ -14,6 +14,7 @@ mod requests;
 mod tasks;
 mod users;
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -39,12 +40,13 @@ pub use users::Users;
 
 use crate::error::{Error, Result};
 use crate::event::{ConnectionState, Event};
-use crate::model::{Chat, SentMessage, Session, Target, UserId};
+use crate::model::{Chat, SentMessage, Session, Target, User, UserId};
 use crate::proto::backoff::Backoff;
+use crate::proto::cache::{self, MessageCache};
 use crate::proto::rest::{self, Endpoint, Framing};
 use crate::proto::session::{Action, Ended, RECEIVED_DELAY, SEND_WINDOW, SessionMachine, Settings};
 use crate::runtime::{HttpResponse, Runtime, now, random_bytes, random_u64};
-use crate::store::Store;
+use crate::store::{Changes, Store};
 use tasks::Tasks;
 
 /// How a client behaves; built with [`ClientBuilder`].
@@ -71,6 +73,7 @@ pub struct ClientBuilder {
     config: Config,
     runtime: Option<Arc<dyn Runtime>>,
     store: Option<StoreChoice>,
+    message_cache: usize,
 }
 
 /// Where a client built by a [`ClientBuilder`] keeps what must outlive it.
@@ -97,6 +100,7 @@ impl ClientBuilder {
             },
             runtime: None,
             store: None,
+            message_cache: cache::DEFAULT_LIMIT,
         }
     }
 
@@ -106,22 +110,31 @@ impl ClientBuilder {
         self
     }
 
-    /// Keeps the session and the unacknowledged sends in `store`: a client built on a store
-    /// that holds a session resumes it at once (no login), and the sends it holds go out
-    /// again with their gids, so the server stores each once. Without a store, nothing
-    /// outlives the client.
+    /// Keeps the session, the unacknowledged sends, the chat list, the latest messages of each
+    /// conversation with unread counts, and the users seen in `store`: a client built on a
+    /// store that holds a session resumes it at once (no login), shows what it kept offline,
+    /// and the sends it holds go out again with their gids, so the server stores each once.
+    /// Without a store, nothing outlives the client.
     pub fn store(mut self, store: Arc<dyn Store>) -> ClientBuilder {
         self.store = Some(StoreChoice::Given(store));
         self
     }
 
-    /// Keeps the session and the unacknowledged sends in the SQLite file at `path` (created
+    /// Keeps what [`ClientBuilder::store`] says in the SQLite file at `path` (created
     /// if missing); see [`ClientBuilder::store`]. [`ClientBuilder::build`] fails with
     /// [`Error::Store`] if another client holds the file, or if it is damaged, not a store,
     /// from a newer SDK or of another server: the file is left as it was.
     #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
     pub fn store_path(mut self, path: impl Into<std::path::PathBuf>) -> ClientBuilder {
         self.store = Some(StoreChoice::Path(path.into()));
+        self
+    }
+
+    /// Keeps the latest `messages` stored messages of each conversation (default 100) for
+    /// [`Messages::recent`] — in the store too, if the client has one. Your sends not stored
+    /// yet are kept whatever the number.
+    pub fn message_cache(mut self, messages: usize) -> ClientBuilder {
+        self.message_cache = messages;
         self
     }
 
@@ -195,8 +208,11 @@ impl ClientBuilder {
             closed: false,
             store: store.clone(),
             store_work: Default::default(),
+            session_changed: false,
             store_error: None,
             chats: Vec::new(),
+            cache: MessageCache::new(self.message_cache),
+            users: BTreeMap::new(),
         };
         let resume = match &store {
             Some(store) => state.resume(persist::load_now(&**store)?),
@@ -294,11 +310,17 @@ pub(crate) struct State {
     /// Where the client keeps what must outlive it (see `persist.rs`); given up by `close`.
     store: Option<Arc<dyn Store>>,
     /// Store writes for the driver's next turn.
-    store_work: persist::StoreWork,
+    store_work: Changes,
+    /// The session (or its cursor) changed since the last store write.
+    session_changed: bool,
     /// The last store write that failed.
     store_error: Option<Error>,
     /// The chat list as last fetched (or loaded from the store).
     chats: Vec<Chat>,
+    /// The latest messages of each conversation, your unsent sends, unread counts.
+    cache: MessageCache,
+    /// The users seen.
+    users: BTreeMap<UserId, User>,
 }
 
 impl State {
@@ -324,6 +346,7 @@ impl State {
     /// if an event ended an attempt to connect (`Connected`, `Reconnecting`, `Disconnected`).
     fn publish(&mut self) -> bool {
         let events: Vec<Event> = std::iter::from_fn(|| self.machine.poll_event()).collect();
+        self.keep(&events);
         let settled = events.iter().any(|event| {
             matches!(
                 event,
@@ -337,6 +360,31 @@ impl State {
         self.emit(events);
         self.finish_sends();
         settled
+    }
+
+    /// Keeps what `events` tell of the user's conversations and of the users seen.
+    fn keep(&mut self, events: &[Event]) {
+        let me = self.session.as_ref().map_or(0, |s| s.user_id);
+        for event in events {
+            match event {
+                Event::Message(m) => {
+                    let (cache, store) = self.cache();
+                    cache.receive(m, me, store);
+                }
+                Event::UserChanged(user) => {
+                    let changes = self.keep_users([user.clone()]);
+                    self.store_work.users.extend(changes.users);
+                }
+                Event::Presence { user, status } => {
+                    if let Some(mut seen) = self.users.get(user).cloned() {
+                        seen.status = status.clone();
+                        let changes = self.keep_users([seen]);
+                        self.store_work.users.extend(changes.users);
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Hands the machine's finished sends to their senders (and their gids to the store).
@@ -368,7 +416,7 @@ pub(crate) struct Outputs {
     /// An event of this turn ended an attempt to connect (see `connection::run`).
     settled: bool,
     /// Store writes to make before the frames are written.
-    store: Option<persist::StoreWork>,
+    store: Option<Changes>,
 }
 
 pub(crate) struct Inner {
@@ -455,13 +503,13 @@ impl Inner {
         }
     }
 
-    /// Makes store writes; a failure is kept for [`Client::store_error`] (the sends stay in
+    /// Makes store writes (as one transaction); a failure is kept for [`Client::store_error`] (the sends stay in
     /// memory and still go out; only their surviving a restart is lost).
-    async fn persist(&self, work: persist::StoreWork) {
+    async fn persist(&self, changes: Changes) {
         let store = self.state().store.clone();
-        if let Some(store) = store {
-            if let Err(e) = work.apply(&*store).await {
-                self.state().store_error = Some(e);
+        if let (Some(store), false) = (store, changes.is_empty()) {
+            if let Err(e) = store.apply(changes).await {
+                self.state().store_error = Some(e.into());
             }
         }
     }

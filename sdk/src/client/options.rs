@@ -37,11 +37,14 @@ pub struct ClientOptions {
     /// and Rust applications that bring their own runtime ignore it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker_threads: Option<u32>,
-    /// A SQLite file that keeps the session and the unacknowledged sends across restarts
-    /// (see [`ClientBuilder::store`]); native targets only. Default: none, nothing outlives
-    /// the client.
+    /// A SQLite file that keeps the session, the unacknowledged sends and the conversations
+    /// across restarts (see [`ClientBuilder::store`]); native targets only. Default: none,
+    /// nothing outlives the client.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_path: Option<String>,
+    /// Stored messages kept per conversation for `messages().recent` (default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_cache: Option<u32>,
 }
 
 impl ClientOptions {
@@ -69,6 +72,9 @@ impl ClientOptions {
         }
         if let Some(n) = self.sync_page {
             builder = builder.sync_page(n);
+        }
+        if let Some(n) = self.message_cache {
+            builder = builder.message_cache(n as usize);
         }
         if let Some(path) = &self.store_path {
             #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]

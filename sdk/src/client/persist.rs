@@ -6,85 +6,80 @@
 //! turn that reads the server's answer. Sends failed because the client closed stay: they go
 //! out again, with the same gids, from the next client on the store. Sends failed because the
 //! session ended (logout, kick, another user's login) leave with it.
+//!
+//! The same turns note what the client keeps of the user's conversations (the message cache:
+//! received messages, your sends as pending, sent or failed, unread counts), the chat list and
+//! the users seen; all of a turn's changes go to the store as one transaction.
 
 use futures::FutureExt;
 use futures::channel::oneshot;
 
 use super::{State, Waiter};
 use crate::error::{Error, Result};
-use crate::model::{Chat, Session};
-use crate::store::{PendingSend, Saved, Store};
-
-/// Store writes gathered under the client's lock, made by the driver outside it.
-#[derive(Debug, Default)]
-pub(crate) struct StoreWork {
-    /// New sends, in order.
-    pub added: Vec<PendingSend>,
-    /// Gids of sends that are finished.
-    pub removed: Vec<String>,
-    /// The session to save (`Some(None)`: forget it); taken from the client's state when
-    /// the work is handed over.
-    pub session: Option<Option<Session>>,
-    /// The session changed since the last hand-over (marked per change, copied once).
-    session_changed: bool,
-    /// The chat list to save (`Some(empty)`: forget it).
-    pub chats: Option<Vec<Chat>>,
-}
-
-impl StoreWork {
-    /// Saving the chat list `chats`, nothing else.
-    pub fn chats(chats: Vec<Chat>) -> StoreWork {
-        StoreWork {
-            chats: Some(chats),
-            ..StoreWork::default()
-        }
-    }
-
-    /// Makes the writes: the outbox change first, as one transaction, then the session.
-    pub async fn apply(self, store: &dyn Store) -> Result<()> {
-        if !self.added.is_empty() || !self.removed.is_empty() {
-            store.update_outbox(self.added, self.removed).await?;
-        }
-        if let Some(session) = self.session {
-            store.save_session(session).await?;
-        }
-        if let Some(chats) = self.chats {
-            store.save_chats(chats).await?;
-        }
-        Ok(())
-    }
-}
+use crate::model::{Chat, LocalMessage, User};
+use crate::proto::cache::MessageCache;
+use crate::store::{Changes, PendingSend, Saved, Store};
 
 impl State {
     /// What this turn leaves to write, if the client has a store and anything changed.
-    pub(super) fn take_store_work(&mut self) -> Option<StoreWork> {
+    pub(super) fn take_store_work(&mut self) -> Option<Changes> {
         let mut work = std::mem::take(&mut self.store_work);
-        if work.session_changed {
+        if std::mem::take(&mut self.session_changed) {
             work.session = Some(self.session.clone());
         }
-        let nothing = work.added.is_empty()
-            && work.removed.is_empty()
-            && work.session.is_none()
-            && work.chats.is_none();
-        (self.store.is_some() && !nothing).then_some(work)
+        (self.store.is_some() && !work.is_empty()).then_some(work)
     }
 
-    /// Notes a new send for the store.
-    pub(super) fn store_send(&mut self, gid: &str, frame: &str) {
+    /// The message cache, and where its changes are noted for the store (if there is one).
+    pub(super) fn cache(&mut self) -> (&mut MessageCache, Option<&mut Changes>) {
+        let store = self.store.is_some().then_some(&mut self.store_work);
+        (&mut self.cache, store)
+    }
+
+    /// Notes a new send for the store, and shows it in its conversation as pending.
+    pub(super) fn store_send(&mut self, gid: &str, frame: &str, echo: LocalMessage) {
         if self.store.is_some() {
-            self.store_work.added.push(PendingSend {
+            self.store_work.sent.push(PendingSend {
                 gid: gid.to_string(),
                 frame: frame.to_string(),
             });
         }
+        let (cache, store) = self.cache();
+        cache.echo(echo, store);
     }
 
-    /// Notes a finished send for the store, unless the client closing failed it (then it
-    /// waits in the store for the next client).
-    pub(super) fn store_finished(&mut self, gid: &str, outcome: &Result<impl Sized>) {
+    /// Notes a finished send for the store and in its conversation, unless the client
+    /// closing failed it (then it waits in the store for the next client).
+    pub(super) fn store_finished(&mut self, gid: &str, outcome: &Result<crate::SentMessage>) {
         if self.store.is_some() && !matches!(outcome, Err(Error::Closed)) {
-            self.store_work.removed.push(gid.to_string());
+            self.store_work.finished.push(gid.to_string());
         }
+        let me = self.session.as_ref().map_or(0, |s| s.user_id);
+        let (cache, store) = self.cache();
+        cache.settle(gid, me, outcome, store);
+    }
+
+    /// Keeps `users` (as seen in an answer or an event); returns the store's part (empty
+    /// without a store).
+    pub(super) fn keep_users(&mut self, users: impl IntoIterator<Item = User>) -> Changes {
+        let mut changes = Changes::default();
+        for user in users {
+            if self.store.is_some() {
+                changes.users.push(user.clone());
+            }
+            self.users.insert(user.id, user);
+        }
+        changes
+    }
+
+    /// Keeps the chat list `chats`; returns the store's part (empty without a store).
+    pub(super) fn keep_chats(&mut self, chats: Vec<Chat>) -> Changes {
+        let changes = Changes {
+            chats: self.store.is_some().then(|| chats.clone()),
+            ..Changes::default()
+        };
+        self.chats = chats;
+        changes
     }
 
     /// The session is over (logout, kick): it goes, with what was kept of its chats, here
@@ -96,18 +91,27 @@ impl State {
     }
 
     /// The session's user is gone (logout, kick, another user's login): what the client
-    /// kept of that user's chats goes, here and in the store.
+    /// kept of that user — chats, messages, unread counts, users — goes, here and in the
+    /// store.
     pub(super) fn forget_chats(&mut self) {
         self.chats.clear();
+        self.cache.clear();
+        self.users.clear();
         if self.store.is_some() {
-            self.store_work.chats = Some(Vec::new());
+            let work = &mut self.store_work;
+            work.reset = true;
+            work.chats = None;
+            work.messages.clear();
+            work.dropped.clear();
+            work.conversations.clear();
+            work.users.clear();
         }
     }
 
     /// Notes that the session (or its cursor) changed: it is saved as it is when the work is
     /// handed over (one copy however many messages moved the cursor meanwhile).
     pub(super) fn store_session(&mut self) {
-        self.store_work.session_changed = self.store.is_some();
+        self.session_changed = self.store.is_some();
     }
 
     /// Takes what `saved` holds: its session, and the sends it left unacknowledged, which go
@@ -118,16 +122,16 @@ impl State {
             // Sends without a session cannot be sent as anyone: they are dropped, and the
             // chats of nobody with them.
             for send in saved.outbox {
-                self.store_work.removed.push(send.gid);
+                self.store_work.finished.push(send.gid);
             }
-            if !saved.chats.is_empty() {
-                self.store_work.chats = Some(Vec::new());
-            }
+            self.store_work.reset = true;
             return false;
         };
         self.machine.resume_from(session.cursor);
         self.session = Some(session);
         self.chats = saved.chats;
+        self.cache.restore(saved.messages, saved.conversations);
+        self.users = saved.users.into_iter().map(|u| (u.id, u)).collect();
         for send in saved.outbox {
             let (tx, _) = oneshot::channel();
             let waiter = Waiter {

@@ -29,9 +29,25 @@ impl Users<'_> {
         self.inner.call(endpoint).await
     }
 
-    /// Every user.
+    /// Every user. They are kept (in the client's store too, if it has one) for
+    /// [`Users::cached`].
     pub async fn list(&self) -> Result<Vec<User>> {
-        Ok(self.inner.xuanxuan("userGetList", NoParams {}).await?.0)
+        let users: Vec<User> = self.inner.xuanxuan("userGetList", NoParams {}).await?.0;
+        self.keep(users.clone()).await;
+        Ok(users)
+    }
+
+    /// The users seen — listed, or met in a profile change — as last seen, by id; at once and
+    /// offline too (after a restart on a store, the ones the last run saw). Statuses follow
+    /// the presence events.
+    pub fn cached(&self) -> Vec<User> {
+        self.inner.state().users.values().cloned().collect()
+    }
+
+    /// Keeps `users`, here and in the store.
+    async fn keep(&self, users: Vec<User>) {
+        let changes = self.inner.state().keep_users(users);
+        self.inner.persist(changes).await;
     }
 
     /// The user with id `id`.
@@ -45,7 +61,9 @@ impl Users<'_> {
 
     /// Changes your profile (the fields that are `Some`); returns it after the change.
     pub async fn update_profile(&self, patch: UserPatch) -> Result<User> {
-        Ok(self.inner.xuanxuan("userChange", patch).await?.0)
+        let user: User = self.inner.xuanxuan("userChange", patch).await?.0;
+        self.keep(vec![user.clone()]).await;
+        Ok(user)
     }
 
     /// Sets your status: `online`, `away`, `busy` or `offline`.

@@ -4,6 +4,7 @@
 //! The client ([`crate::Client`]) drives them with I/O from a [`crate::runtime::Runtime`].
 
 pub mod backoff;
+pub mod cache;
 pub mod events;
 pub mod frames;
 pub mod inbound;

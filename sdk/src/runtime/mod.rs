@@ -197,6 +197,21 @@ pub fn now() -> Duration {
     }
 }
 
+/// Wall-clock time, unix milliseconds (`Date.now()` in browsers): the time a local echo
+/// shows until the server's own replaces it.
+pub fn unix_ms() -> i64 {
+    #[cfg(all(target_arch = "wasm32", feature = "browser"))]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(all(target_arch = "wasm32", feature = "browser")))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+    }
+}
+
 /// Bytes taken from the secure source at a time: one system call serves 32 gids.
 const RANDOM_POOL: usize = 512;
 

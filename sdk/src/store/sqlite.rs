@@ -6,15 +6,14 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
-use super::{PendingSend, Saved, Store, StoreError};
-use crate::model::{Chat, Session};
+use super::{Changes, Conversation, PendingSend, Saved, Store, StoreError};
 use crate::runtime::BoxFuture;
 
 /// Marks a database as a Chinwag store (`PRAGMA application_id`, "CWAG").
 const APPLICATION_ID: i64 = 0x4357_4147;
 
 /// The schema this SDK writes; `PRAGMA user_version` holds the store's.
-const SCHEMA: i64 = 2;
+const SCHEMA: i64 = 3;
 
 /// The schema, by version: entry `i` takes a store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -23,6 +22,13 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE outbox (seq INTEGER PRIMARY KEY,
                           gid TEXT NOT NULL UNIQUE, frame TEXT NOT NULL);",
     "CREATE TABLE chats (position INTEGER PRIMARY KEY, json TEXT NOT NULL);",
+    "CREATE TABLE messages (seq INTEGER PRIMARY KEY, sender INTEGER NOT NULL, gid TEXT NOT NULL,
+                            chat TEXT NOT NULL, id INTEGER, json TEXT NOT NULL,
+                            UNIQUE (sender, gid));
+     CREATE INDEX messages_by_chat ON messages (chat, id);
+     CREATE TABLE conversations (chat TEXT PRIMARY KEY, unread INTEGER NOT NULL,
+                                 latest_id INTEGER NOT NULL);
+     CREATE TABLE users (id INTEGER PRIMARY KEY, json TEXT NOT NULL);",
 ];
 
 /// A store in one SQLite file. Opening it takes an exclusive lock that lasts until it is
@@ -115,99 +121,156 @@ fn classify(e: rusqlite::Error) -> StoreError {
     }
 }
 
+/// Rows of `sql` (no parameters), each read by `row`.
+fn rows<T>(
+    db: &Connection,
+    sql: &str,
+    row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Vec<T>> {
+    db.prepare(sql)?.query_map([], row)?.collect()
+}
+
+/// `json` read back as a `T`; a row that does not parse means a damaged store.
+fn parse<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// `value` as stored JSON (the SDK's own types always encode).
+fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
 impl Store for SqliteStore {
     fn load(&self) -> BoxFuture<'_, Result<Saved, StoreError>> {
         let loaded = self.with(|db| {
             let session: Option<String> = db
                 .query_row("SELECT json FROM session WHERE id = 1", [], |r| r.get(0))
                 .optional()?;
-            let mut stmt = db.prepare("SELECT gid, frame FROM outbox ORDER BY seq")?;
-            let outbox = stmt
-                .query_map([], |r| {
-                    Ok(PendingSend {
-                        gid: r.get(0)?,
-                        frame: r.get(1)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut stmt = db.prepare("SELECT json FROM chats ORDER BY position")?;
-            let chats = stmt
-                .query_map([], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok((session, outbox, chats))
+            let outbox = rows(db, "SELECT gid, frame FROM outbox ORDER BY seq", |r| {
+                Ok(PendingSend {
+                    gid: r.get(0)?,
+                    frame: r.get(1)?,
+                })
+            })?;
+            let text = |r: &rusqlite::Row<'_>| r.get::<_, String>(0);
+            let chats = rows(db, "SELECT json FROM chats ORDER BY position", text)?;
+            let messages = rows(
+                db,
+                "SELECT json FROM messages ORDER BY chat, id IS NULL, id, seq",
+                text,
+            )?;
+            let conversations = rows(
+                db,
+                "SELECT chat, unread, latest_id FROM conversations",
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, r.get(2)?)),
+            )?;
+            let users = rows(db, "SELECT json FROM users ORDER BY id", text)?;
+            Ok((session, outbox, chats, messages, conversations, users))
         });
-        let saved = loaded.and_then(|(session, outbox, chats)| {
-            let session = session
-                .map(|json| serde_json::from_str::<Session>(&json))
-                .transpose()
-                .map_err(|e| StoreError::Corrupt(format!("the saved session: {e}")))?;
-            let chats = chats
-                .iter()
-                .map(|json| serde_json::from_str::<Chat>(json))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| StoreError::Corrupt(format!("a saved chat: {e}")))?;
+        let saved = loaded.and_then(|(session, outbox, chats, messages, conversations, users)| {
             Ok(Saved {
-                session,
+                session: session
+                    .map(|s| parse(&s, "the saved session"))
+                    .transpose()?,
                 outbox,
-                chats,
+                chats: chats
+                    .iter()
+                    .map(|c| parse(c, "a saved chat"))
+                    .collect::<Result<_, _>>()?,
+                messages: messages
+                    .iter()
+                    .map(|m| parse(m, "a saved message"))
+                    .collect::<Result<_, _>>()?,
+                conversations: conversations
+                    .into_iter()
+                    .map(|(chat, unread, latest_id)| {
+                        Ok(Conversation {
+                            chat: parse(&chat, "a saved conversation")?,
+                            unread,
+                            latest_id,
+                        })
+                    })
+                    .collect::<Result<_, StoreError>>()?,
+                users: users
+                    .iter()
+                    .map(|u| parse(u, "a saved user"))
+                    .collect::<Result<_, _>>()?,
             })
         });
         Box::pin(std::future::ready(saved))
     }
 
-    fn save_session(&self, session: Option<Session>) -> BoxFuture<'_, Result<(), StoreError>> {
-        let json = session.map(|s| serde_json::to_string(&s).unwrap_or_default());
-        let saved = self.with(|db| {
-            match json {
-                Some(json) => db.execute(
-                    "INSERT INTO session (id, json) VALUES (1, ?1)
-                     ON CONFLICT (id) DO UPDATE SET json = excluded.json",
-                    params![json],
-                )?,
-                None => db.execute("DELETE FROM session", [])?,
-            };
-            Ok(())
-        });
-        Box::pin(std::future::ready(saved))
-    }
-
-    fn update_outbox(
-        &self,
-        added: Vec<PendingSend>,
-        removed: Vec<String>,
-    ) -> BoxFuture<'_, Result<(), StoreError>> {
-        let updated = self.with(|db| {
+    fn apply(&self, changes: Changes) -> BoxFuture<'_, Result<(), StoreError>> {
+        let applied = self.with(|db| {
             let tx = db.transaction()?;
-            {
-                let mut add =
-                    tx.prepare_cached("INSERT OR IGNORE INTO outbox (gid, frame) VALUES (?1, ?2)")?;
-                for send in &added {
-                    add.execute(params![send.gid, send.frame])?;
-                }
-                let mut remove = tx.prepare_cached("DELETE FROM outbox WHERE gid = ?1")?;
-                for gid in &removed {
-                    remove.execute(params![gid])?;
-                }
+            if changes.reset {
+                tx.execute_batch(
+                    "DELETE FROM chats; DELETE FROM messages; DELETE FROM conversations; \
+                     DELETE FROM users;",
+                )?;
             }
-            tx.commit()
-        });
-        Box::pin(std::future::ready(updated))
-    }
-
-    fn save_chats(&self, chats: Vec<Chat>) -> BoxFuture<'_, Result<(), StoreError>> {
-        let saved = self.with(|db| {
-            let tx = db.transaction()?;
-            tx.execute("DELETE FROM chats", [])?;
-            {
+            match &changes.session {
+                Some(Some(session)) => {
+                    tx.execute(
+                        "INSERT INTO session (id, json) VALUES (1, ?1)
+                         ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+                        params![json(session)],
+                    )?;
+                }
+                Some(None) => {
+                    tx.execute("DELETE FROM session", [])?;
+                }
+                None => {}
+            }
+            let mut add =
+                tx.prepare_cached("INSERT OR IGNORE INTO outbox (gid, frame) VALUES (?1, ?2)")?;
+            for send in &changes.sent {
+                add.execute(params![send.gid, send.frame])?;
+            }
+            let mut remove = tx.prepare_cached("DELETE FROM outbox WHERE gid = ?1")?;
+            for gid in &changes.finished {
+                remove.execute(params![gid])?;
+            }
+            if let Some(chats) = &changes.chats {
+                tx.execute("DELETE FROM chats", [])?;
                 let mut add =
                     tx.prepare_cached("INSERT INTO chats (position, json) VALUES (?1, ?2)")?;
                 for (position, chat) in chats.iter().enumerate() {
-                    let json = serde_json::to_string(chat).unwrap_or_default();
-                    add.execute(params![position as i64, json])?;
+                    add.execute(params![position as i64, json(chat)])?;
                 }
             }
+            let mut keep = tx.prepare_cached(
+                "INSERT INTO messages (sender, gid, chat, id, json) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (sender, gid) DO UPDATE
+                 SET chat = excluded.chat, id = excluded.id, json = excluded.json",
+            )?;
+            for m in &changes.messages {
+                keep.execute(params![m.sender, m.gid, json(&m.chat), m.id, json(m)])?;
+            }
+            let mut forget =
+                tx.prepare_cached("DELETE FROM messages WHERE sender = ?1 AND gid = ?2")?;
+            for (sender, gid) in &changes.dropped {
+                forget.execute(params![sender, gid])?;
+            }
+            let mut count = tx.prepare_cached(
+                "INSERT INTO conversations (chat, unread, latest_id) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (chat) DO UPDATE
+                 SET unread = excluded.unread, latest_id = excluded.latest_id",
+            )?;
+            for c in &changes.conversations {
+                count.execute(params![json(&c.chat), c.unread, c.latest_id])?;
+            }
+            let mut user = tx.prepare_cached(
+                "INSERT INTO users (id, json) VALUES (?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+            )?;
+            for u in &changes.users {
+                user.execute(params![u.id, json(u)])?;
+            }
+            // The statements borrow the transaction.
+            std::mem::drop((add, remove, keep, forget, count, user));
             tx.commit()
         });
-        Box::pin(std::future::ready(saved))
+        Box::pin(std::future::ready(applied))
     }
 }

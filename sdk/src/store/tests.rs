@@ -3,7 +3,7 @@
 use futures::executor::block_on;
 
 use super::*;
-use crate::model::Chat;
+use crate::model::{Chat, Delivery};
 
 fn session(user_id: i64, cursor: Option<i64>) -> Session {
     Session {
@@ -26,6 +26,50 @@ fn gids(store: &dyn Store) -> Vec<String> {
     saved.outbox.into_iter().map(|p| p.gid).collect()
 }
 
+fn apply(store: &dyn Store, changes: Changes) {
+    block_on(store.apply(changes)).unwrap();
+}
+
+fn outbox(sent: Vec<PendingSend>, finished: &[&str]) -> Changes {
+    Changes {
+        sent,
+        finished: finished.iter().map(|g| g.to_string()).collect(),
+        ..Changes::default()
+    }
+}
+
+fn saving(session: Option<Session>) -> Changes {
+    Changes {
+        session: Some(session),
+        ..Changes::default()
+    }
+}
+
+fn message(chat: Target, sender: i64, gid: &str, id: Option<i64>) -> LocalMessage {
+    LocalMessage {
+        id,
+        gid: gid.into(),
+        chat,
+        sender,
+        content: crate::model::Content::Text(format!("text of {gid}")),
+        timestamp_ms: 7,
+        delivery: if id.is_some() {
+            Delivery::Sent
+        } else {
+            Delivery::Pending
+        },
+    }
+}
+
+fn user(id: i64, status: &str) -> User {
+    User {
+        id,
+        account: format!("u{id}"),
+        status: status.into(),
+        ..User::default()
+    }
+}
+
 /// What every store must do.
 fn conformance(store: &dyn Store) {
     assert_eq!(
@@ -34,18 +78,17 @@ fn conformance(store: &dyn Store) {
         "new: empty"
     );
 
-    block_on(store.save_session(Some(session(3, Some(40))))).unwrap();
-    block_on(store.save_session(Some(session(3, Some(41))))).unwrap();
+    apply(store, saving(Some(session(3, Some(40)))));
+    apply(store, saving(Some(session(3, Some(41)))));
     assert_eq!(
         block_on(store.load()).unwrap().session,
         Some(session(3, Some(41))),
         "the last session saved"
     );
 
-    let batch = vec![send("a"), send("b"), send("c")];
-    block_on(store.update_outbox(batch, vec![])).unwrap();
+    apply(store, outbox(vec![send("a"), send("b"), send("c")], &[]));
     assert_eq!(gids(store), ["a", "b", "c"], "in send order");
-    block_on(store.update_outbox(vec![send("b"), send("d")], vec!["b".into()])).unwrap();
+    apply(store, outbox(vec![send("b"), send("d")], &["b"]));
     assert_eq!(
         gids(store),
         ["a", "c", "d"],
@@ -53,7 +96,7 @@ fn conformance(store: &dyn Store) {
     );
     let saved = block_on(store.load()).unwrap();
     assert_eq!(saved.outbox[1], send("c"), "the frame is kept as written");
-    block_on(store.update_outbox(vec![], vec!["a".into(), "zz".into()])).unwrap();
+    apply(store, outbox(vec![], &["a", "zz"]));
     assert_eq!(gids(store), ["c", "d"], "an unknown gid removes nothing");
 
     let chat = |id: i64, gid: &str| Chat {
@@ -62,21 +105,109 @@ fn conformance(store: &dyn Store) {
         name: format!("chat {id}"),
         ..Chat::default()
     };
-    block_on(store.save_chats(vec![chat(2, "b"), chat(1, "a")])).unwrap();
+    let chats = |list: Vec<Chat>| Changes {
+        chats: Some(list),
+        ..Changes::default()
+    };
+    apply(store, chats(vec![chat(2, "b"), chat(1, "a")]));
     assert_eq!(
         block_on(store.load()).unwrap().chats,
         vec![chat(2, "b"), chat(1, "a")],
         "the list as saved, in its order"
     );
-    block_on(store.save_chats(vec![chat(3, "c")])).unwrap();
+    apply(store, chats(vec![chat(3, "c")]));
     assert_eq!(
         block_on(store.load()).unwrap().chats,
         vec![chat(3, "c")],
         "replaced"
     );
 
-    block_on(store.save_session(None)).unwrap();
-    assert_eq!(block_on(store.load()).unwrap().session, None, "logged out");
+    let (peer, group) = (Target::User(2), Target::Group(9));
+    let echo = message(peer, 3, "e", None);
+    apply(
+        store,
+        Changes {
+            messages: vec![
+                echo.clone(),
+                message(peer, 2, "r5", Some(5)),
+                message(group, 4, "g1", Some(6)),
+                message(peer, 2, "r4", Some(4)),
+                message(peer, 2, "gone", Some(3)),
+            ],
+            conversations: vec![Conversation {
+                chat: peer,
+                unread: 2,
+                latest_id: 5,
+            }],
+            users: vec![user(2, "online"), user(4, "away")],
+            ..Changes::default()
+        },
+    );
+    let sent = LocalMessage {
+        id: Some(8),
+        delivery: Delivery::Sent,
+        ..echo.clone()
+    };
+    apply(
+        store,
+        Changes {
+            messages: vec![sent.clone()],
+            dropped: vec![(2, "gone".into()), (3, "never-kept".into())],
+            conversations: vec![Conversation {
+                chat: peer,
+                unread: 0,
+                latest_id: 5,
+            }],
+            users: vec![user(2, "busy")],
+            ..Changes::default()
+        },
+    );
+    let saved = block_on(store.load()).unwrap();
+    let in_peer: Vec<_> = saved
+        .messages
+        .iter()
+        .filter(|m| m.chat == peer)
+        .map(|m| m.gid.as_str())
+        .collect();
+    assert_eq!(
+        in_peer,
+        ["r4", "r5", "e"],
+        "by id; the echo replaced by its sent form; the dropped one gone"
+    );
+    assert!(saved.messages.contains(&sent));
+    assert!(saved.messages.contains(&message(group, 4, "g1", Some(6))));
+    assert_eq!(
+        saved.conversations,
+        vec![Conversation {
+            chat: peer,
+            unread: 0,
+            latest_id: 5
+        }]
+    );
+    let mut users = saved.users.clone();
+    users.sort_by_key(|u| u.id);
+    assert_eq!(users, vec![user(2, "busy"), user(4, "away")]);
+
+    apply(
+        store,
+        Changes {
+            reset: true,
+            session: Some(None),
+            ..Changes::default()
+        },
+    );
+    let saved = block_on(store.load()).unwrap();
+    assert_eq!(saved.session, None, "logged out");
+    assert!(
+        saved.chats.is_empty() && saved.messages.is_empty(),
+        "the user's data went"
+    );
+    assert!(saved.conversations.is_empty() && saved.users.is_empty());
+    assert_eq!(
+        gids(store),
+        ["c", "d"],
+        "the outbox is not the reset's to clear"
+    );
 }
 
 #[test]
@@ -101,8 +232,8 @@ mod sqlite {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
         let store = SqliteStore::open(&path, SERVER).unwrap();
-        block_on(store.save_session(Some(session(5, None)))).unwrap();
-        block_on(store.update_outbox(vec![send("x"), send("y")], vec![])).unwrap();
+        apply(&store, saving(Some(session(5, None))));
+        apply(&store, outbox(vec![send("x"), send("y")], &[]));
         assert_eq!(
             SqliteStore::open(&path, SERVER).unwrap_err(),
             StoreError::InUse
@@ -153,7 +284,7 @@ mod sqlite {
             SqliteStore::open(&newer, SERVER).unwrap_err(),
             StoreError::Newer {
                 found: 99,
-                known: 2
+                known: 3
             }
         );
     }
@@ -163,19 +294,30 @@ mod sqlite {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v1.db");
         let store = SqliteStore::open(&path, SERVER).unwrap();
-        block_on(store.save_session(Some(session(8, Some(3))))).unwrap();
-        block_on(store.update_outbox(vec![send("q")], vec![])).unwrap();
+        apply(&store, saving(Some(session(8, Some(3)))));
+        apply(&store, outbox(vec![send("q")], &[]));
         drop(store);
         // Back to schema 1, as the first SDK with a store left it.
         rusqlite::Connection::open(&path)
             .unwrap()
-            .execute_batch("DROP TABLE chats; PRAGMA user_version = 1;")
+            .execute_batch(
+                "DROP TABLE chats; DROP TABLE messages; DROP TABLE conversations;
+                 DROP TABLE users; PRAGMA user_version = 1;",
+            )
             .unwrap();
         let store = SqliteStore::open(&path, SERVER).unwrap();
         let saved = block_on(store.load()).unwrap();
         assert_eq!(saved.session, Some(session(8, Some(3))));
         assert_eq!(saved.outbox, vec![send("q")]);
-        assert!(saved.chats.is_empty());
-        block_on(store.save_chats(vec![Chat::default()])).unwrap();
+        assert!(saved.chats.is_empty() && saved.messages.is_empty());
+        apply(
+            &store,
+            Changes {
+                chats: Some(vec![Chat::default()]),
+                messages: vec![message(Target::User(2), 2, "m", Some(1))],
+                ..Changes::default()
+            },
+        );
+        assert_eq!(block_on(store.load()).unwrap().messages.len(), 1);
     }
 }

@@ -645,6 +645,11 @@ public protocol ChinwagClientProtocol: AnyObject, Sendable {
     func cachedChats()  -> [Chat]
     
     /**
+     * The users seen (listed, or met in a profile change), at once and offline too.
+     */
+    func cachedUsers()  -> [User]
+    
+    /**
      * Calls of this client still running in Rust (0 once every awaited call has finished or
      * been cancelled).
      */
@@ -681,9 +686,9 @@ public protocol ChinwagClientProtocol: AnyObject, Sendable {
     func declineInvitation(id: Int64) async throws 
     
     /**
-     * Takes back the waiting send `gid` if it has not been written to the server yet: it is
-     * never sent and leaves the store. False: no send with that gid waits. `InvalidInput`
-     * if it is already on its way.
+     * Drops your message `gid` if the server has not stored it — a failed one, or a waiting
+     * send not written yet (never sent) — from its conversation and the store. False: no
+     * such message. `InvalidInput` if it is already on its way.
      */
     func discardSend(gid: String) throws  -> Bool
     
@@ -763,6 +768,11 @@ public protocol ChinwagClientProtocol: AnyObject, Sendable {
     func logout() async throws 
     
     /**
+     * Marks the conversation with `target` read.
+     */
+    func markRead(target: Target) 
+    
+    /**
      * Mutes or un-mutes the chat `gid` (for you).
      */
     func muteChat(gid: String, on: Bool) async throws 
@@ -786,6 +796,12 @@ public protocol ChinwagClientProtocol: AnyObject, Sendable {
      * Every public chat.
      */
     func publicChats() async throws  -> [Chat]
+    
+    /**
+     * The latest messages of the conversation with `target`, oldest first, at once and
+     * offline too: received ones and yours — sent, pending or failed (local echo).
+     */
+    func recentMessages(target: Target)  -> [LocalMessage]
     
     /**
      * Registers account `name`; returns the new user's id. Does not log in.
@@ -821,6 +837,12 @@ public protocol ChinwagClientProtocol: AnyObject, Sendable {
      * Resumes a saved session without the password, then connects.
      */
     func restore(session: Session) async throws 
+    
+    /**
+     * Sends your failed message `gid` again with the same gid; it turns pending. `NotFound`
+     * if no failed message has that gid, `InvalidInput` if it is still pending.
+     */
+    func retrySend(gid: String) async throws  -> SentMessage
     
     /**
      * Sends `content` to `target` and waits until the server stored it; it waits in the
@@ -895,6 +917,16 @@ public protocol ChinwagClientProtocol: AnyObject, Sendable {
      * Unblocks `user`.
      */
     func unblock(user: Int64) async throws 
+    
+    /**
+     * Messages from others in the conversation with `target` since it was marked read.
+     */
+    func unreadCount(target: Target)  -> UInt32
+    
+    /**
+     * Your messages the server has not stored, pending or failed, oldest first.
+     */
+    func unsentMessages()  -> [LocalMessage]
     
     /**
      * Changes your profile (the fields that are set); returns it after the change.
@@ -1107,6 +1139,18 @@ open func cachedChats() -> [Chat]  {
 }
     
     /**
+     * The users seen (listed, or met in a profile change), at once and offline too.
+     */
+open func cachedUsers() -> [User]  {
+    return try!  FfiConverterSequenceTypeUser.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_cached_users(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Calls of this client still running in Rust (0 once every awaited call has finished or
      * been cancelled).
      */
@@ -1227,9 +1271,9 @@ open func declineInvitation(id: Int64)async throws   {
 }
     
     /**
-     * Takes back the waiting send `gid` if it has not been written to the server yet: it is
-     * never sent and leaves the store. False: no send with that gid waits. `InvalidInput`
-     * if it is already on its way.
+     * Drops your message `gid` if the server has not stored it — a failed one, or a waiting
+     * send not written yet (never sent) — from its conversation and the store. False: no
+     * such message. `InvalidInput` if it is already on its way.
      */
 open func discardSend(gid: String)throws  -> Bool  {
     return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeChinwagError_lift) {
@@ -1527,6 +1571,18 @@ open func logout()async throws   {
 }
     
     /**
+     * Marks the conversation with `target` read.
+     */
+open func markRead(target: Target)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_mark_read(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTarget_lower(target),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Mutes or un-mutes the chat `gid` (for you).
      */
 open func muteChat(gid: String, on: Bool)async throws   {
@@ -1612,6 +1668,20 @@ open func publicChats()async throws  -> [Chat]  {
             liftFunc: FfiConverterSequenceTypeChat.lift,
             errorHandler: FfiConverterTypeChinwagError_lift
         )
+}
+    
+    /**
+     * The latest messages of the conversation with `target`, oldest first, at once and
+     * offline too: received ones and yours — sent, pending or failed (local echo).
+     */
+open func recentMessages(target: Target) -> [LocalMessage]  {
+    return try!  FfiConverterSequenceTypeLocalMessage.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_recent_messages(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTarget_lower(target),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -1743,6 +1813,26 @@ open func restore(session: Session)async throws   {
             completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
             freeFunc: ffi_chinwag_ffi_rust_future_free_void,
             liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Sends your failed message `gid` again with the same gid; it turns pending. `NotFound`
+     * if no failed message has that gid, `InvalidInput` if it is still pending.
+     */
+open func retrySend(gid: String)async throws  -> SentMessage  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chinwagclient_retry_send(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(gid)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeSentMessage_lift,
             errorHandler: FfiConverterTypeChinwagError_lift
         )
 }
@@ -2001,6 +2091,31 @@ open func unblock(user: Int64)async throws   {
             liftFunc: { $0 },
             errorHandler: FfiConverterTypeChinwagError_lift
         )
+}
+    
+    /**
+     * Messages from others in the conversation with `target` since it was marked read.
+     */
+open func unreadCount(target: Target) -> UInt32  {
+    return try!  FfiConverterUInt32.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_unread_count(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTarget_lower(target),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Your messages the server has not stored, pending or failed, oldest first.
+     */
+open func unsentMessages() -> [LocalMessage]  {
+    return try!  FfiConverterSequenceTypeLocalMessage.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_unsent_messages(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -2518,10 +2633,15 @@ public struct ClientOptions: Equatable, Hashable {
      */
     public var workerThreads: UInt32?
     /**
-     * A SQLite file that keeps the session and the unacknowledged sends across restarts: a
-     * client built on it resumes the session with no login (default: none).
+     * A SQLite file that keeps the session, the unacknowledged sends and the conversations
+     * across restarts: a client built on it resumes the session with no login and shows what
+     * it kept offline (default: none).
      */
     public var storePath: String?
+    /**
+     * Stored messages kept per conversation for `recentMessages` (default 100).
+     */
+    public var messageCache: UInt32?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2549,9 +2669,13 @@ public struct ClientOptions: Equatable, Hashable {
          * The client's runtime threads (default 1).
          */workerThreads: UInt32? = nil, 
         /**
-         * A SQLite file that keeps the session and the unacknowledged sends across restarts: a
-         * client built on it resumes the session with no login (default: none).
-         */storePath: String? = nil) {
+         * A SQLite file that keeps the session, the unacknowledged sends and the conversations
+         * across restarts: a client built on it resumes the session with no login and shows what
+         * it kept offline (default: none).
+         */storePath: String? = nil, 
+        /**
+         * Stored messages kept per conversation for `recentMessages` (default 100).
+         */messageCache: UInt32? = nil) {
         self.requestTimeoutMs = requestTimeoutMs
         self.connectTimeoutMs = connectTimeoutMs
         self.heartbeatIntervalMs = heartbeatIntervalMs
@@ -2560,6 +2684,7 @@ public struct ClientOptions: Equatable, Hashable {
         self.syncPage = syncPage
         self.workerThreads = workerThreads
         self.storePath = storePath
+        self.messageCache = messageCache
     }
 
     
@@ -2585,7 +2710,8 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 backoffCapMs: FfiConverterOptionUInt64.read(from: &buf), 
                 syncPage: FfiConverterOptionUInt32.read(from: &buf), 
                 workerThreads: FfiConverterOptionUInt32.read(from: &buf), 
-                storePath: FfiConverterOptionString.read(from: &buf)
+                storePath: FfiConverterOptionString.read(from: &buf), 
+                messageCache: FfiConverterOptionUInt32.read(from: &buf)
         )
     }
 
@@ -2598,6 +2724,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterOptionUInt32.write(value.syncPage, into: &buf)
         FfiConverterOptionUInt32.write(value.workerThreads, into: &buf)
         FfiConverterOptionString.write(value.storePath, into: &buf)
+        FfiConverterOptionUInt32.write(value.messageCache, into: &buf)
     }
 }
 
@@ -2878,6 +3005,80 @@ public func FfiConverterTypeHistoryPage_lift(_ buf: RustBuffer) throws -> Histor
 #endif
 public func FfiConverterTypeHistoryPage_lower(_ value: HistoryPage) -> RustBuffer {
     return FfiConverterTypeHistoryPage.lower(value)
+}
+
+
+public struct LocalMessage: Equatable, Hashable {
+    public var id: Int64?
+    public var gid: String
+    public var chat: Target
+    public var sender: Int64
+    public var content: Content
+    public var timestampMs: Int64
+    public var delivery: Delivery
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: Int64?, gid: String, chat: Target, sender: Int64, content: Content, timestampMs: Int64, delivery: Delivery) {
+        self.id = id
+        self.gid = gid
+        self.chat = chat
+        self.sender = sender
+        self.content = content
+        self.timestampMs = timestampMs
+        self.delivery = delivery
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LocalMessage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLocalMessage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LocalMessage {
+        return
+            try LocalMessage(
+                id: FfiConverterOptionInt64.read(from: &buf), 
+                gid: FfiConverterString.read(from: &buf), 
+                chat: FfiConverterTypeTarget.read(from: &buf), 
+                sender: FfiConverterInt64.read(from: &buf), 
+                content: FfiConverterTypeContent.read(from: &buf), 
+                timestampMs: FfiConverterInt64.read(from: &buf), 
+                delivery: FfiConverterTypeDelivery.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LocalMessage, into buf: inout [UInt8]) {
+        FfiConverterOptionInt64.write(value.id, into: &buf)
+        FfiConverterString.write(value.gid, into: &buf)
+        FfiConverterTypeTarget.write(value.chat, into: &buf)
+        FfiConverterInt64.write(value.sender, into: &buf)
+        FfiConverterTypeContent.write(value.content, into: &buf)
+        FfiConverterInt64.write(value.timestampMs, into: &buf)
+        FfiConverterTypeDelivery.write(value.delivery, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLocalMessage_lift(_ buf: RustBuffer) throws -> LocalMessage {
+    return try FfiConverterTypeLocalMessage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLocalMessage_lower(_ value: LocalMessage) -> RustBuffer {
+    return FfiConverterTypeLocalMessage.lower(value)
 }
 
 
@@ -3952,6 +4153,82 @@ public func FfiConverterTypeContent_lower(_ value: Content) -> RustBuffer {
 
 
 
+public enum Delivery: Equatable, Hashable {
+    
+    case pending
+    case sent
+    case failed(error: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Delivery: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDelivery: FfiConverterRustBuffer {
+    typealias SwiftType = Delivery
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Delivery {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .pending
+        
+        case 2: return .sent
+        
+        case 3: return .failed(error: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Delivery, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .pending:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .sent:
+            writeInt(&buf, Int32(2))
+        
+        
+        case let .failed(error):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(error, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDelivery_lift(_ buf: RustBuffer) throws -> Delivery {
+    return try FfiConverterTypeDelivery.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDelivery_lower(_ value: Delivery) -> RustBuffer {
+    return FfiConverterTypeDelivery.lower(value)
+}
+
+
+
+
 public enum Event: Equatable, Hashable {
     
     case message(Message
@@ -4501,6 +4778,31 @@ fileprivate struct FfiConverterSequenceTypeGroupRequest: FfiConverterRustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeLocalMessage: FfiConverterRustBuffer {
+    typealias SwiftType = [LocalMessage]
+
+    public static func write(_ value: [LocalMessage], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeLocalMessage.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [LocalMessage] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [LocalMessage]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeLocalMessage.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeMemberRef: FfiConverterRustBuffer {
     typealias SwiftType = [MemberRef]
 
@@ -4679,6 +4981,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_chats() != 15527) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_users() != 38653) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_calls_in_flight() != 47340) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4700,7 +5005,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_decline_invitation() != 12379) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_discard_send() != 33246) {
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_discard_send() != 64557) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_download_file() != 27781) {
@@ -4748,6 +5053,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_logout() != 46669) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_mark_read() != 57472) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_mute_chat() != 3679) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4761,6 +5069,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_public_chats() != 21712) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_recent_messages() != 6639) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_register() != 60646) {
@@ -4782,6 +5093,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_restore() != 8005) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_retry_send() != 58753) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_send() != 33960) {
@@ -4824,6 +5138,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_unblock() != 5) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_unread_count() != 32788) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_unsent_messages() != 32717) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_update_profile() != 45620) {

@@ -304,6 +304,11 @@ uint64_t uniffi_chinwag_ffi_fn_method_chinwagclient_blocked(uint64_t ptr
 RustBuffer uniffi_chinwag_ffi_fn_method_chinwagclient_cached_chats(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_CACHED_USERS
+#define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_CACHED_USERS
+RustBuffer uniffi_chinwag_ffi_fn_method_chinwagclient_cached_users(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_CALLS_IN_FLIGHT
 #define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_CALLS_IN_FLIGHT
 uint32_t uniffi_chinwag_ffi_fn_method_chinwagclient_calls_in_flight(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -419,6 +424,11 @@ uint64_t uniffi_chinwag_ffi_fn_method_chinwagclient_login(uint64_t ptr, RustBuff
 uint64_t uniffi_chinwag_ffi_fn_method_chinwagclient_logout(uint64_t ptr
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_MARK_READ
+#define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_MARK_READ
+void uniffi_chinwag_ffi_fn_method_chinwagclient_mark_read(uint64_t ptr, RustBuffer target, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_MUTE_CHAT
 #define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_MUTE_CHAT
 uint64_t uniffi_chinwag_ffi_fn_method_chinwagclient_mute_chat(uint64_t ptr, RustBuffer gid, int8_t on
@@ -442,6 +452,11 @@ RustBuffer uniffi_chinwag_ffi_fn_method_chinwagclient_pending_sends(uint64_t ptr
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_PUBLIC_CHATS
 #define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_PUBLIC_CHATS
 uint64_t uniffi_chinwag_ffi_fn_method_chinwagclient_public_chats(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_RECENT_MESSAGES
+#define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_RECENT_MESSAGES
+RustBuffer uniffi_chinwag_ffi_fn_method_chinwagclient_recent_messages(uint64_t ptr, RustBuffer target, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_REGISTER
@@ -477,6 +492,11 @@ uint64_t uniffi_chinwag_ffi_fn_method_chinwagclient_rename_group(uint64_t ptr, i
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_RESTORE
 #define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_RESTORE
 uint64_t uniffi_chinwag_ffi_fn_method_chinwagclient_restore(uint64_t ptr, RustBuffer session
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_RETRY_SEND
+#define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_RETRY_SEND
+uint64_t uniffi_chinwag_ffi_fn_method_chinwagclient_retry_send(uint64_t ptr, RustBuffer gid
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_SEND
@@ -547,6 +567,16 @@ uint64_t uniffi_chinwag_ffi_fn_method_chinwagclient_star_chat(uint64_t ptr, Rust
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_UNBLOCK
 #define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_UNBLOCK
 uint64_t uniffi_chinwag_ffi_fn_method_chinwagclient_unblock(uint64_t ptr, int64_t user
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_UNREAD_COUNT
+#define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_UNREAD_COUNT
+uint32_t uniffi_chinwag_ffi_fn_method_chinwagclient_unread_count(uint64_t ptr, RustBuffer target, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_UNSENT_MESSAGES
+#define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_UNSENT_MESSAGES
+RustBuffer uniffi_chinwag_ffi_fn_method_chinwagclient_unsent_messages(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_FN_METHOD_CHINWAGCLIENT_UPDATE_PROFILE
@@ -895,6 +925,12 @@ uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_chats(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_CACHED_USERS
+#define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_CACHED_USERS
+uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_users(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_CALLS_IN_FLIGHT
 #define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_CALLS_IN_FLIGHT
 uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_calls_in_flight(void
@@ -1033,6 +1069,12 @@ uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_logout(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_MARK_READ
+#define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_MARK_READ
+uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_mark_read(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_MUTE_CHAT
 #define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_MUTE_CHAT
 uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_mute_chat(void
@@ -1060,6 +1102,12 @@ uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_pending_sends(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_PUBLIC_CHATS
 #define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_PUBLIC_CHATS
 uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_public_chats(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_RECENT_MESSAGES
+#define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_RECENT_MESSAGES
+uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_recent_messages(void
     
 );
 #endif
@@ -1102,6 +1150,12 @@ uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_rename_group(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_RESTORE
 #define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_RESTORE
 uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_restore(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_RETRY_SEND
+#define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_RETRY_SEND
+uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_retry_send(void
     
 );
 #endif
@@ -1186,6 +1240,18 @@ uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_star_chat(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_UNBLOCK
 #define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_UNBLOCK
 uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_unblock(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_UNREAD_COUNT
+#define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_UNREAD_COUNT
+uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_unread_count(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_UNSENT_MESSAGES
+#define UNIFFI_FFIDEF_UNIFFI_CHINWAG_FFI_CHECKSUM_METHOD_CHINWAGCLIENT_UNSENT_MESSAGES
+uint16_t uniffi_chinwag_ffi_checksum_method_chinwagclient_unsent_messages(void
     
 );
 #endif

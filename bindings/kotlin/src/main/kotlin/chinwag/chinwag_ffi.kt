@@ -716,6 +716,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_chats(
     ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_users(
+    ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_calls_in_flight(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_chat_members(
@@ -762,6 +764,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_logout(
     ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_mark_read(
+    ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_mute_chat(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_offline_messages(
@@ -771,6 +775,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_pending_sends(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_public_chats(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_recent_messages(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_register(
     ): Int
@@ -785,6 +791,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_rename_group(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_restore(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_retry_send(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_send(
     ): Int
@@ -813,6 +821,10 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_star_chat(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_unblock(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_unread_count(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_unsent_messages(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_update_profile(
     ): Int
@@ -869,6 +881,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_cached_chats(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_cached_users(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_calls_in_flight(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_chat_members(`ptr`: Long,`gid`: RustBuffer.ByValue,
@@ -915,6 +929,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_logout(`ptr`: Long,
     ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_mark_read(`ptr`: Long,`target`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_mute_chat(`ptr`: Long,`gid`: RustBuffer.ByValue,`on`: Byte,
     ): Long
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_offline_messages(`ptr`: Long,`remove`: Byte,`newestFirst`: Byte,
@@ -925,6 +941,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_public_chats(`ptr`: Long,
     ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_recent_messages(`ptr`: Long,`target`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_register(`ptr`: Long,`name`: RustBuffer.ByValue,`password`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_remove_friend(`ptr`: Long,`user`: Long,
@@ -938,6 +956,8 @@ internal object UniffiLib {
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_rename_group(`ptr`: Long,`id`: Long,`name`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_restore(`ptr`: Long,`session`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_retry_send(`ptr`: Long,`gid`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_send(`ptr`: Long,`target`: RustBuffer.ByValue,`content`: RustBuffer.ByValue,
     ): Long
@@ -967,6 +987,10 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_unblock(`ptr`: Long,`user`: Long,
     ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_unread_count(`ptr`: Long,`target`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_unsent_messages(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_update_profile(`ptr`: Long,`patch`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_upload_file(`ptr`: Long,`gid`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`bytes`: RustBuffer.ByValue,
@@ -1124,6 +1148,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_chats() and 0xFFFF) != 15527) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_users() and 0xFFFF) != 38653) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_calls_in_flight() and 0xFFFF) != 47340) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1145,7 +1172,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_decline_invitation() and 0xFFFF) != 12379) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_discard_send() and 0xFFFF) != 33246) {
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_discard_send() and 0xFFFF) != 64557) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_download_file() and 0xFFFF) != 27781) {
@@ -1193,6 +1220,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_logout() and 0xFFFF) != 46669) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_mark_read() and 0xFFFF) != 57472) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_mute_chat() and 0xFFFF) != 3679) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1206,6 +1236,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_public_chats() and 0xFFFF) != 21712) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_recent_messages() and 0xFFFF) != 6639) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_register() and 0xFFFF) != 60646) {
@@ -1227,6 +1260,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_restore() and 0xFFFF) != 8005) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_retry_send() and 0xFFFF) != 58753) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_send() and 0xFFFF) != 33960) {
@@ -1269,6 +1305,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_unblock() and 0xFFFF) != 5) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_unread_count() and 0xFFFF) != 32788) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_unsent_messages() and 0xFFFF) != 32717) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_update_profile() and 0xFFFF) != 45620) {
@@ -1825,6 +1867,11 @@ public interface ChinwagClientInterface {
     fun `cachedChats`(): List<Chat>
     
     /**
+     * The users seen (listed, or met in a profile change), at once and offline too.
+     */
+    fun `cachedUsers`(): List<User>
+    
+    /**
      * Calls of this client still running in Rust (0 once every awaited call has finished or
      * been cancelled).
      */
@@ -1861,9 +1908,9 @@ public interface ChinwagClientInterface {
     suspend fun `declineInvitation`(`id`: kotlin.Long)
     
     /**
-     * Takes back the waiting send `gid` if it has not been written to the server yet: it is
-     * never sent and leaves the store. False: no send with that gid waits. `InvalidInput`
-     * if it is already on its way.
+     * Drops your message `gid` if the server has not stored it — a failed one, or a waiting
+     * send not written yet (never sent) — from its conversation and the store. False: no
+     * such message. `InvalidInput` if it is already on its way.
      */
     fun `discardSend`(`gid`: kotlin.String): kotlin.Boolean
     
@@ -1943,6 +1990,11 @@ public interface ChinwagClientInterface {
     suspend fun `logout`()
     
     /**
+     * Marks the conversation with `target` read.
+     */
+    fun `markRead`(`target`: Target)
+    
+    /**
      * Mutes or un-mutes the chat `gid` (for you).
      */
     suspend fun `muteChat`(`gid`: kotlin.String, `on`: kotlin.Boolean)
@@ -1966,6 +2018,12 @@ public interface ChinwagClientInterface {
      * Every public chat.
      */
     suspend fun `publicChats`(): List<Chat>
+    
+    /**
+     * The latest messages of the conversation with `target`, oldest first, at once and
+     * offline too: received ones and yours — sent, pending or failed (local echo).
+     */
+    fun `recentMessages`(`target`: Target): List<LocalMessage>
     
     /**
      * Registers account `name`; returns the new user's id. Does not log in.
@@ -2001,6 +2059,12 @@ public interface ChinwagClientInterface {
      * Resumes a saved session without the password, then connects.
      */
     suspend fun `restore`(`session`: Session)
+    
+    /**
+     * Sends your failed message `gid` again with the same gid; it turns pending. `NotFound`
+     * if no failed message has that gid, `InvalidInput` if it is still pending.
+     */
+    suspend fun `retrySend`(`gid`: kotlin.String): SentMessage
     
     /**
      * Sends `content` to `target` and waits until the server stored it; it waits in the
@@ -2075,6 +2139,16 @@ public interface ChinwagClientInterface {
      * Unblocks `user`.
      */
     suspend fun `unblock`(`user`: kotlin.Long)
+    
+    /**
+     * Messages from others in the conversation with `target` since it was marked read.
+     */
+    fun `unreadCount`(`target`: Target): kotlin.UInt
+    
+    /**
+     * Your messages the server has not stored, pending or failed, oldest first.
+     */
+    fun `unsentMessages`(): List<LocalMessage>
     
     /**
      * Changes your profile (the fields that are set); returns it after the change.
@@ -2374,6 +2448,22 @@ open class ChinwagClient: Disposable, AutoCloseable, ChinwagClientInterface
 
     
     /**
+     * The users seen (listed, or met in a profile change), at once and offline too.
+     */override fun `cachedUsers`(): List<User> {
+            return FfiConverterSequenceTypeUser.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_cached_users(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Calls of this client still running in Rust (0 once every awaited call has finished or
      * been cancelled).
      */override fun `callsInFlight`(): kotlin.UInt {
@@ -2534,9 +2624,9 @@ open class ChinwagClient: Disposable, AutoCloseable, ChinwagClientInterface
 
     
     /**
-     * Takes back the waiting send `gid` if it has not been written to the server yet: it is
-     * never sent and leaves the store. False: no send with that gid waits. `InvalidInput`
-     * if it is already on its way.
+     * Drops your message `gid` if the server has not stored it — a failed one, or a waiting
+     * send not written yet (never sent) — from its conversation and the store. False: no
+     * such message. `InvalidInput` if it is already on its way.
      */
     @Throws(ChinwagException::class)override fun `discardSend`(`gid`: kotlin.String): kotlin.Boolean {
             return FfiConverterBoolean.lift(
@@ -2935,6 +3025,22 @@ open class ChinwagClient: Disposable, AutoCloseable, ChinwagClientInterface
 
     
     /**
+     * Marks the conversation with `target` read.
+     */override fun `markRead`(`target`: Target)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_mark_read(
+        it,
+        
+        FfiConverterTypeTarget.lower(`target`),_status)
+}
+    }
+    
+    
+
+    
+    /**
      * Mutes or un-mutes the chat `gid` (for you).
      */
     @Throws(ChinwagException::class)
@@ -3050,6 +3156,24 @@ open class ChinwagClient: Disposable, AutoCloseable, ChinwagClientInterface
         ChinwagException.ErrorHandler,
     )
     }
+
+    
+    /**
+     * The latest messages of the conversation with `target`, oldest first, at once and
+     * offline too: received ones and yours — sent, pending or failed (local echo).
+     */override fun `recentMessages`(`target`: Target): List<LocalMessage> {
+            return FfiConverterSequenceTypeLocalMessage.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_recent_messages(
+        it,
+        
+        FfiConverterTypeTarget.lower(`target`),_status)
+}
+    }
+    )
+    }
+    
 
     
     /**
@@ -3231,6 +3355,32 @@ open class ChinwagClient: Disposable, AutoCloseable, ChinwagClientInterface
         // lift function
         { },
         
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Sends your failed message `gid` again with the same gid; it turns pending. `NotFound`
+     * if no failed message has that gid, `InvalidInput` if it is still pending.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `retrySend`(`gid`: kotlin.String) : SentMessage {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_retry_send(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`gid`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeSentMessage.lift(it) },
         // Error FFI converter
         ChinwagException.ErrorHandler,
     )
@@ -3583,6 +3733,39 @@ open class ChinwagClient: Disposable, AutoCloseable, ChinwagClientInterface
         ChinwagException.ErrorHandler,
     )
     }
+
+    
+    /**
+     * Messages from others in the conversation with `target` since it was marked read.
+     */override fun `unreadCount`(`target`: Target): kotlin.UInt {
+            return FfiConverterUInt.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_unread_count(
+        it,
+        
+        FfiConverterTypeTarget.lower(`target`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Your messages the server has not stored, pending or failed, oldest first.
+     */override fun `unsentMessages`(): List<LocalMessage> {
+            return FfiConverterSequenceTypeLocalMessage.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_unsent_messages(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
 
     
     /**
@@ -4245,10 +4428,16 @@ data class ClientOptions (
     var `workerThreads`: kotlin.UInt? = null 
     , 
     /**
-     * A SQLite file that keeps the session and the unacknowledged sends across restarts: a
-     * client built on it resumes the session with no login (default: none).
+     * A SQLite file that keeps the session, the unacknowledged sends and the conversations
+     * across restarts: a client built on it resumes the session with no login and shows what
+     * it kept offline (default: none).
      */
     var `storePath`: kotlin.String? = null 
+    , 
+    /**
+     * Stored messages kept per conversation for `recentMessages` (default 100).
+     */
+    var `messageCache`: kotlin.UInt? = null 
     
 ){
     
@@ -4273,6 +4462,7 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalUInt.read(buf),
             FfiConverterOptionalUInt.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalUInt.read(buf),
         )
     }
 
@@ -4284,7 +4474,8 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalULong.allocationSize(value.`backoffCapMs`) +
             FfiConverterOptionalUInt.allocationSize(value.`syncPage`) +
             FfiConverterOptionalUInt.allocationSize(value.`workerThreads`) +
-            FfiConverterOptionalString.allocationSize(value.`storePath`)
+            FfiConverterOptionalString.allocationSize(value.`storePath`) +
+            FfiConverterOptionalUInt.allocationSize(value.`messageCache`)
     )
 
     override fun write(value: ClientOptions, buf: ByteBuffer) {
@@ -4296,6 +4487,7 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalUInt.write(value.`syncPage`, buf)
             FfiConverterOptionalUInt.write(value.`workerThreads`, buf)
             FfiConverterOptionalString.write(value.`storePath`, buf)
+            FfiConverterOptionalUInt.write(value.`messageCache`, buf)
     }
 }
 
@@ -4508,6 +4700,69 @@ public object FfiConverterTypeHistoryPage: FfiConverterRustBuffer<HistoryPage> {
             FfiConverterUInt.write(value.`perPage`, buf)
             FfiConverterUInt.write(value.`total`, buf)
             FfiConverterBoolean.write(value.`more`, buf)
+    }
+}
+
+
+
+data class LocalMessage (
+    var `id`: kotlin.Long?
+    , 
+    var `gid`: kotlin.String
+    , 
+    var `chat`: Target
+    , 
+    var `sender`: kotlin.Long
+    , 
+    var `content`: Content
+    , 
+    var `timestampMs`: kotlin.Long
+    , 
+    var `delivery`: Delivery
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLocalMessage: FfiConverterRustBuffer<LocalMessage> {
+    override fun read(buf: ByteBuffer): LocalMessage {
+        return LocalMessage(
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeTarget.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterTypeContent.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterTypeDelivery.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: LocalMessage) = (
+            FfiConverterOptionalLong.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`gid`) +
+            FfiConverterTypeTarget.allocationSize(value.`chat`) +
+            FfiConverterLong.allocationSize(value.`sender`) +
+            FfiConverterTypeContent.allocationSize(value.`content`) +
+            FfiConverterLong.allocationSize(value.`timestampMs`) +
+            FfiConverterTypeDelivery.allocationSize(value.`delivery`)
+    )
+
+    override fun write(value: LocalMessage, buf: ByteBuffer) {
+            FfiConverterOptionalLong.write(value.`id`, buf)
+            FfiConverterString.write(value.`gid`, buf)
+            FfiConverterTypeTarget.write(value.`chat`, buf)
+            FfiConverterLong.write(value.`sender`, buf)
+            FfiConverterTypeContent.write(value.`content`, buf)
+            FfiConverterLong.write(value.`timestampMs`, buf)
+            FfiConverterTypeDelivery.write(value.`delivery`, buf)
     }
 }
 
@@ -5411,6 +5666,93 @@ public object FfiConverterTypeContent : FfiConverterRustBuffer<Content>{
 
 
 
+sealed class Delivery {
+    
+    object Pending : Delivery()
+    
+    
+    object Sent : Delivery()
+    
+    
+    data class Failed(
+        val `error`: kotlin.String) : Delivery()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDelivery : FfiConverterRustBuffer<Delivery>{
+    override fun read(buf: ByteBuffer): Delivery {
+        return when(buf.getInt()) {
+            1 -> Delivery.Pending
+            2 -> Delivery.Sent
+            3 -> Delivery.Failed(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: Delivery): ULong = when(value) {
+        is Delivery.Pending -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is Delivery.Sent -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is Delivery.Failed -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`error`)
+            )
+        }
+    }
+
+    override fun write(value: Delivery, buf: ByteBuffer) {
+        when(value) {
+            is Delivery.Pending -> {
+                buf.putInt(1)
+                Unit
+            }
+            is Delivery.Sent -> {
+                buf.putInt(2)
+                Unit
+            }
+            is Delivery.Failed -> {
+                buf.putInt(3)
+                FfiConverterString.write(value.`error`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
 sealed class Event {
     
     data class Message(
@@ -6147,6 +6489,34 @@ public object FfiConverterSequenceTypeGroupRequest: FfiConverterRustBuffer<List<
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeGroupRequest.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeLocalMessage: FfiConverterRustBuffer<List<LocalMessage>> {
+    override fun read(buf: ByteBuffer): List<LocalMessage> {
+        val len = buf.getInt()
+        return List<LocalMessage>(len) {
+            FfiConverterTypeLocalMessage.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<LocalMessage>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeLocalMessage.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<LocalMessage>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeLocalMessage.write(it, buf)
         }
     }
 }

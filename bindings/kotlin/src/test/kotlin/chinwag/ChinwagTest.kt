@@ -17,6 +17,8 @@ import kotlin.test.assertNotEquals
 import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
+import kotlinx.coroutines.async
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeoutOrNull
 
@@ -66,6 +68,54 @@ class ChinwagTest {
             again.shutdown()
         }
     }
+
+    @Test
+    fun `a send made offline waits in the store across a restart, arrives once, and the chat shows offline`(): Unit =
+        runBlocking {
+            Relay().use { relay ->
+                val store = kotlin.io.path.createTempDirectory("chinwag-store").resolve("app.db").toString()
+                val options = ClientOptions(storePath = store, backoffBaseMs = 50uL, backoffCapMs = 400uL)
+                Account("kpeer").start().use { peer ->
+                    val name = freshName("kapp")
+                    val chat = Target.User(peer.id)
+                    var id = 0L
+                    var gid = ""
+                    ChinwagClient(relay.url, options).use { app ->
+                        id = app.register(name, Account.PASSWORD)
+                        app.login(name, Account.PASSWORD)
+                        app.askFriend(peer.id)
+                        peer.client.askFriend(id)
+                        app.sendText(chat, "while online")
+                        relay.cut()
+                        val waiting = async { runCatching { app.sendText(chat, "while offline") } }
+                        while (app.pendingSends().isEmpty()) delay(10)
+                        gid = app.pendingSends().single()
+                        app.shutdown()
+                        assertTrue(waiting.await().exceptionOrNull() is ChinwagException.Closed)
+                    }
+
+                    // The app starts again, still offline: no login, the chat as it was, the send pending.
+                    ChinwagClient(relay.url, options).use { again ->
+                        assertEquals(id, again.userId())
+                        val shown = again.recentMessages(chat)
+                        assertEquals(listOf("while online", "while offline"), shown.map { (it.content as Content.Text).v1 })
+                        assertEquals(listOf(Delivery.Sent, Delivery.Pending), shown.map { it.delivery })
+                        assertEquals(listOf(gid), again.unsentMessages().map { it.gid })
+
+                        relay.restore()
+                        val (text, _) = peer.inbox.await("the offline send") { textFrom(it, id) }
+                        assertEquals("while online", text)
+                        val (late, _) = peer.inbox.await("the offline send") { textFrom(it, id) }
+                        assertEquals("while offline", late)
+                        while (again.pendingSends().isNotEmpty()) delay(10)
+                        assertEquals(Delivery.Sent, again.recentMessages(chat).last().delivery)
+                        val history = peer.client.history(peer.client.openDirect(id), 1u, 20u)
+                        assertEquals(1, history.messages.count { it.gid == gid }, "stored once")
+                        again.shutdown()
+                    }
+                }
+            }
+        }
 
     @Test
     fun `bad input is a typed exception, not a crash`(): Unit = runBlocking {

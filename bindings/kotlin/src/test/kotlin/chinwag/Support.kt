@@ -63,3 +63,58 @@ class Account(prefix: String, options: ClientOptions? = null) : AutoCloseable {
 /** The text of a message event from [sender], or null. */
 fun textFrom(event: Event, sender: Long): String? =
     (event as? Event.Message)?.v1?.takeIf { it.sender == sender }?.content?.let { (it as? Content.Text)?.v1 }
+
+/**
+ * A byte pipe on a loopback port to the server under test, which a test can cut (the listener
+ * and every open connection close: the client behind it is offline) and restore on the same
+ * port.
+ */
+class Relay : AutoCloseable {
+    private val target = java.net.URI(serverUrl)
+    private var listener = java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())
+    private val port = listener.localPort
+    private val open = java.util.concurrent.ConcurrentLinkedQueue<java.net.Socket>()
+
+    /** The URL a client uses to reach the server through the relay. */
+    val url = "http://127.0.0.1:$port"
+
+    init {
+        accept(listener)
+    }
+
+    private fun accept(server: java.net.ServerSocket) = thread {
+        while (true) {
+            val client = runCatching { server.accept() }.getOrNull() ?: break
+            val upstream = java.net.Socket(target.host, target.port)
+            open.add(client)
+            open.add(upstream)
+            pipe(client, upstream)
+            pipe(upstream, client)
+        }
+    }
+
+    private fun pipe(from: java.net.Socket, to: java.net.Socket) = thread {
+        runCatching { from.getInputStream().transferTo(to.getOutputStream()) }
+        runCatching { from.close() }
+        runCatching { to.close() }
+    }
+
+    private fun thread(body: () -> Unit) = Thread(body).apply { isDaemon = true; start() }
+
+    /** Closes the listener and every connection through it. */
+    fun cut() {
+        listener.close()
+        while (true) runCatching { open.poll()?.close() ?: return }
+    }
+
+    /** Listens again on the same port. */
+    fun restore() {
+        val server = java.net.ServerSocket()
+        server.reuseAddress = true
+        server.bind(java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port))
+        listener = server
+        accept(server)
+    }
+
+    override fun close() = cut()
+}
