@@ -9,13 +9,16 @@
 #                          types), run the Node test (node:test, no flags) and the browser test
 #                          (headless Chromium via playwright-core), both against chinwag-server;
 #                          then the example page's test: two Chromium windows chat through it
+#   scripts/npm.sh store-test
+#                          the IndexedDB store's tests (with the store conformance suite) in
+#                          headless Chromium through wasm-bindgen-test and chromedriver
 #   scripts/npm.sh serve [serve.mjs flags]
 #                          pack, install into examples/web, start chinwag-server and serve the
 #                          example chat page (http://127.0.0.1:8000 by default)
 #
 # Installs what it needs: the wasm32 target, wasm-bindgen-cli (the exact version Cargo.lock
 # pins), and into ~/.cache/chinwag/npm-tools binaryen (wasm-opt), typescript and
-# playwright-core from npm; Chromium from Debian when missing.
+# playwright-core from npm; Chromium (and chromedriver) from Debian when missing.
 source "$(dirname "$0")/lib.sh"
 
 PKG=bindings/typescript
@@ -129,10 +132,27 @@ run_test() {
   SCREENSHOT_DIR="$PWD/target/web-example" node --test examples/web/test/chat.test.mjs
 }
 
+# The IndexedDB store's tests (the store conformance suite among them) in headless Chromium:
+# wasm-bindgen-test, with the runner from wasm-bindgen-cli and Debian's chromedriver
+# (sdk/webdriver.json gives Chromium its flags).
+store_test() {
+  ensure_tools
+  ensure_chromium
+  if ! command -v chromedriver >/dev/null; then
+    echo "installing chromium-driver"
+    apt_install chromium-driver
+  fi
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_TEST_TIMEOUT=120 \
+    cargo test --locked -p chinwag --target wasm32-unknown-unknown --no-default-features \
+    --features indexeddb,store-conformance --test indexeddb
+}
+
 case "${1:-}" in
   build) build ;;
   pack) pack ;;
   test) run_test ;;
+  store-test) store_test ;;
   serve) shift; serve "$@" ;;
-  *) echo "usage: scripts/npm.sh build|pack|test|serve [flags]" >&2; exit 64 ;;
+  *) echo "usage: scripts/npm.sh build|pack|test|store-test|serve [flags]" >&2; exit 64 ;;
 esac

@@ -61,6 +61,9 @@ bash scripts/kotlin.sh test
 step "npm package: wasm-bindgen + wasm-opt build, packed tarball, TypeScript check, Node and Chromium tests"
 bash scripts/npm.sh test
 
+step "the IndexedDB store in headless Chromium: the store conformance suite (wasm-bindgen-test)"
+bash scripts/npm.sh store-test
+
 step "Swift package"
 if command -v swift >/dev/null; then
   bash scripts/swift.sh test

@@ -36,6 +36,9 @@ pub struct ClientOptions {
     /// it kept offline (default: none).
     #[uniffi(default = None)]
     pub store_path: Option<String>,
+    /// The browser store's name (the npm package only; refused here: use `store_path`).
+    #[uniffi(default = None)]
+    pub store_name: Option<String>,
     /// Stored messages kept per conversation for `recentMessages` (default 100).
     #[uniffi(default = None)]
     pub message_cache: Option<u32>,

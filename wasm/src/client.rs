@@ -2,12 +2,14 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::sync::Arc;
 
 use futures::future::AbortHandle;
 use js_sys::{Function, Object, Promise, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use chinwag::store::IndexedDbStore;
 use chinwag::{Chat, Client, ClientOptions, Content, Session, Target, UserPatch};
 
 use crate::convert::{from_js, promise, rejected, sdk_error, to_id, to_js};
@@ -42,6 +44,13 @@ macro_rules! id_arg {
 }
 
 impl ChinwagClient {
+    fn wrap(client: Client) -> ChinwagClient {
+        ChinwagClient {
+            client,
+            listener: RefCell::new(None),
+        }
+    }
+
     /// Runs `call` on a handle to the SDK client; a Promise of its result.
     fn call<T, F>(&self, call: impl FnOnce(Client) -> F) -> Promise
     where
@@ -57,6 +66,7 @@ impl ChinwagClient {
     /// A client for the server at `serverUrl` (`http://host:port` or `https://…`). Nothing is
     /// sent until you log in. Throws a `ChinwagError` (`invalid_input`) for a bad URL or
     /// options.
+    /// A client with a store (`store_name`) is made by `ChinwagClient.open`.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(js_name = "serverUrl")] server_url: String,
@@ -70,9 +80,41 @@ impl ChinwagClient {
             .apply(Client::builder(server_url))
             .map_err(sdk_error)?;
         let client = builder.build().map_err(sdk_error)?;
-        Ok(ChinwagClient {
-            client,
-            listener: RefCell::new(None),
+        Ok(ChinwagClient::wrap(client))
+    }
+
+    /// A client for the server at `serverUrl`, as the constructor makes it — and, with
+    /// `store_name`, keeping its session, unacknowledged sends and conversations in the
+    /// IndexedDB database of that name: a client opened on it again (after a reload) resumes
+    /// the session with no login, shows what it kept at once (offline too), and sends the
+    /// waiting messages once. Rejects with `store` if another client of this page holds the
+    /// database, or it is another server's, not a Chinwag store, or from a newer SDK.
+    #[wasm_bindgen(unchecked_return_type = "Promise<ChinwagClient>")]
+    pub fn open(
+        #[wasm_bindgen(js_name = "serverUrl")] server_url: String,
+        #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: Option<Object>,
+    ) -> Promise {
+        let mut options: ClientOptions = match options {
+            Some(o) => arg!(o.into(), "options"),
+            None => ClientOptions::default(),
+        };
+        let name = options.store_name.take();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let mut builder = options
+                .apply(Client::builder(server_url))
+                .map_err(sdk_error)?;
+            if let Some(name) = name {
+                let server = builder.server().to_string();
+                let store = IndexedDbStore::open(&name, &server)
+                    .await
+                    .map_err(|e| sdk_error(e.into()))?;
+                // The builder takes an `Arc` on every target; a page has one thread.
+                #[allow(clippy::arc_with_non_send_sync)]
+                let store = Arc::new(store);
+                builder = builder.store(store);
+            }
+            let client = builder.build_async().await.map_err(sdk_error)?;
+            Ok(ChinwagClient::wrap(client).into())
         })
     }
 

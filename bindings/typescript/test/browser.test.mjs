@@ -7,7 +7,7 @@ import { CHROMIUM_LAUNCH } from "./chromium.mjs";
 import { TestServer } from "./server.mjs";
 import { serveStatic } from "./static.mjs";
 
-test("the npm package in Chromium: chat end to end, through a server restart", async () => {
+test("the npm package in Chromium: chat end to end, through a server restart; the IndexedDB store across a reload", async () => {
   const site = await serveStatic(process.cwd());
   const server = new TestServer(["--cors-origin", site.origin]);
   await server.start();
@@ -23,9 +23,11 @@ test("the npm package in Chromium: chat end to end, through a server restart", a
     const outcome = await page.evaluate(async (url) => {
       const chinwag = await import("chinwag");
       const { run } = await import("./scenario.mjs");
+      const { runStore } = await import("./store-scenario.mjs");
       const env = { url, notify: window.notifyUser, stopServer: window.stopServer, startServer: window.startServer };
       try {
         await run(chinwag, env, (line) => console.log(`ok - ${line}`));
+        await runStore(chinwag, env, (line) => console.log(`ok - ${line}`));
         return "passed";
       } catch (e) {
         return `failed: ${e.message}`;

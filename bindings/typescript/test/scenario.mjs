@@ -4,14 +4,14 @@
 // `notify(userId, kind)` → HTTP status, `stopServer()` and `startServer()` (same address,
 // same database); `log(line)` reports progress. Throws on the first failed check.
 
-function check(ok, what) {
+export function check(ok, what) {
   if (!ok) throw new Error(`check failed: ${what}`);
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Events of one client through the `onEvent` callback. */
-class Inbox {
+export class Inbox {
   constructor(client) {
     this.events = [];
     this.wake = null;
@@ -40,13 +40,13 @@ class Inbox {
 }
 
 /** Text of a message event from `sender`, else undefined. */
-const textFrom = (sender) => (e) =>
+export const textFrom = (sender) => (e) =>
   e.type === "message" && e.data.sender === sender && e.data.content.content_type === "text"
     ? e.data.content.body
     : undefined;
 
 /** Resolves to the error a promise rejects with (fails if it resolves). */
-async function rejection(promise, what) {
+export async function rejection(promise, what) {
   try {
     await promise;
   } catch (e) {

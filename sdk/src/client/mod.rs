@@ -104,6 +104,11 @@ impl ClientBuilder {
         }
     }
 
+    /// The server's base URL, as the client will use it.
+    pub fn server(&self) -> &str {
+        &self.config.server
+    }
+
     /// Runs on `runtime` instead of the default adapter.
     pub fn runtime(mut self, runtime: Arc<dyn Runtime>) -> ClientBuilder {
         self.runtime = Some(runtime);
@@ -169,8 +174,30 @@ impl ClientBuilder {
     }
 
     /// The client. Fails if no runtime was given and no default adapter applies (e.g. the
-    /// `tokio` feature outside a tokio runtime).
+    /// `tokio` feature outside a tokio runtime), or if the store cannot be read at once (an
+    /// IndexedDB store: use [`ClientBuilder::build_async`]).
     pub fn build(self) -> Result<Client> {
+        let (parts, store) = self.prepare()?;
+        let saved = match &store {
+            Some(store) => Some(persist::load_now(&**store)?),
+            None => None,
+        };
+        Ok(parts.finish(store, saved))
+    }
+
+    /// The client, once what its store holds is read (for stores that answer asynchronously,
+    /// such as IndexedDB); otherwise as [`ClientBuilder::build`].
+    pub async fn build_async(self) -> Result<Client> {
+        let (parts, store) = self.prepare()?;
+        let saved = match &store {
+            Some(store) => Some(store.load().await?),
+            None => None,
+        };
+        Ok(parts.finish(store, saved))
+    }
+
+    /// Checks the settings and opens the store.
+    fn prepare(self) -> Result<(Parts, Option<Arc<dyn Store>>)> {
         let runtime = match self.runtime {
             Some(rt) => rt,
             None => default_runtime()?,
@@ -182,13 +209,6 @@ impl ClientBuilder {
                 self.config.server
             )));
         }
-        let settings = Settings {
-            heartbeat_interval: self.config.heartbeat_interval,
-            backoff: self.config.backoff,
-            sync_page: self.config.sync_page,
-            received_delay: RECEIVED_DELAY,
-            send_window: SEND_WINDOW,
-        };
         let store: Option<Arc<dyn Store>> = match self.store {
             None => None,
             Some(StoreChoice::Given(store)) => Some(store),
@@ -198,6 +218,32 @@ impl ClientBuilder {
                 &self.config.server,
             )?)),
         };
+        let parts = Parts {
+            config: self.config,
+            runtime,
+            message_cache: self.message_cache,
+        };
+        Ok((parts, store))
+    }
+}
+
+/// A builder's checked settings.
+struct Parts {
+    config: Config,
+    runtime: Arc<dyn Runtime>,
+    message_cache: usize,
+}
+
+impl Parts {
+    /// The client on `store`, which held `saved`: it resumes a saved session at once.
+    fn finish(self, store: Option<Arc<dyn Store>>, saved: Option<crate::store::Saved>) -> Client {
+        let settings = Settings {
+            heartbeat_interval: self.config.heartbeat_interval,
+            backoff: self.config.backoff,
+            sync_page: self.config.sync_page,
+            received_delay: RECEIVED_DELAY,
+            send_window: SEND_WINDOW,
+        };
         let mut state = State {
             session: None,
             machine: SessionMachine::new(settings, random_u64()),
@@ -206,7 +252,7 @@ impl ClientBuilder {
             wake: None,
             wake_pending: false,
             closed: false,
-            store: store.clone(),
+            store,
             store_work: Default::default(),
             session_changed: false,
             store_error: None,
@@ -214,13 +260,10 @@ impl ClientBuilder {
             cache: MessageCache::new(self.message_cache),
             users: BTreeMap::new(),
         };
-        let resume = match &store {
-            Some(store) => state.resume(persist::load_now(&**store)?),
-            None => false,
-        };
+        let resume = saved.is_some_and(|saved| state.resume(saved));
         let inner = Arc::new(Inner {
             config: self.config,
-            rt: runtime,
+            rt: self.runtime,
             state: Mutex::new(state),
             tasks: Tasks::default(),
         });
@@ -229,10 +272,10 @@ impl ClientBuilder {
             let (settled, _) = oneshot::channel();
             inner.start(settled);
         }
-        Ok(Client {
+        Client {
             _owner: Arc::new(Owner(inner.clone())),
             inner,
-        })
+        }
     }
 }
 

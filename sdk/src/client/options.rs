@@ -42,6 +42,11 @@ pub struct ClientOptions {
     /// nothing outlives the client.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_path: Option<String>,
+    /// The IndexedDB database that keeps what `store_path` keeps, in browsers (the npm
+    /// package's `ChinwagClient.open`; the store opens asynchronously, so `apply` refuses
+    /// it). Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_name: Option<String>,
     /// Stored messages kept per conversation for `messages().recent` (default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_cache: Option<u32>,
@@ -75,6 +80,12 @@ impl ClientOptions {
         }
         if let Some(n) = self.message_cache {
             builder = builder.message_cache(n as usize);
+        }
+        if let Some(name) = &self.store_name {
+            return Err(Error::InvalidInput(format!(
+                "store_name {name:?}: an IndexedDB store opens asynchronously — in browsers, \
+                 make the client with ChinwagClient.open; natively, use store_path"
+            )));
         }
         if let Some(path) = &self.store_path {
             #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]

@@ -13,11 +13,17 @@ use std::sync::Mutex;
 use crate::model::{Chat, LocalMessage, MessageId, Session, Target, User, UserId};
 use crate::runtime::{BoxFuture, MaybeSendSync};
 
+#[cfg(any(test, feature = "store-conformance"))]
+pub mod conformance;
+#[cfg(all(feature = "indexeddb", target_arch = "wasm32"))]
+mod indexeddb;
 #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
 mod sqlite;
 #[cfg(test)]
 mod tests;
 
+#[cfg(all(feature = "indexeddb", target_arch = "wasm32"))]
+pub use indexeddb::IndexedDbStore;
 #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
 pub use sqlite::SqliteStore;
 
@@ -33,7 +39,7 @@ pub struct PendingSend {
 
 /// The unread count of a conversation, and the newest message id received in it (a message
 /// received again after a restart, at or below it, is not counted twice).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Conversation {
     /// The conversation.
     pub chat: Target,

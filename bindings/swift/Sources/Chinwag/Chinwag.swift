@@ -2639,6 +2639,10 @@ public struct ClientOptions: Equatable, Hashable {
      */
     public var storePath: String?
     /**
+     * The browser store's name (the npm package only; refused here: use `store_path`).
+     */
+    public var storeName: String?
+    /**
      * Stored messages kept per conversation for `recentMessages` (default 100).
      */
     public var messageCache: UInt32?
@@ -2674,6 +2678,9 @@ public struct ClientOptions: Equatable, Hashable {
          * it kept offline (default: none).
          */storePath: String? = nil, 
         /**
+         * The browser store's name (the npm package only; refused here: use `store_path`).
+         */storeName: String? = nil, 
+        /**
          * Stored messages kept per conversation for `recentMessages` (default 100).
          */messageCache: UInt32? = nil) {
         self.requestTimeoutMs = requestTimeoutMs
@@ -2684,6 +2691,7 @@ public struct ClientOptions: Equatable, Hashable {
         self.syncPage = syncPage
         self.workerThreads = workerThreads
         self.storePath = storePath
+        self.storeName = storeName
         self.messageCache = messageCache
     }
 
@@ -2711,6 +2719,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 syncPage: FfiConverterOptionUInt32.read(from: &buf), 
                 workerThreads: FfiConverterOptionUInt32.read(from: &buf), 
                 storePath: FfiConverterOptionString.read(from: &buf), 
+                storeName: FfiConverterOptionString.read(from: &buf), 
                 messageCache: FfiConverterOptionUInt32.read(from: &buf)
         )
     }
@@ -2724,6 +2733,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterOptionUInt32.write(value.syncPage, into: &buf)
         FfiConverterOptionUInt32.write(value.workerThreads, into: &buf)
         FfiConverterOptionString.write(value.storePath, into: &buf)
+        FfiConverterOptionString.write(value.storeName, into: &buf)
         FfiConverterOptionUInt32.write(value.messageCache, into: &buf)
     }
 }

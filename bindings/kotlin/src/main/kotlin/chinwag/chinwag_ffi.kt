@@ -4435,6 +4435,11 @@ data class ClientOptions (
     var `storePath`: kotlin.String? = null 
     , 
     /**
+     * The browser store's name (the npm package only; refused here: use `store_path`).
+     */
+    var `storeName`: kotlin.String? = null 
+    , 
+    /**
      * Stored messages kept per conversation for `recentMessages` (default 100).
      */
     var `messageCache`: kotlin.UInt? = null 
@@ -4462,6 +4467,7 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalUInt.read(buf),
             FfiConverterOptionalUInt.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
             FfiConverterOptionalUInt.read(buf),
         )
     }
@@ -4475,6 +4481,7 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalUInt.allocationSize(value.`syncPage`) +
             FfiConverterOptionalUInt.allocationSize(value.`workerThreads`) +
             FfiConverterOptionalString.allocationSize(value.`storePath`) +
+            FfiConverterOptionalString.allocationSize(value.`storeName`) +
             FfiConverterOptionalUInt.allocationSize(value.`messageCache`)
     )
 
@@ -4487,6 +4494,7 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalUInt.write(value.`syncPage`, buf)
             FfiConverterOptionalUInt.write(value.`workerThreads`, buf)
             FfiConverterOptionalString.write(value.`storePath`, buf)
+            FfiConverterOptionalString.write(value.`storeName`, buf)
             FfiConverterOptionalUInt.write(value.`messageCache`, buf)
     }
 }
