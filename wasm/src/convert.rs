@@ -80,10 +80,14 @@ where
     T: Serialize,
     F: Future<Output = chinwag::Result<T>> + 'static,
 {
-    wasm_bindgen_futures::future_to_promise(async move {
-        let value = future.await.map_err(sdk_error)?;
-        to_js(&value)
-    })
+    // Boxed, so that one copy of the promise machinery serves every method (a smaller
+    // package): each method adds only its own future.
+    let future: std::pin::Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> =
+        Box::pin(async move {
+            let value = future.await.map_err(sdk_error)?;
+            to_js(&value)
+        });
+    wasm_bindgen_futures::future_to_promise(future)
 }
 
 /// A Promise that rejects at once with `error` (bad arguments).

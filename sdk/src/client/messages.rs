@@ -87,11 +87,7 @@ impl Messages<'_> {
     /// [`Error::NotFound`] if no failed message has that gid; [`Error::InvalidInput`] if it
     /// is still pending.
     pub fn retry(&self, gid: &str) -> Result<Receipt> {
-        let failed = {
-            let state = self.inner.state();
-            let me = state.session.as_ref().map_or(0, |s| s.user_id);
-            state.cache.unsent(gid, me).cloned()
-        };
+        let failed = self.inner.state().cache.unsent(gid).cloned();
         match failed {
             None => Err(Error::NotFound(format!("no failed message with gid {gid}"))),
             Some(m) if m.delivery == Delivery::Pending => Err(Error::InvalidInput(format!(

@@ -54,9 +54,8 @@ impl State {
         if self.store.is_some() && !matches!(outcome, Err(Error::Closed)) {
             self.store_work.finished.push(gid.to_string());
         }
-        let me = self.session.as_ref().map_or(0, |s| s.user_id);
         let (cache, store) = self.cache();
-        cache.settle(gid, me, outcome, store);
+        cache.settle(gid, outcome, store);
     }
 
     /// Keeps `users` (as seen in an answer or an event); returns the store's part (empty

@@ -3,12 +3,12 @@
 //! newest message id received. No I/O: each change is also noted for the store, when the
 //! client has one.
 //!
-//! Order in a conversation: stored messages by server id, then the sends not stored yet in the
-//! order they were made. Messages arrive in order per conversation (the session machine's
+//! Order in a conversation: stored messages by server id, then your local ones (no server id
+//! yet) in the order they were sent. Messages arrive in order per conversation (the session machine's
 //! rule), so a message at or below the newest id received was seen before — by this run, or
 //! by the one before a restart — and is not counted unread again.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use crate::error::Error;
 use crate::model::{Delivery, LocalMessage, Message, MessageId, SentMessage, Target, UserId};
@@ -17,20 +17,28 @@ use crate::store::{Changes, Conversation};
 /// Stored messages kept per conversation when the app does not say otherwise.
 pub const DEFAULT_LIMIT: usize = 100;
 
-/// The conversations a client keeps.
+/// The conversations a client keeps. Every change costs O(log n) in the messages of its
+/// conversation (a burst of 100,000 sends while offline stays cheap), but for dropping the
+/// oldest stored one, O(1).
 #[derive(Debug)]
 pub struct MessageCache {
-    /// Stored messages kept per conversation (sends not stored yet are always kept).
+    /// Stored messages kept per conversation (your local ones are always kept).
     limit: usize,
     chats: HashMap<Target, Kept>,
-    /// The conversation of each of your sends not stored yet, by gid.
-    unsent: HashMap<String, Target>,
+    /// Where each of your local messages is (conversation, place), by gid.
+    local: HashMap<String, (Target, u64)>,
+    /// The next local message's place.
+    next: u64,
 }
 
 /// One conversation.
 #[derive(Debug, Default)]
 struct Kept {
-    messages: Vec<LocalMessage>,
+    /// Messages the server stored, by id (at most the limit).
+    stored: VecDeque<LocalMessage>,
+    /// Your messages without a server id — pending, failed, or sent but dropped by a
+    /// delivery rule — in the order they were sent.
+    local: BTreeMap<u64, LocalMessage>,
     unread: u32,
     latest_id: MessageId,
 }
@@ -45,38 +53,23 @@ impl Kept {
         }
     }
 
-    /// Puts the messages in order and drops the oldest stored ones beyond `limit`, noting
-    /// them for the store.
-    fn settle_order(&mut self, limit: usize, store: Option<&mut Changes>) {
-        self.messages
-            .sort_by_key(|m| (m.id.is_none(), m.id.unwrap_or_default()));
-        let stored = self
-            .messages
-            .iter()
-            .filter(|m| m.delivery == Delivery::Sent)
-            .count();
-        let mut excess = stored.saturating_sub(limit);
-        if excess == 0 {
-            return;
+    /// Keeps stored message `m` in id order (replacing the one with its id), then drops the
+    /// oldest beyond `limit`, noting them for the store.
+    fn keep(&mut self, m: LocalMessage, limit: usize, store: Option<&mut Changes>) {
+        let id = m.id;
+        match self.stored.binary_search_by_key(&id, |k| k.id) {
+            Ok(at) => self.stored[at] = m,
+            Err(at) => self.stored.insert(at, m),
         }
         let mut dropped = Vec::new();
-        self.messages.retain(|m| {
-            let drop = excess > 0 && m.delivery == Delivery::Sent;
-            if drop {
-                excess -= 1;
-                dropped.push((m.sender, m.gid.clone()));
+        while self.stored.len() > limit {
+            if let Some(old) = self.stored.pop_front() {
+                dropped.push((old.sender, old.gid));
             }
-            !drop
-        });
-        if let Some(store) = store {
+        }
+        if let (Some(store), false) = (store, dropped.is_empty()) {
             store.dropped.extend(dropped);
         }
-    }
-
-    fn find(&mut self, sender: UserId, gid: &str) -> Option<&mut LocalMessage> {
-        self.messages
-            .iter_mut()
-            .find(|m| m.sender == sender && m.gid == gid)
     }
 }
 
@@ -86,7 +79,8 @@ impl MessageCache {
         MessageCache {
             limit,
             chats: HashMap::new(),
-            unsent: HashMap::new(),
+            local: HashMap::new(),
+            next: 0,
         }
     }
 
@@ -98,26 +92,49 @@ impl MessageCache {
             kept.latest_id = c.latest_id;
         }
         for m in messages {
-            if m.delivery != Delivery::Sent {
-                self.unsent.insert(m.gid.clone(), m.chat);
+            if m.id.is_some() {
+                let limit = self.limit;
+                self.chats.entry(m.chat).or_default().keep(m, limit, None);
+            } else {
+                self.put_local(m);
             }
-            self.chats.entry(m.chat).or_default().messages.push(m);
-        }
-        for kept in self.chats.values_mut() {
-            kept.settle_order(self.limit, None);
         }
     }
 
     /// Forgets everything (the session's user is gone).
     pub fn clear(&mut self) {
         self.chats.clear();
-        self.unsent.clear();
+        self.local.clear();
+    }
+
+    /// Puts your local message `m` after the others of its conversation (or in its own place,
+    /// if it is there already).
+    fn put_local(&mut self, m: LocalMessage) {
+        let place = match self.local.get(&m.gid) {
+            Some(&(chat, place)) if chat == m.chat => place,
+            _ => {
+                self.next += 1;
+                self.local.insert(m.gid.clone(), (m.chat, self.next));
+                self.next
+            }
+        };
+        self.chats.entry(m.chat).or_default().local.insert(place, m);
+    }
+
+    /// Takes your local message `gid` out, if there is one.
+    fn take_local(&mut self, gid: &str) -> Option<LocalMessage> {
+        let (chat, place) = self.local.remove(gid)?;
+        self.chats.get_mut(&chat)?.local.remove(&place)
     }
 
     /// A message received (by user `me`): kept, and counted unread if someone else sent it
     /// and it is newer than what was received before. Your own send coming back (from
     /// catch-up) replaces its echo.
     pub fn receive(&mut self, m: &Message, me: UserId, mut store: Option<&mut Changes>) {
+        if m.sender == me {
+            self.take_local(&m.gid);
+        }
+        let limit = self.limit;
         let kept = self.chats.entry(m.chat).or_default();
         let new = m.id > kept.latest_id;
         if new {
@@ -126,65 +143,43 @@ impl MessageCache {
                 kept.unread = kept.unread.saturating_add(1);
             }
         }
-        let message = match kept.find(m.sender, &m.gid) {
-            Some(known) => {
-                self.unsent.remove(&m.gid);
-                *known = LocalMessage::received(m);
-                Some(known.clone())
+        let known = kept
+            .stored
+            .binary_search_by_key(&Some(m.id), |k| k.id)
+            .is_ok();
+        if (new && limit > 0) || known {
+            let message = LocalMessage::received(m);
+            if let Some(store) = store.as_deref_mut() {
+                store.messages.push(message.clone());
             }
-            None if new => {
-                let message = LocalMessage::received(m);
-                kept.messages.push(message.clone());
-                Some(message)
-            }
-            // Seen before and no longer kept.
-            None => None,
-        };
-        kept.settle_order(self.limit, store.as_deref_mut());
-        if let Some(store) = store {
-            store.messages.extend(message);
-            if new {
-                store.conversations.push(kept.counts(m.chat));
-            }
+            kept.keep(message, limit, store.as_deref_mut());
+        }
+        if let (true, Some(store)) = (new, store) {
+            store.conversations.push(kept.counts(m.chat));
         }
     }
 
     /// Your send, shown at once as pending (a failed one sent again takes its place).
     pub fn echo(&mut self, m: LocalMessage, store: Option<&mut Changes>) {
-        self.unsent.insert(m.gid.clone(), m.chat);
         if let Some(store) = store {
             store.messages.push(m.clone());
         }
-        let kept = self.chats.entry(m.chat).or_default();
-        match kept.find(m.sender, &m.gid) {
-            Some(known) => *known = m,
-            None => kept.messages.push(m),
-        }
+        self.put_local(m);
     }
 
-    /// Your send `gid` (by `me`) finished: sent, with the server's id and time, or failed with
-    /// the error. A send the client's closing ended stays pending (it goes out again from the
+    /// Your send `gid` finished: sent, with the server's id and time, or failed with the
+    /// error. A send the client's closing ended stays pending (it goes out again from the
     /// next client on the store).
     pub fn settle(
         &mut self,
         gid: &str,
-        me: UserId,
         outcome: &Result<SentMessage, Error>,
         store: Option<&mut Changes>,
     ) {
         if matches!(outcome, Err(Error::Closed)) {
             return;
         }
-        let Some(&chat) = self.unsent.get(gid) else {
-            return;
-        };
-        if outcome.is_ok() {
-            self.unsent.remove(gid);
-        }
-        let Some(kept) = self.chats.get_mut(&chat) else {
-            return;
-        };
-        let Some(m) = kept.find(me, gid) else {
+        let Some(mut m) = self.take_local(gid) else {
             return;
         };
         match outcome {
@@ -199,57 +194,52 @@ impl MessageCache {
                 }
             }
         }
-        let m = m.clone();
         let mut store = store;
-        kept.settle_order(self.limit, store.as_deref_mut());
-        if let Some(store) = store {
-            store.messages.push(m);
+        if let Some(store) = store.as_deref_mut() {
+            store.messages.push(m.clone());
+        }
+        if m.id.is_some() {
+            let limit = self.limit;
+            self.chats.entry(m.chat).or_default().keep(m, limit, store);
+        } else {
+            // Failed, or sent but dropped by a delivery rule: it stays local.
+            self.put_local(m);
         }
     }
 
     /// Takes your send `gid` (by `me`) out of its conversation if it is not stored (pending or
     /// failed); true if it was there.
     pub fn remove(&mut self, gid: &str, me: UserId, store: Option<&mut Changes>) -> bool {
-        let Some(chat) = self.unsent.remove(gid) else {
-            return false;
-        };
-        if let Some(kept) = self.chats.get_mut(&chat) {
-            kept.messages.retain(|m| !(m.sender == me && m.gid == gid));
-        }
-        if let Some(store) = store {
+        let removed = self.take_local(gid).is_some();
+        if let (true, Some(store)) = (removed, store) {
             store.dropped.push((me, gid.to_string()));
         }
-        true
+        removed
     }
 
     /// Your send `gid` if it is not stored (pending or failed).
-    pub fn unsent(&self, gid: &str, me: UserId) -> Option<&LocalMessage> {
-        let chat = self.unsent.get(gid)?;
-        self.chats
-            .get(chat)?
-            .messages
-            .iter()
-            .find(|m| m.sender == me && m.gid == gid)
+    pub fn unsent(&self, gid: &str) -> Option<&LocalMessage> {
+        let (chat, place) = self.local.get(gid)?;
+        self.chats.get(chat)?.local.get(place)
     }
 
     /// Every send of yours not stored (pending or failed), oldest first.
     pub fn all_unsent(&self) -> Vec<LocalMessage> {
-        let mut unsent: Vec<LocalMessage> = self
+        let mut unsent: Vec<(u64, &LocalMessage)> = self
             .chats
             .values()
-            .flat_map(|k| k.messages.iter())
-            .filter(|m| m.delivery != Delivery::Sent)
-            .cloned()
+            .flat_map(|k| k.local.iter().map(|(place, m)| (*place, m)))
+            .filter(|(_, m)| m.delivery != Delivery::Sent)
             .collect();
-        unsent.sort_by_key(|m| m.timestamp_ms);
-        unsent
+        unsent.sort_by_key(|(place, _)| *place);
+        unsent.into_iter().map(|(_, m)| m.clone()).collect()
     }
 
     /// The messages kept of `chat`, in order.
     pub fn recent(&self, chat: Target) -> Vec<LocalMessage> {
         self.chats
             .get(&chat)
-            .map(|k| k.messages.clone())
+            .map(|k| k.stored.iter().chain(k.local.values()).cloned().collect())
             .unwrap_or_default()
     }
 
@@ -320,9 +310,9 @@ mod tests {
             id: Some(8),
             timestamp_ms: Some(80),
         };
-        cache.settle("b", ME, &Ok(sent), Some(&mut store));
+        cache.settle("b", &Ok(sent), Some(&mut store));
         let refused = Err(Error::Server("not a member".into()));
-        cache.settle("a", ME, &refused, Some(&mut store));
+        cache.settle("a", &refused, Some(&mut store));
         let recent = cache.recent(PEER);
         assert_eq!(gids(&cache), ["p", "b", "a"]);
         assert_eq!((recent[1].id, recent[1].timestamp_ms), (Some(8), 80));
@@ -351,9 +341,9 @@ mod tests {
     fn a_send_ended_by_closing_stays_pending() {
         let mut cache = MessageCache::new(10);
         cache.echo(echo("a"), None);
-        cache.settle("a", ME, &Err(Error::Closed), None);
+        cache.settle("a", &Err(Error::Closed), None);
         assert_eq!(cache.recent(PEER)[0].delivery, Delivery::Pending);
-        assert!(cache.unsent("a", ME).is_some());
+        assert!(cache.unsent("a").is_some());
     }
 
     #[test]
@@ -423,6 +413,6 @@ mod tests {
             1,
             "not counted again after the restart"
         );
-        assert!(second.unsent("a", ME).is_some());
+        assert!(second.unsent("a").is_some());
     }
 }

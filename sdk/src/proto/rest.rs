@@ -104,12 +104,15 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     } else {
         bytes
     };
-    serde_json::from_slice(bytes).map_err(|e| {
-        Error::Server(format!(
-            "unreadable answer ({e}): {}",
-            String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
-        ))
-    })
+    serde_json::from_slice(bytes).map_err(|e| unreadable(&e, bytes))
+}
+
+/// The error for an answer that does not parse (not generic: one copy for every `T`).
+fn unreadable(e: &serde_json::Error, bytes: &[u8]) -> Error {
+    Error::Server(format!(
+        "unreadable answer ({e}): {}",
+        String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+    ))
 }
 
 fn status_error(response: &HttpResponse) -> Error {
@@ -129,6 +132,18 @@ pub fn decode<T: DeserializeOwned>(
     framing: Framing,
     response: &HttpResponse,
 ) -> Result<(T, Option<Pager>)> {
+    let (data, pager) = unwrap(framing, response)?;
+    Ok((parse(&data)?, pager))
+}
+
+/// The JSON of a call's result, taken out of its framing (or the error the framing carries),
+/// with the xuanxuan pager if the answer had one. Not generic, so that each `T` of
+/// [`decode`] adds only its own parsing (the npm package is smaller for it).
+fn unwrap(
+    framing: Framing,
+    response: &HttpResponse,
+) -> Result<(std::borrow::Cow<'_, [u8]>, Option<Pager>)> {
+    use std::borrow::Cow;
     if framing != Framing::Envelope && !(200..300).contains(&response.status) {
         return Err(status_error(response));
     }
@@ -147,15 +162,15 @@ pub fn decode<T: DeserializeOwned>(
                 return Err(Error::from_status(status, envelope.msg));
             }
             let data = serde_json::to_vec(&envelope.data.unwrap_or_default()).unwrap_or_default();
-            Ok((parse(&data)?, None))
+            Ok((Cow::Owned(data), None))
         }
-        Framing::Rest | Framing::Bytes => Ok((parse(&response.body)?, None)),
+        Framing::Rest | Framing::Bytes => Ok((Cow::Borrowed(&response.body), None)),
         Framing::Call => {
             let answer: Response = parse(&response.body)?;
             match answer.result {
                 Outcome::Success => {
                     let data = serde_json::to_vec(&answer.data).unwrap_or_default();
-                    Ok((parse(&data)?, answer.pager))
+                    Ok((Cow::Owned(data), answer.pager))
                 }
                 Outcome::Denied => Err(Error::Auth(answer.message.unwrap_or_default())),
                 Outcome::Fail => Err(Error::InvalidInput(answer.message.unwrap_or_default())),
@@ -166,7 +181,7 @@ pub fn decode<T: DeserializeOwned>(
             match (answer.result, answer.data) {
                 (Outcome::Success, Some(file)) => {
                     let data = serde_json::to_vec(&file).unwrap_or_default();
-                    Ok((parse(&data)?, None))
+                    Ok((Cow::Owned(data), None))
                 }
                 _ => Err(Error::Server(
                     answer.message.unwrap_or_else(|| "upload failed".into()),

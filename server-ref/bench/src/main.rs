@@ -8,10 +8,11 @@
 //! cargo run --release -p chinwag-bench -- --only latency,fanout
 //! ```
 //!
-//! Sections: `latency`, `throughput`, `fanout`, `idle`, `ingest`, `logins`, `wasm`. The server under
+//! Sections: `latency`, `throughput`, `fanout`, `idle`, `ingest`, `logins`, `coldstart`, `wasm`. The server under
 //! test runs in a child process (this binary, `serve`), fresh per section, on a database
 //! seeded directly. See docs/BENCHMARKS.md for the method and the baselines.
 
+mod cold_start;
 mod crash;
 mod fanout;
 mod idle;
@@ -37,13 +38,14 @@ pub fn progress(what: &str) {
     eprintln!("… {what}");
 }
 
-const SECTIONS: [&str; 7] = [
+const SECTIONS: [&str; 8] = [
     "latency",
     "throughput",
     "fanout",
     "idle",
     "ingest",
     "logins",
+    "coldstart",
     "wasm",
 ];
 
@@ -125,6 +127,9 @@ async fn one_run(o: &Options) -> Fallible<Vec<Measure>> {
     }
     if on("logins") {
         rows.extend(logins::logins(1_000).await?);
+    }
+    if on("coldstart") {
+        rows.extend(cold_start::cold_start(1_000, if q { 3 } else { 9 }).await?);
     }
     Ok(rows)
 }
