@@ -508,7 +508,9 @@ async fn a_stored_session_continues_after_what_the_app_pulled(env: Env) {
 async fn a_restarted_app_shows_its_conversations_offline(env: Env) {
     let (ann, ben) = env.friends("ann", "ben").await;
     let (ann_id, ben_id) = (ann.id, ben.id);
-    let OnStore { path, app, .. } = &env.move_to_store(ben).await;
+    let OnStore {
+        path, app, session, ..
+    } = &env.move_to_store(ben).await;
     let mut events = app.events();
     for i in 0..3 {
         let text = format!("m{i}");
@@ -581,5 +583,23 @@ async fn a_restarted_app_shows_its_conversations_offline(env: Env) {
         "failed again, shown once"
     );
     third.close().await;
+
+    // A fresh install on another store: a history page fetched once is there offline.
+    let dir = tempfile::tempdir().unwrap();
+    let fresh_path = dir.path().join("fresh.db");
+    let fresh = env.client_on(&fresh_path).unwrap();
+    fresh.auth().restore(session.clone()).await.unwrap();
+    assert!(fresh.messages().recent(Target::User(ann_id)).is_empty());
+    let chat = fresh.chats().open_direct(ann_id).await.unwrap();
+    fresh.chats().history(&chat, 1, 10).await.unwrap();
+    fresh.close().await;
+    env.server.stop();
+    let offline = env.client_on(&fresh_path).unwrap();
+    let shown = offline.messages().recent(Target::User(ann_id));
+    let texts: Vec<&str> = shown.iter().map(|m| m.content.body()).collect();
+    assert_eq!(texts, ["m0", "m1", "m2", "reply"], "history, offline");
+    assert_eq!(offline.messages().unread(Target::User(ann_id)), 0);
+    offline.close().await;
+    env.server.start_again();
     ann.client.close().await;
 }

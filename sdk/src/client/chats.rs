@@ -172,7 +172,10 @@ impl Chats<'_> {
         self.call("setCommitters", params).await
     }
 
-    /// Page `page` (1 = newest) of `chat`'s history, `per_page` messages a page.
+    /// Page `page` (1 = newest) of `chat`'s history, `per_page` messages a page. The
+    /// messages also go into the conversation the client keeps ([`super::Messages::recent`],
+    /// up to its `message_cache` latest; in the store too): a fresh install shows a chat's
+    /// recent history offline once it was fetched. They do not count as unread.
     pub async fn history(&self, chat: &Chat, page: u32, per_page: u32) -> Result<HistoryPage> {
         if page == 0 || per_page == 0 {
             return Err(Error::InvalidInput("page and per_page start at 1".into()));
@@ -191,11 +194,21 @@ impl Chats<'_> {
             )
             .await?;
         let pager = pager.unwrap_or_default();
+        let messages: Vec<Message> = messages
+            .into_iter()
+            .map(|m| Message::from_history(m, chat, me))
+            .collect();
+        let changes = {
+            let mut state = self.inner.state();
+            let mut changes = crate::store::Changes::default();
+            let record = state.store.is_some();
+            state.cache.fill(&messages, record.then_some(&mut changes));
+            changes
+        };
+        // Straight to the store, as the chat list.
+        self.inner.persist(changes).await;
         Ok(HistoryPage {
-            messages: messages
-                .into_iter()
-                .map(|m| Message::from_history(m, chat, me))
-                .collect(),
+            messages,
             page: pager.page_id.unwrap_or(page),
             per_page: pager.rec_per_page.unwrap_or(per_page),
             total: pager.rec_total.unwrap_or_default(),

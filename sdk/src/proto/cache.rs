@@ -159,6 +159,20 @@ impl MessageCache {
         }
     }
 
+    /// Messages of a history page: kept (in id order, up to the limit) like received ones,
+    /// but not counted unread.
+    pub fn fill(&mut self, messages: &[Message], mut store: Option<&mut Changes>) {
+        let limit = self.limit;
+        for m in messages.iter().filter(|m| m.id > 0) {
+            let kept = self.chats.entry(m.chat).or_default();
+            let message = LocalMessage::received(m);
+            if let Some(store) = store.as_deref_mut() {
+                store.messages.push(message.clone());
+            }
+            kept.keep(message, limit, store.as_deref_mut());
+        }
+    }
+
     /// Your send, shown at once as pending (a failed one sent again takes its place).
     pub fn echo(&mut self, m: LocalMessage, store: Option<&mut Changes>) {
         if let Some(store) = store {
@@ -335,6 +349,30 @@ mod tests {
         assert_eq!(store.dropped, [(ME, "a".to_string())]);
         let written: Vec<_> = store.messages.iter().map(|m| m.gid.as_str()).collect();
         assert_eq!(written, ["a", "b", "p", "b", "a"], "every change noted");
+    }
+
+    #[test]
+    fn a_history_page_fills_the_conversation_without_counting_unread() {
+        let mut cache = MessageCache::new(3);
+        cache.receive(&received(5, 2, "live"), ME, None);
+        let gid = |id: i64| {
+            if id == 5 {
+                "live".into()
+            } else {
+                format!("h{id}")
+            }
+        };
+        let page: Vec<Message> = (2..=6).map(|id| received(id, 2, &gid(id))).collect();
+        let mut store = Changes::default();
+        cache.fill(&page, Some(&mut store));
+        assert_eq!(
+            gids(&cache),
+            ["h4", "live", "h6"],
+            "the latest three by id, once each"
+        );
+        assert_eq!(cache.unread(PEER), 1, "history is not unread");
+        assert_eq!(store.messages.len(), 5);
+        assert_eq!(store.dropped, [(2, "h2".into()), (2, "h3".into())]);
     }
 
     #[test]
