@@ -25,6 +25,7 @@ on_both_runtimes!(
     a_stored_session_revoked_meanwhile_is_forgotten,
     a_stored_session_continues_after_what_the_app_pulled,
     a_restarted_app_shows_its_conversations_offline,
+    a_pulled_message_is_in_the_store_before_the_app_has_it,
 );
 
 async fn catch_up_after_time_offline(env: Env) {
@@ -601,5 +602,30 @@ async fn a_restarted_app_shows_its_conversations_offline(env: Env) {
     assert_eq!(offline.messages().unread(Target::User(ann_id)), 0);
     offline.close().await;
     env.server.start_again();
+    ann.client.close().await;
+}
+
+async fn a_pulled_message_is_in_the_store_before_the_app_has_it(env: Env) {
+    let (ann, ben) = env.friends("ann", "ben").await;
+    let (ben_id, session) = (ben.id, ben.client.session().unwrap());
+    ben.client.close().await;
+    let store = Arc::new(chinwag::store::MemoryStore::default());
+    let app = env.client_with(store.clone());
+    app.auth().restore(session).await.unwrap();
+    let mut events = app.events();
+    for i in 0..3 {
+        let text = format!("m{i}");
+        ann.client
+            .messages()
+            .send_text(Target::User(ben_id), &text)
+            .await
+            .unwrap();
+        let got = env.message(&mut events).await;
+        // No wait: the cursor is saved as the stream hands the message over (a crash now
+        // would not hand it over again), not in a later driver turn.
+        let saved = futures::executor::block_on(chinwag::store::Store::load(&*store)).unwrap();
+        assert_eq!(saved.session.and_then(|s| s.cursor), Some(got.id));
+    }
+    app.close().await;
     ann.client.close().await;
 }

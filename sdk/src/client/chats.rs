@@ -43,7 +43,7 @@ impl Chats<'_> {
         // Straight to the store: the driver's pending work (sends to store before they are
         // written) is not this call's to flush.
         let changes = self.inner.state().keep_chats(chats.clone());
-        self.inner.persist(changes).await;
+        self.inner.persist(changes, 0).await;
         Ok(chats)
     }
 
@@ -206,7 +206,7 @@ impl Chats<'_> {
             changes
         };
         // Straight to the store, as the chat list.
-        self.inner.persist(changes).await;
+        self.inner.persist(changes, 0).await;
         Ok(HistoryPage {
             messages,
             page: pager.page_id.unwrap_or(page),

@@ -76,8 +76,8 @@ pub(crate) async fn run(
             }
         }
         // Sends enter the store before their frames go out.
-        if let Some(work) = out.store {
-            inner.persist(work).await;
+        if let Some((changes, version)) = out.store {
+            inner.persist(changes, version).await;
         }
         // A failed write is fed back as the socket closing, after this turn's actions.
         let written = link.write().await;

@@ -19,9 +19,9 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::Stream;
 use futures::channel::{mpsc, oneshot};
 use futures::future::{Either, select};
+use futures::{FutureExt, Stream};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -255,6 +255,7 @@ impl Parts {
             store,
             store_work: Default::default(),
             session_changed: false,
+            session_version: 0,
             store_error: None,
             chats: Vec::new(),
             cache: MessageCache::new(self.message_cache),
@@ -266,6 +267,7 @@ impl Parts {
             rt: self.runtime,
             state: Mutex::new(state),
             tasks: Tasks::default(),
+            store_written: Mutex::new(0),
         });
         if resume {
             // Nobody waits for the first attempt: the app hears of it through its events.
@@ -356,6 +358,9 @@ pub(crate) struct State {
     store_work: Changes,
     /// The session (or its cursor) changed since the last store write.
     session_changed: bool,
+    /// Counts the session's changes: a store write of an older one than the store holds is
+    /// skipped (see [`Inner::persist`]).
+    session_version: u64,
     /// The last store write that failed.
     store_error: Option<Error>,
     /// The chat list as last fetched (or loaded from the store).
@@ -459,7 +464,7 @@ pub(crate) struct Outputs {
     /// An event of this turn ended an attempt to connect (see `connection::run`).
     settled: bool,
     /// Store writes to make before the frames are written.
-    store: Option<Changes>,
+    store: Option<(Changes, u64)>,
 }
 
 pub(crate) struct Inner {
@@ -467,6 +472,9 @@ pub(crate) struct Inner {
     rt: Arc<dyn Runtime>,
     state: Mutex<State>,
     tasks: Tasks,
+    /// The version of the session last written to the store; held while a store that
+    /// writes at once writes, so that its writes land in version order.
+    store_written: Mutex<u64>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -523,17 +531,35 @@ impl Inner {
     }
 
     /// The app pulled message `id` from an event stream. The driver is woken only when that
-    /// arms the `RECEIVED` timer.
+    /// arms the `RECEIVED` timer. With a store that writes at once, the cursor is saved here,
+    /// before the app has the message: after a crash, nothing is handed over twice.
     fn app_received(&self, id: i64) {
         let mut state = self.state();
         let deadline = state.machine.poll_timeout();
-        if state.machine.app_received(id, now()) {
-            if let Some(session) = &mut state.session {
-                session.cursor = Some(id);
-            }
-            state.store_session();
-            if state.machine.poll_timeout() != deadline {
-                state.wake();
+        if !state.machine.app_received(id, now()) {
+            return;
+        }
+        if let Some(session) = &mut state.session {
+            session.cursor = Some(id);
+        }
+        state.store_session();
+        if state.machine.poll_timeout() != deadline {
+            state.wake();
+        }
+        let at_once = state.store.as_ref().filter(|s| s.writes_at_once()).cloned();
+        if let Some(store) = at_once {
+            state.session_changed = false;
+            let version = state.session_version;
+            let changes = Changes {
+                session: Some(state.session.clone()),
+                ..Changes::default()
+            };
+            drop(state);
+            let written = self
+                .write_in_order(&*store, changes, version)
+                .now_or_never();
+            if let Some(Err(e)) = written {
+                self.state().store_error = Some(e.into());
             }
         }
     }
@@ -541,20 +567,41 @@ impl Inner {
     /// Makes the store writes gathered so far, outside a driver turn.
     async fn flush_store(&self) {
         let work = self.state().take_store_work();
-        if let Some(work) = work {
-            self.persist(work).await;
+        if let Some((changes, version)) = work {
+            self.persist(changes, version).await;
         }
     }
 
-    /// Makes store writes (as one transaction); a failure is kept for [`Client::store_error`] (the sends stay in
-    /// memory and still go out; only their surviving a restart is lost).
-    async fn persist(&self, changes: Changes) {
+    /// Makes store writes (as one transaction); `version` is that of the session in them, if
+    /// any (see [`State::take_store_work`]). A failure is kept for [`Client::store_error`]
+    /// (the sends stay in memory and still go out; only their surviving a restart is lost).
+    async fn persist(&self, changes: Changes, version: u64) {
         let store = self.state().store.clone();
         if let (Some(store), false) = (store, changes.is_empty()) {
-            if let Err(e) = store.apply(changes).await {
+            if let Err(e) = self.write_in_order(&*store, changes, version).await {
                 self.state().store_error = Some(e.into());
             }
         }
+    }
+
+    /// Starts `changes` on `store`, dropping a session older than the one written last (a
+    /// cursor saved as the app pulled a message is not undone by a driver turn's older
+    /// copy). A store that writes at once has written when this returns.
+    fn write_in_order<'s>(
+        &self,
+        store: &'s dyn Store,
+        mut changes: Changes,
+        version: u64,
+    ) -> crate::runtime::BoxFuture<'s, std::result::Result<(), crate::store::StoreError>> {
+        let mut written = self.store_written.lock().unwrap_or_else(|p| p.into_inner());
+        if changes.session.is_some() {
+            if version < *written {
+                changes.session = None;
+            } else {
+                *written = version;
+            }
+        }
+        store.apply(changes)
     }
 
     /// Starts the session machine and its driver for the current session (stopping any

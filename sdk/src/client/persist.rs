@@ -21,13 +21,14 @@ use crate::proto::cache::MessageCache;
 use crate::store::{Changes, PendingSend, Saved, Store};
 
 impl State {
-    /// What this turn leaves to write, if the client has a store and anything changed.
-    pub(super) fn take_store_work(&mut self) -> Option<Changes> {
+    /// What this turn leaves to write, if the client has a store and anything changed, with
+    /// the version of the session in it (see [`super::Inner::persist`]).
+    pub(super) fn take_store_work(&mut self) -> Option<(Changes, u64)> {
         let mut work = std::mem::take(&mut self.store_work);
         if std::mem::take(&mut self.session_changed) {
             work.session = Some(self.session.clone());
         }
-        (self.store.is_some() && !work.is_empty()).then_some(work)
+        (self.store.is_some() && !work.is_empty()).then_some((work, self.session_version))
     }
 
     /// The message cache, and where its changes are noted for the store (if there is one).
@@ -111,6 +112,7 @@ impl State {
     /// handed over (one copy however many messages moved the cursor meanwhile).
     pub(super) fn store_session(&mut self) {
         self.session_changed = self.store.is_some();
+        self.session_version += 1;
     }
 
     /// Takes what `saved` holds: its session, and the sends it left unacknowledged, which go

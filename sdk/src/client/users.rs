@@ -47,7 +47,7 @@ impl Users<'_> {
     /// Keeps `users`, here and in the store.
     async fn keep(&self, users: Vec<User>) {
         let changes = self.inner.state().keep_users(users);
-        self.inner.persist(changes).await;
+        self.inner.persist(changes, 0).await;
     }
 
     /// The user with id `id`.

@@ -142,6 +142,13 @@ pub trait Store: MaybeSendSync {
     fn load(&self) -> BoxFuture<'_, Result<Saved, StoreError>>;
     /// Makes `changes`, as one transaction.
     fn apply(&self, changes: Changes) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Whether [`Store::apply`] has written before it returns its future (memory, SQLite).
+    /// The client then saves its cursor on the app's thread as it hands each message over,
+    /// so that a crash never hands one over twice; otherwise (IndexedDB) in the next driver
+    /// turn.
+    fn writes_at_once(&self) -> bool {
+        false
+    }
 }
 
 /// A store in memory: what a client holds when no store is configured. Nothing outlives the
@@ -160,6 +167,10 @@ impl Store for MemoryStore {
     fn apply(&self, changes: Changes) -> BoxFuture<'_, Result<(), StoreError>> {
         changes.apply_to(&mut self.saved.lock().unwrap_or_else(|p| p.into_inner()));
         Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn writes_at_once(&self) -> bool {
+        true
     }
 }
 

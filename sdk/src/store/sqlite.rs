@@ -273,4 +273,8 @@ impl Store for SqliteStore {
         });
         Box::pin(std::future::ready(applied))
     }
+
+    fn writes_at_once(&self) -> bool {
+        true
+    }
 }

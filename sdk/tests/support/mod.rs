@@ -125,6 +125,11 @@ impl Env {
         self.builder().store_path(store).build()
     }
 
+    /// A client keeping its session and outbox in `store`.
+    pub fn client_with(&self, store: Arc<dyn chinwag::store::Store>) -> Client {
+        self.builder().store(store).build().unwrap()
+    }
+
     /// `user`'s app started again on a new SQLite store: their client closed, their session
     /// restored on a client keeping a store.
     pub async fn move_to_store(&self, user: User) -> OnStore {
