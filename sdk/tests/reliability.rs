@@ -513,15 +513,7 @@ async fn a_restarted_app_shows_its_conversations_offline(env: Env) {
         path, app, session, ..
     } = &env.move_to_store(ben).await;
     let mut events = app.events();
-    for i in 0..3 {
-        let text = format!("m{i}");
-        ann.client
-            .messages()
-            .send_text(Target::User(ben_id), &text)
-            .await
-            .unwrap();
-        assert_eq!(env.message(&mut events).await.content.body(), text);
-    }
+    exchange(&env, &ann.client, ben_id, &mut events, |_| {}).await;
     let reply = app
         .messages()
         .send_text(Target::User(ann_id), "reply")
@@ -613,19 +605,34 @@ async fn a_pulled_message_is_in_the_store_before_the_app_has_it(env: Env) {
     let app = env.client_with(store.clone());
     app.auth().restore(session).await.unwrap();
     let mut events = app.events();
-    for i in 0..3 {
-        let text = format!("m{i}");
-        ann.client
-            .messages()
-            .send_text(Target::User(ben_id), &text)
-            .await
-            .unwrap();
-        let got = env.message(&mut events).await;
+    exchange(&env, &ann.client, ben_id, &mut events, |got| {
         // No wait: the cursor is saved as the stream hands the message over (a crash now
         // would not hand it over again), not in a later driver turn.
         let saved = futures::executor::block_on(chinwag::store::Store::load(&*store)).unwrap();
         assert_eq!(saved.session.and_then(|s| s.cursor), Some(got.id));
-    }
+    })
+    .await;
     app.close().await;
     ann.client.close().await;
+}
+
+/// `from` sends "m0", "m1", "m2" to user `to`; each is pulled from `events` and checked by
+/// `check` as it arrives.
+async fn exchange(
+    env: &Env,
+    from: &Client,
+    to: i64,
+    events: &mut EventStream,
+    mut check: impl FnMut(&chinwag::Message),
+) {
+    for i in 0..3 {
+        let text = format!("m{i}");
+        from.messages()
+            .send_text(Target::User(to), &text)
+            .await
+            .unwrap();
+        let got = env.message(events).await;
+        assert_eq!(got.content.body(), text);
+        check(&got);
+    }
 }
