@@ -20,6 +20,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod backend;
 pub mod cors;
 pub mod db;
 pub mod dialect;

@@ -13,12 +13,12 @@ use serde_json::Value;
 use chinwag_wire::module::*;
 
 use crate::app::AppState;
+use crate::backend::chat as chat_ops;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::params::{Params, TOKEN_KEYS};
 use crate::render;
 use crate::rules::ChatRef;
 use crate::service;
-use crate::service::chat as chat_ops;
 use crate::store::chats::{self, ChatRow, GROUP, NewChat};
 use crate::store::messages::{self, InboxFilter};
 use crate::store::{social, users};
@@ -214,7 +214,8 @@ async fn rename_group(
             let group = path_id(&group, "groupId")?;
             let (me, p) = caller(&app, req).await?;
             let body: GroupNameRequest = p.decode()?;
-            chat_ops::rename(&app, me, ChatRef::Group(group), body.name).await?;
+            let reply = chat_ops::rename(&app.db, me, ChatRef::Group(group), body.name).await?;
+            service::delivered(&app, reply);
             Ok(None)
         }
         .await,
@@ -234,10 +235,11 @@ async fn leave_group(
             let (me, p) = caller(&app, req).await?;
             let q: GroupLeaveQuery = p.decode()?;
             let r = ChatRef::Group(group);
-            match q.user_id.filter(|u| *u != me) {
-                Some(target) => chat_ops::remove_members(&app, me, r, vec![target]).await?,
-                None => chat_ops::leave(&app, me, r).await?,
+            let reply = match q.user_id.filter(|u| *u != me) {
+                Some(target) => chat_ops::remove_members(&app.db, me, r, vec![target]).await?,
+                None => chat_ops::leave(&app.db, me, r).await?,
             };
+            service::delivered(&app, reply);
             Ok(None)
         }
         .await,
@@ -249,7 +251,7 @@ async fn invite(State(app): State<AppState>, req: Request) -> Response {
         async {
             let (me, p) = caller(&app, req).await?;
             let body: InviteRequest = p.decode()?;
-            chat_ops::invite(&app, me, ChatRef::Group(body.group_id), body.user_id).await?;
+            chat_ops::invite(&app.db, me, ChatRef::Group(body.group_id), body.user_id).await?;
             Ok(None)
         }
         .await,
@@ -289,7 +291,8 @@ async fn accept_request(
         async {
             let id = path_id(&id, "requestId")?;
             let (me, _) = caller(&app, req).await?;
-            chat_ops::accept(&app, me, id).await?;
+            let reply = chat_ops::accept(&app.db, me, id).await?;
+            service::delivered(&app, reply);
             Ok(None)
         }
         .await,
@@ -305,7 +308,7 @@ async fn decline_request(
         async {
             let id = path_id(&id, "requestId")?;
             let (me, _) = caller(&app, req).await?;
-            chat_ops::decline(&app, me, id).await?;
+            chat_ops::decline(&app.db, me, id).await?;
             Ok(None)
         }
         .await,

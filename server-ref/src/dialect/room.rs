@@ -15,10 +15,11 @@ use chinwag_wire::room::*;
 
 use crate::app::AppState;
 use crate::auth;
+use crate::backend::chat as chat_ops;
+use crate::backend::{self, Reply};
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::params::Params;
 use crate::rules::{self, ChatRef, Op};
-use crate::service::chat as chat_ops;
 use crate::service::{self, DirectPolicy, Draft, Target};
 use crate::store::chats::{self, GROUP, NewChat};
 use crate::store::messages::{self, InboxFilter};
@@ -320,19 +321,24 @@ async fn channel_send(State(app): State<AppState>, req: Request) -> Response {
             if name.trim().is_empty() {
                 return Err(ApiError::invalid("missing field `name`"));
             }
-            let (chat, joined) = app
+            let chat = app
                 .db
                 .tx(move |conn| {
                     let was = chats::channel(conn, &name)?
                         .map(|c| chats::is_member(conn, c.id, me))
                         .transpose()?;
                     let chat = join_channel(conn, me, &name)?;
-                    Ok((chat, was != Some(true)))
+                    let push = match was {
+                        Some(true) => None,
+                        _ => backend::chat_push(conn, chat.id, "joinChat", &[])?,
+                    };
+                    Ok(Reply {
+                        value: chat,
+                        pushes: push.into_iter().collect(),
+                    })
                 })
                 .await?;
-            if joined {
-                service::push_chat(&app, chat.id, "joinChat", &[]).await;
-            }
+            let chat = service::delivered(&app, chat);
             let draft = Draft {
                 gid: body.gid,
                 content: body.message,

@@ -12,11 +12,11 @@ use serde_json::{Value, json};
 use chinwag_wire::xuanxuan::*;
 
 use crate::app::AppState;
+use crate::backend::chat as chat_ops;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::hub::{Dialect, Flavor, Outbound, Outlet, Session};
 use crate::render;
 use crate::rules::{self, ChatRef, Op};
-use crate::service::chat as chat_ops;
 use crate::service::{self, DirectPolicy, Draft, Posted, Target};
 use crate::store::chats::{self, Flag, GROUP, NewChat, ONE2ONE};
 use crate::store::messages::{self, InboxFilter};
@@ -434,16 +434,18 @@ pub async fn dispatch(
             let p: ChatFlagParams = decode(method, params)?;
             let join = p.flag.unwrap_or(true);
             let r = ChatRef::Gid(p.gid.clone());
-            if join {
-                chat_ops::join(app, me, r).await?;
+            let reply = if join {
+                chat_ops::join(&app.db, me, r).await?
             } else {
-                chat_ops::leave(app, me, r).await?;
-            }
+                chat_ops::leave(&app.db, me, r).await?
+            };
+            service::delivered(app, reply);
             Answer::of(json!({"gid": p.gid, "join": join}))
         }
         ("chat", "changename") => {
             let p: ChangeNameParams = decode(method, params)?;
-            let chat = chat_ops::rename(app, me, ChatRef::Gid(p.gid.clone()), p.name).await?;
+            let reply = chat_ops::rename(&app.db, me, ChatRef::Gid(p.gid.clone()), p.name).await?;
+            let chat = service::delivered(app, reply);
             Answer::of(json!({"gid": p.gid, "name": chat.name}))
         }
         ("chat", "star") | ("chat", "hide") | ("chat", "mute") => {
@@ -455,12 +457,7 @@ pub async fn dispatch(
             let p: ChatFlagParams = decode(method, params)?;
             let on = p.flag.unwrap_or(true);
             let r = ChatRef::Gid(p.gid.clone());
-            app.db
-                .tx(move |conn| {
-                    let (chat, _) = rules::chat_for(conn, &r, me, Op::Flag)?;
-                    chats::set_flag(conn, chat.id, me, flag, on)
-                })
-                .await?;
+            chat_ops::set_flag(&app.db, me, r, flag, on).await?;
             let mut data = serde_json::Map::new();
             data.insert("gid".into(), Value::String(p.gid));
             data.insert(method.into(), Value::Bool(on));
@@ -473,9 +470,11 @@ pub async fn dispatch(
             let p: AddMemberParams = decode(method, params)?;
             let r = ChatRef::Gid(p.gid.clone());
             let chat = if p.join.unwrap_or(true) {
-                chat_ops::add_members(app, me, r, p.members).await?.chat
+                let reply = chat_ops::add_members(&app.db, me, r, p.members).await?;
+                service::delivered(app, reply).chat
             } else {
-                chat_ops::remove_members(app, me, r, p.members).await?
+                let reply = chat_ops::remove_members(&app.db, me, r, p.members).await?;
+                service::delivered(app, reply)
             };
             Ok(Answer {
                 data: full_chat(app, chat.id).await?,
@@ -508,7 +507,8 @@ pub async fn dispatch(
         ("chat", "changepublic") => {
             let p: ChatFlagParams = decode(method, params)?;
             let public = p.flag.unwrap_or(true);
-            let chat = chat_ops::set_public(app, me, ChatRef::Gid(p.gid.clone()), public).await?;
+            let reply = chat_ops::set_public(&app.db, me, ChatRef::Gid(p.gid.clone()), public);
+            let chat = service::delivered(app, reply.await?);
             Answer::of(json!({"gid": p.gid, "public": chat.public}))
         }
         ("chat", "getpubliclist") => {
@@ -522,13 +522,15 @@ pub async fn dispatch(
         ("chat", "setadmin") => {
             let p: SetAdminParams = decode(method, params)?;
             let grant = p.is_admin.unwrap_or(true);
-            let chat = chat_ops::set_admins(app, me, ChatRef::Gid(p.gid), p.admins, grant).await?;
+            let reply = chat_ops::set_admins(&app.db, me, ChatRef::Gid(p.gid), p.admins, grant);
+            let chat = service::delivered(app, reply.await?);
             Answer::of(chat.to_wire(None, None))
         }
         ("chat", "setcommitters") => {
             let p: SetCommittersParams = decode(method, params)?;
             let r = ChatRef::Gid(p.gid);
-            let chat = chat_ops::set_committers(app, me, r, p.committers).await?;
+            let reply = chat_ops::set_committers(&app.db, me, r, p.committers).await?;
+            let chat = service::delivered(app, reply);
             Answer::of(chat.to_wire(None, None))
         }
         ("chat", "settings") => {

@@ -15,9 +15,8 @@ use chinwag_wire::ext::{KICKED_TYPE, KickedFrame};
 use chinwag_wire::module::ErrorFrame;
 use chinwag_wire::xuanxuan::Kickoff;
 
-pub mod chat;
-
 use crate::app::App;
+use crate::backend::{Audience, Push, Reply};
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::hub::{Dialect, Flavor, Outbound, Session};
@@ -478,26 +477,21 @@ pub async fn last_socket_closed(app: &Arc<App>, user: i64) {
     }
 }
 
-/// Pushes a chat's full information to the xuanxuan sessions of its members and of `also`
-/// (e.g. a member who just left), after a change made with `method`; their extension
-/// sessions get it as an `EVENT`.
-pub async fn push_chat(app: &Arc<App>, chat_id: i64, method: &str, also: &[i64]) {
-    let loaded = app
-        .db
-        .call(move |conn| {
-            let chat = chats::by_id(conn, chat_id)?;
-            let members = chats::member_ids(conn, chat_id)?;
-            Ok(chat.map(|c| (c.to_wire(None, Some(&members)), members)))
-        })
-        .await;
-    if let Ok(Some((chat, mut members))) = loaded {
-        members.extend_from_slice(also);
-        push_xuanxuan(
-            app,
-            Some(&members),
-            None,
-            method,
-            serde_json::to_value(chat).unwrap_or_default(),
-        );
+/// Delivers the backend's pushes (see [`crate::backend`]): each rendered once per dialect
+/// family and queued on the sessions of the users it lists (xuanxuan frames to xuanxuan
+/// sessions, `EVENT`s to the SDK extension's).
+pub fn deliver_pushes(app: &App, pushes: &[Push]) {
+    for push in pushes {
+        match &push.audience {
+            Audience::Users(users) => {
+                push_xuanxuan(app, Some(users), None, push.method, push.data.clone())
+            }
+        }
     }
+}
+
+/// The value of a backend reply, its pushes delivered.
+pub fn delivered<T>(app: &App, reply: Reply<T>) -> T {
+    deliver_pushes(app, &reply.pushes);
+    reply.value
 }

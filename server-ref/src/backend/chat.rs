@@ -1,0 +1,365 @@
+//! Chat administration (000/001's `chat` module: `changeName`, `changePublic`, `setAdmin`,
+//! `setCommitters`, `addmember`, `joinchat`; 003's requests), the same for every dialect and
+//! the SDK: each one finds the chat and checks the caller against the rule table
+//! ([`crate::rules`]) inside its transaction, changes the model, and builds the push of the
+//! change in the same transaction. Dialect handlers only parse their requests into these
+//! calls, hand the pushes to the gateway side and render the results.
+
+use rusqlite::Connection;
+
+use super::{Audience, Push, Reply, chat_push};
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::rules::{self, ChatRef, Op, Role};
+use crate::store::chats::{self, ChatRow, Edit};
+use crate::store::{social, users};
+
+/// `chat` (as changed in `conn`'s transaction) with its push under `method`.
+fn pushed(
+    conn: &Connection,
+    chat: ChatRow,
+    method: &'static str,
+    also: &[i64],
+) -> ApiResult<Reply<ChatRow>> {
+    let push = chat_push(conn, chat.id, method, also)?;
+    Ok(Reply {
+        value: chat,
+        pushes: push.into_iter().collect(),
+    })
+}
+
+/// The chat `r` names, if `me` may read it (a member, or a public chat).
+pub fn readable(conn: &Connection, r: &ChatRef, me: i64) -> ApiResult<ChatRow> {
+    rules::chat_for(conn, r, me, Op::Read).map(|(chat, _)| chat)
+}
+
+/// Renames a group (administrators); pushes `changeName`.
+pub async fn rename(db: &Db, me: i64, r: ChatRef, name: String) -> ApiResult<Reply<ChatRow>> {
+    db.tx(move |conn| {
+        let (chat, _) = rules::chat_for(conn, &r, me, Op::Rename)?;
+        let chat = chats::edit(conn, chat.id, me, Edit::Name(&name))?;
+        pushed(conn, chat, "changeName", &[])
+    })
+    .await
+}
+
+/// Makes a group public or private (administrators; a subject chat stays private); pushes
+/// `changePublic`.
+pub async fn set_public(db: &Db, me: i64, r: ChatRef, public: bool) -> ApiResult<Reply<ChatRow>> {
+    db.tx(move |conn| {
+        let (chat, _) = rules::chat_for(conn, &r, me, Op::SetPublic)?;
+        if public && chat.subject != 0 {
+            return Err(ApiError::forbidden("a subject chat cannot be made public"));
+        }
+        let chat = chats::edit(conn, chat.id, me, Edit::Public(public))?;
+        pushed(conn, chat, "changePublic", &[])
+    })
+    .await
+}
+
+/// Stars, hides or mutes a chat for the caller (a member, or anyone for a public chat);
+/// nobody else is told.
+pub async fn set_flag(
+    db: &Db,
+    me: i64,
+    r: ChatRef,
+    flag: chats::Flag,
+    on: bool,
+) -> ApiResult<Reply<()>> {
+    db.tx(move |conn| {
+        let (chat, _) = rules::chat_for(conn, &r, me, Op::Flag)?;
+        chats::set_flag(conn, chat.id, me, flag, on).map(Reply::quiet)
+    })
+    .await
+}
+
+/// Checks that every one of `users` is a member of `chat`.
+fn all_members(conn: &Connection, chat: &ChatRow, users: &[i64]) -> ApiResult<()> {
+    for u in users {
+        if !chats::is_member(conn, chat.id, *u)? {
+            return Err(ApiError::invalid(format!(
+                "user {u} is not a member of chat \"{}\"",
+                chat.gid
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Grants (`grant`) or takes back administration of a group to `users`, who must be members
+/// (the owner); pushes `setAdmin`.
+pub async fn set_admins(
+    db: &Db,
+    me: i64,
+    r: ChatRef,
+    users: Vec<i64>,
+    grant: bool,
+) -> ApiResult<Reply<ChatRow>> {
+    db.tx(move |conn| {
+        let (chat, _) = rules::chat_for(conn, &r, me, Op::SetAdmins)?;
+        let mut admins = chat.admins.clone();
+        admins.retain(|a| !users.contains(a));
+        if grant {
+            all_members(conn, &chat, &users)?;
+            admins.extend(users.iter().copied().filter(|u| *u != chat.created_by));
+        }
+        let chat = chats::edit(conn, chat.id, me, Edit::Admins(&admins))?;
+        pushed(conn, chat, "setAdmin", &[])
+    })
+    .await
+}
+
+/// Restricts posting in a group to `users` (empty: every member), administrators only;
+/// pushes `setCommitters`.
+pub async fn set_committers(
+    db: &Db,
+    me: i64,
+    r: ChatRef,
+    users: Vec<i64>,
+) -> ApiResult<Reply<ChatRow>> {
+    db.tx(move |conn| {
+        let (chat, _) = rules::chat_for(conn, &r, me, Op::SetCommitters)?;
+        for u in &users {
+            if !users::exists(conn, *u)? {
+                return Err(ApiError::invalid(format!("no user with id {u}")));
+            }
+        }
+        let chat = chats::edit(conn, chat.id, me, Edit::Committers(&users))?;
+        pushed(conn, chat, "setCommitters", &[])
+    })
+    .await
+}
+
+/// Invites `users` into `chat` (any member); each joins when they accept. A user who is a
+/// member already, or does not exist, is refused.
+fn invite_in(
+    conn: &Connection,
+    chat: &ChatRow,
+    r: &ChatRef,
+    me: i64,
+    users: &[i64],
+) -> ApiResult<Vec<i64>> {
+    let mut ids = Vec::with_capacity(users.len());
+    for &user in users {
+        if !users::exists(conn, user)? {
+            return Err(ApiError::invalid(format!("no user with id {user}")));
+        }
+        if chats::is_member(conn, chat.id, user)? {
+            return Err(ApiError::forbidden(format!(
+                "user {user} is already a member of {r}"
+            )));
+        }
+        ids.push(social::invite(conn, chat.id, user, me)?);
+    }
+    Ok(ids)
+}
+
+/// Invites one user (003 `POST /api/request`); returns the invitation's id.
+pub async fn invite(db: &Db, me: i64, r: ChatRef, user: i64) -> ApiResult<Reply<i64>> {
+    db.tx(move |conn| {
+        let (chat, _) = rules::chat_for(conn, &r, me, Op::Invite)?;
+        Ok(Reply::quiet(invite_in(conn, &chat, &r, me, &[user])?[0]))
+    })
+    .await
+}
+
+/// What [`add_members`] did.
+#[derive(Debug, Clone)]
+pub struct Added {
+    /// The chat after the change.
+    pub chat: ChatRow,
+    /// True when the users were invited (a plain member asked) rather than added.
+    pub invited: bool,
+}
+
+/// Adds `users` to a group: an administrator adds them at once (pushing `addMember`); a plain
+/// member's add is an invitation each of them accepts.
+pub async fn add_members(db: &Db, me: i64, r: ChatRef, users: Vec<i64>) -> ApiResult<Reply<Added>> {
+    db.tx(move |conn| {
+        let (chat, role) = rules::chat_for(conn, &r, me, Op::Invite)?;
+        if role < Role::Admin {
+            invite_in(conn, &chat, &r, me, &users)?;
+            return Ok(Reply::quiet(Added {
+                chat,
+                invited: true,
+            }));
+        }
+        rules::check(&chat, role, Op::AddMembers, me).map_err(ApiError::forbidden)?;
+        chats::add_members(conn, chat.id, &users)?;
+        social::delete_invitations_for(conn, chat.id, &users)?;
+        let push = chat_push(conn, chat.id, "addMember", &[])?;
+        Ok(Reply {
+            value: Added {
+                chat,
+                invited: false,
+            },
+            pushes: push.into_iter().collect(),
+        })
+    })
+    .await
+}
+
+/// The caller's own invitation, or the answer for one that does not exist.
+fn own_invitation(conn: &Connection, id: i64, me: i64) -> ApiResult<social::Invitation> {
+    social::invitation_by_id(conn, id)?
+        .filter(|i| i.user_id == me)
+        .ok_or_else(|| ApiError::forbidden(format!("invitation {id} was not sent to you")))
+}
+
+/// Accepts an invitation: the caller joins its group; pushes `joinChat`.
+pub async fn accept(db: &Db, me: i64, invitation: i64) -> ApiResult<Reply<ChatRow>> {
+    db.tx(move |conn| {
+        let inv = own_invitation(conn, invitation, me)?;
+        join_in(conn, &ChatRef::Id(inv.chat_id), me)
+    })
+    .await
+}
+
+/// Declines an invitation.
+pub async fn decline(db: &Db, me: i64, invitation: i64) -> ApiResult<Reply<()>> {
+    db.tx(move |conn| {
+        own_invitation(conn, invitation, me)?;
+        social::delete_invitation(conn, invitation).map(Reply::quiet)
+    })
+    .await
+}
+
+/// Joins `me` to the chat `r` names (the join rule checked); pushes `joinChat`.
+fn join_in(conn: &Connection, r: &ChatRef, me: i64) -> ApiResult<Reply<ChatRow>> {
+    let (chat, _) = rules::chat_for(conn, r, me, Op::Join)?;
+    chats::add_members(conn, chat.id, &[me])?;
+    social::delete_invitations_for(conn, chat.id, &[me])?;
+    pushed(conn, chat, "joinChat", &[])
+}
+
+/// Joins a public chat, or one the caller is invited to; pushes `joinChat`.
+pub async fn join(db: &Db, me: i64, r: ChatRef) -> ApiResult<Reply<ChatRow>> {
+    db.tx(move |conn| join_in(conn, &r, me)).await
+}
+
+/// Leaves a group; the owner leaving dissolves it (003's rule), which its members learn as an
+/// `addMember` push of the chat with nobody left (000/001 have no "dissolved" push). Returns
+/// the chat as it was.
+pub async fn leave(db: &Db, me: i64, r: ChatRef) -> ApiResult<Reply<ChatRow>> {
+    db.tx(move |conn| {
+        let (chat, role) = rules::chat_for(conn, &r, me, Op::Leave)?;
+        if role == Role::Owner {
+            let members = chats::member_ids(conn, chat.id)?;
+            chats::dissolve(conn, chat.id)?;
+            let last = chat.to_wire(None, Some(&[]));
+            let push = Push {
+                audience: Audience::Users(members),
+                method: "addMember",
+                data: serde_json::to_value(last).unwrap_or_default(),
+            };
+            return Ok(Reply::with(chat, push));
+        }
+        chats::remove_member(conn, chat.id, me)?;
+        pushed(conn, chat, "joinChat", &[me])
+    })
+    .await
+}
+
+/// Removes `users` from a group (administrators; only the owner removes an administrator,
+/// and nobody removes the owner); pushes `addMember`, to the removed users too.
+pub async fn remove_members(
+    db: &Db,
+    me: i64,
+    r: ChatRef,
+    users: Vec<i64>,
+) -> ApiResult<Reply<ChatRow>> {
+    db.tx(move |conn| {
+        let (chat, role) = rules::chat_for(conn, &r, me, Op::RemoveMembers)?;
+        all_members(conn, &chat, &users)?;
+        for &u in &users {
+            if u == chat.created_by {
+                return Err(ApiError::forbidden(
+                    "the owner cannot be removed; the owner leaving dissolves the group",
+                ));
+            }
+            if chat.admins.contains(&u) && role != Role::Owner && u != me {
+                return Err(ApiError::forbidden(
+                    "only the owner may remove an administrator",
+                ));
+            }
+        }
+        for &u in &users {
+            chats::remove_member(conn, chat.id, u)?;
+        }
+        pushed(conn, chat, "addMember", &users)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::chats::{GROUP, NewChat};
+
+    /// A database with users 1–4 and a group "g" owned by 1 with 2 and 3 in it.
+    async fn world() -> (Db, i64) {
+        let db = Db::open(":memory:").unwrap();
+        let chat = db
+            .tx(|conn| {
+                for name in ["u1", "u2", "u3", "u4"] {
+                    users::create(conn, name, "hash")?;
+                }
+                let new = NewChat {
+                    gid: "g",
+                    name: "team",
+                    kind: GROUP,
+                    ..Default::default()
+                };
+                Ok(chats::create(conn, &new, 1, &[2, 3])?.id)
+            })
+            .await
+            .unwrap();
+        (db, chat)
+    }
+
+    fn audience(reply: &Reply<impl Sized>) -> Vec<(Vec<i64>, &'static str)> {
+        reply
+            .pushes
+            .iter()
+            .map(|p| {
+                let Audience::Users(mut users) = p.audience.clone();
+                users.sort();
+                (users, p.method)
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn each_change_answers_with_its_push_to_the_members_built_in_its_transaction() {
+        let (db, chat) = world().await;
+        let g = || ChatRef::Id(chat);
+        let renamed = rename(&db, 1, g(), "crew".into()).await.unwrap();
+        assert_eq!(renamed.value.name, "crew");
+        assert_eq!(audience(&renamed), [(vec![1, 2, 3], "changeName")]);
+        assert_eq!(renamed.pushes[0].data["name"], "crew", "the chat after the change");
+
+        let refused = rename(&db, 2, g(), "mine".into()).await;
+        assert!(refused.is_err(), "a plain member may not rename: no reply, no push");
+
+        let removed = remove_members(&db, 1, g(), vec![3]).await.unwrap();
+        assert_eq!(
+            audience(&removed),
+            [(vec![1, 2, 3], "addMember")],
+            "the removed member is told too"
+        );
+
+        let invited = add_members(&db, 2, g(), vec![4]).await.unwrap();
+        assert!(invited.value.invited && invited.pushes.is_empty(), "an invitation is quiet");
+
+        let flagged = set_flag(&db, 2, g(), chats::Flag::Star, true).await.unwrap();
+        assert!(flagged.pushes.is_empty(), "a star is the caller's own");
+
+        let dissolved = leave(&db, 1, g()).await.unwrap();
+        assert_eq!(audience(&dissolved), [(vec![1, 2], "addMember")]);
+        assert_eq!(
+            dissolved.pushes[0].data["members"],
+            serde_json::json!([]),
+            "the owner leaving dissolves: nobody is left"
+        );
+    }
+}
