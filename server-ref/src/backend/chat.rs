@@ -5,13 +5,14 @@
 //! change in the same transaction. Dialect handlers only parse their requests into these
 //! calls, hand the pushes to the gateway side and render the results.
 
+use chinwag_wire::xuanxuan::CreateParams;
 use rusqlite::Connection;
 
 use super::{Audience, Push, Reply, chat_push};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::rules::{self, ChatRef, Op, Role};
-use crate::store::chats::{self, ChatRow, Edit};
+use crate::store::chats::{self, ChatRow, Edit, GROUP, NewChat, ONE2ONE};
 use crate::store::{social, users};
 
 /// `chat` (as changed in `conn`'s transaction) with its push under `method`.
@@ -53,6 +54,79 @@ pub async fn set_public(db: &Db, me: i64, r: ChatRef, public: bool) -> ApiResult
         }
         let chat = chats::edit(conn, chat.id, me, Edit::Public(public))?;
         pushed(conn, chat, "changePublic", &[])
+    })
+    .await
+}
+
+/// Creates a chat (000/001 `create`): a one-to-one chat with exactly one other member (its
+/// gid is the canonical `"<low>&<high>"`), or a group with the given gid. An existing chat
+/// with that gid is answered as it is (if the caller may see it) and nobody is told; a new
+/// one is pushed as `create` to its other members.
+pub async fn create(db: &Db, me: i64, p: CreateParams) -> ApiResult<Reply<ChatRow>> {
+    let kind = p
+        .kind
+        .clone()
+        .filter(|k| !k.is_empty())
+        .unwrap_or_else(|| GROUP.into());
+    db.tx(move |conn| {
+        let mut members: Vec<i64> = p.members.iter().copied().filter(|m| *m != me).collect();
+        members.sort_unstable();
+        members.dedup();
+        let gid = if kind == ONE2ONE {
+            let [other] = members[..] else {
+                return Err(ApiError::invalid(
+                    "a one2one chat has exactly one other member",
+                ));
+            };
+            let canonical = chinwag_wire::one2one_gid(me, other);
+            if p.gid.as_ref().is_some_and(|g| *g != canonical) {
+                return Err(ApiError::invalid(format!(
+                    "a one2one chat's gid must be \"{canonical}\""
+                )));
+            }
+            canonical
+        } else {
+            p.gid
+                .clone()
+                .filter(|g| !g.is_empty())
+                .ok_or_else(|| ApiError::invalid("missing field `gid`"))?
+        };
+        if kind != ONE2ONE && chinwag_wire::parse_one2one_gid(&gid).is_some() {
+            return Err(ApiError::invalid(
+                "gids of the form \"<id>&<id>\" are reserved for one-to-one chats",
+            ));
+        }
+        if let Some(existing) = chats::by_gid(conn, &gid)? {
+            if !existing.public && !chats::is_member(conn, existing.id, me)? {
+                return Err(ApiError::forbidden(format!(
+                    "chat {gid} exists and you are not a member"
+                )));
+            }
+            return Ok(Reply::quiet(existing));
+        }
+        let chat = if kind == ONE2ONE {
+            chats::ensure_one2one(conn, me, members[0])?
+        } else {
+            let name = p.name.clone().unwrap_or_default();
+            let new = NewChat {
+                gid: &gid,
+                name: &name,
+                kind: &kind,
+                subject: p.subject.unwrap_or(0),
+                public: p.public.unwrap_or(false),
+                channel_name: None,
+            };
+            chats::create(conn, &new, me, &members)?
+        };
+        let members = chats::member_ids(conn, chat.id)?;
+        let data = serde_json::to_value(chat.to_wire(None, Some(&members))).unwrap_or_default();
+        let others = members.into_iter().filter(|m| *m != me).collect();
+        let push = Push {
+            audience: Audience::Users(others),
+            method: "create",
+            data,
+        };
+        Ok(Reply::with(chat, push))
     })
     .await
 }
@@ -294,7 +368,6 @@ pub async fn remove_members(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::chats::{GROUP, NewChat};
 
     /// A database with users 1–4 and a group "g" owned by 1 with 2 and 3 in it.
     async fn world() -> (Db, i64) {
@@ -322,7 +395,9 @@ mod tests {
             .pushes
             .iter()
             .map(|p| {
-                let Audience::Users(mut users) = p.audience.clone();
+                let Audience::Users(mut users) = p.audience.clone() else {
+                    panic!("a chat change is pushed to listed users: {:?}", p.audience);
+                };
                 users.sort();
                 (users, p.method)
             })
@@ -336,10 +411,16 @@ mod tests {
         let renamed = rename(&db, 1, g(), "crew".into()).await.unwrap();
         assert_eq!(renamed.value.name, "crew");
         assert_eq!(audience(&renamed), [(vec![1, 2, 3], "changeName")]);
-        assert_eq!(renamed.pushes[0].data["name"], "crew", "the chat after the change");
+        assert_eq!(
+            renamed.pushes[0].data["name"], "crew",
+            "the chat after the change"
+        );
 
         let refused = rename(&db, 2, g(), "mine".into()).await;
-        assert!(refused.is_err(), "a plain member may not rename: no reply, no push");
+        assert!(
+            refused.is_err(),
+            "a plain member may not rename: no reply, no push"
+        );
 
         let removed = remove_members(&db, 1, g(), vec![3]).await.unwrap();
         assert_eq!(
@@ -349,10 +430,38 @@ mod tests {
         );
 
         let invited = add_members(&db, 2, g(), vec![4]).await.unwrap();
-        assert!(invited.value.invited && invited.pushes.is_empty(), "an invitation is quiet");
+        assert!(
+            invited.value.invited && invited.pushes.is_empty(),
+            "an invitation is quiet"
+        );
 
-        let flagged = set_flag(&db, 2, g(), chats::Flag::Star, true).await.unwrap();
+        let flagged = set_flag(&db, 2, g(), chats::Flag::Star, true)
+            .await
+            .unwrap();
         assert!(flagged.pushes.is_empty(), "a star is the caller's own");
+
+        let params = |gid: &str, kind: &str, members: Vec<i64>| CreateParams {
+            gid: Some(gid.into()),
+            kind: Some(kind.into()),
+            members,
+            ..CreateParams::default()
+        };
+        let made = create(&db, 1, params("new", GROUP, vec![1, 4]))
+            .await
+            .unwrap();
+        assert_eq!(
+            audience(&made),
+            [(vec![4], "create")],
+            "the others are told"
+        );
+        let again = create(&db, 4, params("new", GROUP, vec![4])).await.unwrap();
+        assert_eq!((again.value.id, again.pushes.len()), (made.value.id, 0));
+        let direct = create(&db, 2, params("2&3", ONE2ONE, vec![3]))
+            .await
+            .unwrap();
+        assert_eq!(audience(&direct), [(vec![3], "create")]);
+        let reserved = create(&db, 2, params("2&4", GROUP, vec![4])).await;
+        assert!(reserved.is_err(), "one-to-one gids are not for groups");
 
         let dissolved = leave(&db, 1, g()).await.unwrap();
         assert_eq!(audience(&dissolved), [(vec![1, 2], "addMember")]);

@@ -5,10 +5,12 @@
 //! ([`crate::service::deliver_pushes`]) renders each push once per dialect and queues it on the
 //! listed users' sessions.
 //!
-//! The split is under way (issue 17): chat administration lives here so far; messages,
-//! sessions, profiles and notifications still go through [`crate::service`].
+//! The split is under way (issue 17): chat creation and administration and profile changes
+//! live here so far; messages, sessions, friends and notifications still go through
+//! [`crate::service`] and the dialect handlers.
 
 pub mod chat;
+pub mod users;
 
 use rusqlite::Connection;
 use serde_json::Value;
@@ -21,6 +23,11 @@ use crate::store::chats;
 pub enum Audience {
     /// These users' sessions.
     Users(Vec<i64>),
+    /// Every online user's sessions (000's empty `users[]`), but those of `except`.
+    Everyone {
+        /// The user not told (the one who made the change), if any.
+        except: Option<i64>,
+    },
 }
 
 /// A push the backend asks the gateway to deliver: a xuanxuan `chat` module method with its
@@ -31,7 +38,7 @@ pub struct Push {
     pub audience: Audience,
     /// The method (`changeName`, `joinChat`, `addMember`, …).
     pub method: &'static str,
-    /// The data: the chat as 001 shows it.
+    /// The data (a chat or a user as 001 shows it).
     pub data: Value,
 }
 

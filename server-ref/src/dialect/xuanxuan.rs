@@ -13,12 +13,13 @@ use chinwag_wire::xuanxuan::*;
 
 use crate::app::AppState;
 use crate::backend::chat as chat_ops;
+use crate::backend::users as users_ops;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::hub::{Dialect, Flavor, Outbound, Outlet, Session};
 use crate::render;
 use crate::rules::{self, ChatRef, Op};
 use crate::service::{self, DirectPolicy, Draft, Posted, Target};
-use crate::store::chats::{self, Flag, GROUP, NewChat, ONE2ONE};
+use crate::store::chats::{self, Flag};
 use crate::store::messages::{self, InboxFilter};
 use crate::store::{files, users};
 
@@ -403,9 +404,11 @@ pub async fn dispatch(
                 other => serde_json::from_value(other.clone())?,
             };
             Answer::of(
-                patch_and_push(app, me, patch, "userChange")
-                    .await?
-                    .to_wire(),
+                service::delivered(
+                    app,
+                    users_ops::patch(&app.db, me, patch, "userChange").await?,
+                )
+                .to_wire(),
             )
         }
         ("chat", "userchangename") => {
@@ -417,7 +420,8 @@ pub async fn dispatch(
                 realname: Some(p.name),
                 ..Default::default()
             };
-            let user = patch_and_push(app, me, patch, "userChangeName").await?;
+            let reply = users_ops::patch(&app.db, me, patch, "userChangeName").await?;
+            let user = service::delivered(app, reply);
             Answer::of(json!({"id": me, "name": user.realname}))
         }
         ("chat", "userchangestatus") => {
@@ -426,7 +430,8 @@ pub async fn dispatch(
                 status: Some(p.status),
                 ..Default::default()
             };
-            let user = patch_and_push(app, me, patch, "userChangeStatus").await?;
+            let reply = users_ops::patch(&app.db, me, patch, "userChangeStatus").await?;
+            let user = service::delivered(app, reply);
             Answer::of(json!({"id": me, "status": user.status}))
         }
         ("chat", "create") => create(app, me, decode(method, params)?).await,
@@ -587,73 +592,10 @@ pub async fn dispatch(
     }
 }
 
+/// `create`: the chat (created, or the existing one with that gid), in full.
 async fn create(app: &AppState, me: i64, p: CreateParams) -> ApiResult<Answer> {
-    let kind = p
-        .kind
-        .clone()
-        .filter(|k| !k.is_empty())
-        .unwrap_or_else(|| GROUP.into());
-    let (chat, created) = app
-        .db
-        .tx(move |conn| {
-            let mut members: Vec<i64> = p.members.iter().copied().filter(|m| *m != me).collect();
-            members.sort_unstable();
-            members.dedup();
-            let gid = if kind == ONE2ONE {
-                let [other] = members[..] else {
-                    return Err(ApiError::invalid(
-                        "a one2one chat has exactly one other member",
-                    ));
-                };
-                let canonical = chinwag_wire::one2one_gid(me, other);
-                if p.gid.as_ref().is_some_and(|g| *g != canonical) {
-                    return Err(ApiError::invalid(format!(
-                        "a one2one chat's gid must be \"{canonical}\""
-                    )));
-                }
-                canonical
-            } else {
-                p.gid
-                    .clone()
-                    .filter(|g| !g.is_empty())
-                    .ok_or_else(|| ApiError::invalid("missing field `gid`"))?
-            };
-            if kind != ONE2ONE && chinwag_wire::parse_one2one_gid(&gid).is_some() {
-                return Err(ApiError::invalid(
-                    "gids of the form \"<id>&<id>\" are reserved for one-to-one chats",
-                ));
-            }
-            if let Some(existing) = chats::by_gid(conn, &gid)? {
-                if !existing.public && !chats::is_member(conn, existing.id, me)? {
-                    return Err(ApiError::forbidden(format!(
-                        "chat {gid} exists and you are not a member"
-                    )));
-                }
-                return Ok((existing, false));
-            }
-            if kind == ONE2ONE {
-                return Ok((chats::ensure_one2one(conn, me, members[0])?, true));
-            }
-            let name = p.name.clone().unwrap_or_default();
-            let new = NewChat {
-                gid: &gid,
-                name: &name,
-                kind: &kind,
-                subject: p.subject.unwrap_or(0),
-                public: p.public.unwrap_or(false),
-                channel_name: None,
-            };
-            Ok((chats::create(conn, &new, me, &members)?, true))
-        })
-        .await?;
+    let chat = service::delivered(app, chat_ops::create(&app.db, me, p).await?);
     let data = full_chat(app, chat.id).await?;
-    if created {
-        let members = app
-            .db
-            .call(move |conn| chats::member_ids(conn, chat.id))
-            .await?;
-        service::push_xuanxuan(app, Some(&members), Some(me), "create", data.clone());
-    }
     Ok(Answer { data, pager: None })
 }
 
@@ -704,22 +646,6 @@ async fn message(app: &AppState, me: i64, params: &Value) -> ApiResult<Answer> {
         });
     }
     Answer::of(out)
-}
-
-/// Applies a profile change and pushes the changed user to the other online users.
-async fn patch_and_push(
-    app: &AppState,
-    me: i64,
-    patch: UserPatch,
-    method: &str,
-) -> ApiResult<users::UserRow> {
-    let user = app
-        .db
-        .call(move |conn| users::apply_patch(conn, me, &patch))
-        .await?;
-    let data = serde_json::to_value(user.to_wire()).unwrap_or_default();
-    service::push_xuanxuan(app, None, Some(me), method, data);
-    Ok(user)
 }
 
 /// The caller's chats with their own flags and members.

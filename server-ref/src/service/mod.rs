@@ -482,10 +482,10 @@ pub async fn last_socket_closed(app: &Arc<App>, user: i64) {
 /// sessions, `EVENT`s to the SDK extension's).
 pub fn deliver_pushes(app: &App, pushes: &[Push]) {
     for push in pushes {
+        let data = push.data.clone();
         match &push.audience {
-            Audience::Users(users) => {
-                push_xuanxuan(app, Some(users), None, push.method, push.data.clone())
-            }
+            Audience::Users(users) => push_xuanxuan(app, Some(users), None, push.method, data),
+            Audience::Everyone { except } => push_xuanxuan(app, None, *except, push.method, data),
         }
     }
 }
