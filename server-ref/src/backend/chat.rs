@@ -34,6 +34,51 @@ pub fn readable(conn: &Connection, r: &ChatRef, me: i64) -> ApiResult<ChatRow> {
     rules::chat_for(conn, r, me, Op::Read).map(|(chat, _)| chat)
 }
 
+/// The caller's chats, each as 001 shows it with the caller's own flags and the members.
+pub async fn list(db: &Db, me: i64) -> ApiResult<Vec<chinwag_wire::xuanxuan::Chat>> {
+    db.call(move |conn| {
+        let mut out = Vec::new();
+        for (chat, view) in chats::of_user(conn, me)? {
+            let members = chats::member_ids(conn, chat.id)?;
+            out.push(chat.to_wire(Some(&view), Some(&members)));
+        }
+        Ok(out)
+    })
+    .await
+}
+
+/// The members of the chat `r` names, if the caller may read it.
+pub async fn members(db: &Db, me: i64, r: ChatRef) -> ApiResult<Vec<users::UserRow>> {
+    db.call(move |conn| {
+        let chat = readable(conn, &r, me)?;
+        chats::member_ids(conn, chat.id)?
+            .into_iter()
+            .map(|id| users::get(conn, id))
+            .collect()
+    })
+    .await
+}
+
+/// Up to `limit` messages of the chat `r` names, newest first after skipping `skip`, with
+/// the chat's message count, if the caller may read it.
+pub async fn history(
+    db: &Db,
+    me: i64,
+    r: ChatRef,
+    limit: u32,
+    skip: u32,
+) -> ApiResult<(Vec<crate::store::messages::MessageRow>, i64)> {
+    db.call(move |conn| {
+        let chat = readable(conn, &r, me)?;
+        let total = crate::store::messages::count(conn, chat.id)?;
+        Ok((
+            crate::store::messages::history(conn, chat.id, limit, skip)?,
+            total,
+        ))
+    })
+    .await
+}
+
 /// Renames a group (administrators); pushes `changeName`.
 pub async fn rename(db: &Db, me: i64, r: ChatRef, name: String) -> ApiResult<Reply<ChatRow>> {
     db.tx(move |conn| {
@@ -127,6 +172,25 @@ pub async fn create(db: &Db, me: i64, p: CreateParams) -> ApiResult<Reply<ChatRo
             data,
         };
         Ok(Reply::with(chat, push))
+    })
+    .await
+}
+
+/// Creates a 003 group named `name` with the caller as its only member (its manager);
+/// returns its id. Nobody else is told.
+pub async fn create_group(db: &Db, me: i64, name: String) -> ApiResult<i64> {
+    if name.trim().is_empty() {
+        return Err(ApiError::invalid("name must not be empty"));
+    }
+    db.tx(move |conn| {
+        let gid = format!("group:{}", &crate::auth::new_token()[..16]);
+        let new = NewChat {
+            gid: &gid,
+            name: &name,
+            kind: GROUP,
+            ..Default::default()
+        };
+        Ok(chats::create(conn, &new, me, &[])?.id)
     })
     .await
 }

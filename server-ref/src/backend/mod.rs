@@ -5,11 +5,12 @@
 //! ([`crate::service::deliver_pushes`]) renders each push once per dialect and queues it on the
 //! listed users' sessions.
 //!
-//! The split is under way (issue 17): chat creation and administration and profile changes
-//! live here so far; messages, sessions, friends and notifications still go through
-//! [`crate::service`] and the dialect handlers.
+//! The split is under way (issue 17): chat creation and administration, friends and blocks,
+//! and profile changes live here so far; messages, sessions and notifications still go
+//! through [`crate::service`] and the dialect handlers.
 
 pub mod chat;
+pub mod social;
 pub mod users;
 
 use rusqlite::Connection;

@@ -14,12 +14,13 @@ use chinwag_wire::module::*;
 
 use crate::app::AppState;
 use crate::backend::chat as chat_ops;
+use crate::backend::social as social_ops;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::params::{Params, TOKEN_KEYS};
 use crate::render;
 use crate::rules::ChatRef;
 use crate::service;
-use crate::store::chats::{self, ChatRow, GROUP, NewChat};
+use crate::store::chats::{self, ChatRow};
 use crate::store::messages::{self, InboxFilter};
 use crate::store::{social, users};
 
@@ -134,22 +135,7 @@ async fn create_group(State(app): State<AppState>, req: Request) -> Response {
         async {
             let (me, p) = caller(&app, req).await?;
             let body: GroupNameRequest = p.decode()?;
-            if body.name.trim().is_empty() {
-                return Err(ApiError::invalid("name must not be empty"));
-            }
-            let id = app
-                .db
-                .tx(move |conn| {
-                    let gid = format!("group:{}", &crate::auth::new_token()[..16]);
-                    let new = NewChat {
-                        gid: &gid,
-                        name: &body.name,
-                        kind: GROUP,
-                        ..Default::default()
-                    };
-                    Ok(chats::create(conn, &new, me, &[])?.id)
-                })
-                .await?;
+            let id = chat_ops::create_group(&app.db, me, body.name).await?;
             Ok(Some(id.to_string()))
         }
         .await,
@@ -418,27 +404,13 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The other user of a friend/block request; 404 if they do not exist, 400 if it is the caller.
-async fn other_user(app: &AppState, me: i64, other: i64) -> ApiResult<i64> {
-    if other == me {
-        return Err(ApiError::invalid("that is your own id"));
-    }
-    if !app.db.call(move |conn| users::exists(conn, other)).await? {
-        return Err(ApiError::not_found(format!("no user with id {other}")));
-    }
-    Ok(other)
-}
-
 async fn ask_friend(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
             let (me, p) = caller(&app, req).await?;
             let body: UserRef = p.decode()?;
-            let other = other_user(&app, me, body.user_id).await?;
-            let friends = app
-                .db
-                .call(move |conn| social::ask_friend(conn, me, other))
-                .await?;
+            let other = body.user_id;
+            let friends = social_ops::ask_friend(&app.db, me, other).await?;
             Ok(Some(FriendStatus { id: other, friends }))
         }
         .await,
@@ -453,9 +425,7 @@ async fn list_friends(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
             let (me, _) = caller(&app, req).await?;
-            Ok(Some(id_strings(
-                app.db.call(move |conn| social::friends(conn, me)).await?,
-            )))
+            Ok(Some(id_strings(social_ops::friends(&app.db, me).await?)))
         }
         .await,
     )
@@ -466,9 +436,7 @@ async fn friend_requests(State(app): State<AppState>, req: Request) -> Response 
         async {
             let (me, _) = caller(&app, req).await?;
             Ok(Some(id_strings(
-                app.db
-                    .call(move |conn| social::friend_requests(conn, me))
-                    .await?,
+                social_ops::friend_requests(&app.db, me).await?,
             )))
         }
         .await,
@@ -484,10 +452,7 @@ async fn remove_friend(
         async {
             let other = path_id(&other, "userId")?;
             let (me, _) = caller(&app, req).await?;
-            let other = other_user(&app, me, other).await?;
-            app.db
-                .call(move |conn| social::remove_friend(conn, me, other))
-                .await?;
+            social_ops::remove_friend(&app.db, me, other).await?;
             Ok(None)
         }
         .await,
@@ -499,10 +464,7 @@ async fn block(State(app): State<AppState>, req: Request) -> Response {
         async {
             let (me, p) = caller(&app, req).await?;
             let body: UserRef = p.decode()?;
-            let other = other_user(&app, me, body.user_id).await?;
-            app.db
-                .call(move |conn| social::block(conn, me, other))
-                .await?;
+            social_ops::block(&app.db, me, body.user_id).await?;
             Ok(None)
         }
         .await,
@@ -513,9 +475,7 @@ async fn list_blocks(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
             let (me, _) = caller(&app, req).await?;
-            Ok(Some(id_strings(
-                app.db.call(move |conn| social::blocked(conn, me)).await?,
-            )))
+            Ok(Some(id_strings(social_ops::blocked(&app.db, me).await?)))
         }
         .await,
     )
@@ -526,10 +486,7 @@ async fn unblock(State(app): State<AppState>, Path(other): Path<String>, req: Re
         async {
             let other = path_id(&other, "userId")?;
             let (me, _) = caller(&app, req).await?;
-            let other = other_user(&app, me, other).await?;
-            app.db
-                .call(move |conn| social::unblock(conn, me, other))
-                .await?;
+            social_ops::unblock(&app.db, me, other).await?;
             Ok(None)
         }
         .await,

@@ -494,19 +494,10 @@ pub async fn dispatch(
         ("chat", "members") => {
             let p: ChatFlagParams = decode(method, params)?;
             let r = ChatRef::Gid(p.gid.clone());
-            let list = app
-                .db
-                .call(move |conn| {
-                    let chat = chat_ops::readable(conn, &r, me)?;
-                    chats::member_ids(conn, chat.id)?
-                        .into_iter()
-                        .map(|id| users::get(conn, id).map(|u| u.to_wire()))
-                        .collect::<ApiResult<Vec<_>>>()
-                })
-                .await?;
+            let list = chat_ops::members(&app.db, me, r).await?;
             Answer::of(vec![ChatMembers {
                 gid: p.gid,
-                members: list,
+                members: list.iter().map(|u| u.to_wire()).collect(),
             }])
         }
         ("chat", "changepublic") => {
@@ -650,19 +641,8 @@ async fn message(app: &AppState, me: i64, params: &Value) -> ApiResult<Answer> {
 
 /// The caller's chats with their own flags and members.
 async fn chat_list(app: &AppState, me: i64) -> ApiResult<Value> {
-    app.db
-        .call(move |conn| {
-            let mut out = Vec::new();
-            for (chat, view) in chats::of_user(conn, me)? {
-                let members = chats::member_ids(conn, chat.id)?;
-                out.push(
-                    serde_json::to_value(chat.to_wire(Some(&view), Some(&members)))
-                        .map_err(ApiError::internal)?,
-                );
-            }
-            Ok(Value::Array(out))
-        })
-        .await
+    let list = chat_ops::list(&app.db, me).await?;
+    serde_json::to_value(list).map_err(ApiError::internal)
 }
 
 /// A chat's full information with members.
@@ -686,18 +666,11 @@ async fn history(app: &AppState, me: i64, p: HistoryParams) -> ApiResult<Answer>
         .map(|n| n.min(HISTORY_MAX_PAGE));
     let page = p.page_id.unwrap_or(1).max(1);
     let gid = p.gid.clone();
-    let (rows, total) = app
-        .db
-        .call(move |conn| {
-            let chat = chat_ops::readable(conn, &ChatRef::Gid(gid), me)?;
-            let total = messages::count(conn, chat.id)?;
-            let (limit, skip) = match per {
-                Some(per) => (per, per.saturating_mul(page - 1)),
-                None => (HISTORY_DEFAULT_LIMIT, 0),
-            };
-            Ok((messages::history(conn, chat.id, limit, skip)?, total))
-        })
-        .await?;
+    let (limit, skip) = match per {
+        Some(per) => (per, per.saturating_mul(page - 1)),
+        None => (HISTORY_DEFAULT_LIMIT, 0),
+    };
+    let (rows, total) = chat_ops::history(&app.db, me, ChatRef::Gid(gid), limit, skip).await?;
     let data = serde_json::to_value(rows.iter().map(|m| m.to_wire()).collect::<Vec<_>>())
         .map_err(ApiError::internal)?;
     let pager = per.map(|per| Pager {
