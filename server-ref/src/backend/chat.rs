@@ -5,6 +5,7 @@
 //! change in the same transaction. Dialect handlers only parse their requests into these
 //! calls, hand the pushes to the gateway side and render the results.
 
+use chinwag_wire::module::GroupInfo;
 use chinwag_wire::xuanxuan::CreateParams;
 use rusqlite::Connection;
 
@@ -43,6 +44,48 @@ pub async fn list(db: &Db, me: i64) -> ApiResult<Vec<chinwag_wire::xuanxuan::Cha
             out.push(chat.to_wire(Some(&view), Some(&members)));
         }
         Ok(out)
+    })
+    .await
+}
+
+/// A 003 group as 003 shows it.
+fn group_info(conn: &Connection, chat: &ChatRow) -> ApiResult<GroupInfo> {
+    Ok(GroupInfo {
+        id: chat.id,
+        name: chat.name.clone(),
+        manager_id: chat.created_by,
+        users_id: chats::member_ids(conn, chat.id)?,
+    })
+}
+
+/// The caller's groups (003 `GET /api/group`): every chat but one-to-one ones.
+pub async fn groups(db: &Db, me: i64) -> ApiResult<Vec<GroupInfo>> {
+    db.call(move |conn| {
+        chats::of_user(conn, me)?
+            .into_iter()
+            .filter(|(c, _)| !c.is_one2one())
+            .map(|(c, _)| group_info(conn, &c))
+            .collect()
+    })
+    .await
+}
+
+/// Group `id` (003 `GET /api/group/{id}`), if the caller may read it.
+pub async fn group(db: &Db, me: i64, id: i64) -> ApiResult<GroupInfo> {
+    db.call(move |conn| group_info(conn, &readable(conn, &ChatRef::Group(id), me)?))
+        .await
+}
+
+/// Every public chat (001 `getPublicList`).
+pub async fn public_list(db: &Db) -> ApiResult<Vec<ChatRow>> {
+    db.call(|conn| chats::public_chats(conn)).await
+}
+
+/// The files shared in the chat `r` names (001 `attach/getList`), by the Files rule.
+pub async fn files(db: &Db, me: i64, r: ChatRef) -> ApiResult<Vec<crate::store::files::FileRow>> {
+    db.call(move |conn| {
+        let (chat, _) = rules::chat_for(conn, &r, me, Op::Files)?;
+        crate::store::files::of_chat(conn, chat.id)
     })
     .await
 }

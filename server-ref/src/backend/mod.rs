@@ -10,6 +10,7 @@
 //! through [`crate::service`] and the dialect handlers.
 
 pub mod chat;
+pub mod messages;
 pub mod social;
 pub mod users;
 

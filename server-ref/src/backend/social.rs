@@ -1,6 +1,6 @@
-//! Friends and blocks (003's friend extension, also behind the SDK's `friends()`): each
-//! operation checks the other user in the same transaction as the change. Nobody is pushed
-//! anything: the other user learns of a request by listing.
+//! Friends and blocks (003's friend extension, also behind the SDK's `friends()`), and the
+//! list of group invitations: each change checks the other user in the same transaction.
+//! Nobody is pushed anything: the other user learns of a request by listing.
 
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
@@ -39,6 +39,23 @@ pub async fn block(db: &Db, me: i64, other: i64) -> ApiResult<()> {
 pub async fn unblock(db: &Db, me: i64, other: i64) -> ApiResult<bool> {
     db.tx(move |conn| social::unblock(conn, me, other_user(conn, me, other)?))
         .await
+}
+
+/// The invitations waiting for the caller (003 `GET /api/request`).
+pub async fn invitations(db: &Db, me: i64) -> ApiResult<Vec<chinwag_wire::module::GroupRequest>> {
+    let list = db
+        .call(move |conn| social::invitations_of(conn, me))
+        .await?;
+    Ok(list
+        .into_iter()
+        .map(|i| chinwag_wire::module::GroupRequest {
+            id: i.id,
+            group_name: i.chat_name,
+            group_id: i.chat_id,
+            user_id: i.user_id,
+            invited_by: i.invited_by,
+        })
+        .collect())
 }
 
 /// The caller's friends.

@@ -14,14 +14,15 @@ use chinwag_wire::module::*;
 
 use crate::app::AppState;
 use crate::backend::chat as chat_ops;
+use crate::backend::messages as messages_ops;
 use crate::backend::social as social_ops;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::params::{Params, TOKEN_KEYS};
 use crate::render;
 use crate::rules::ChatRef;
 use crate::service;
-use crate::store::chats::{self, ChatRow};
-use crate::store::messages::{self, InboxFilter};
+use crate::store::chats;
+use crate::store::messages::InboxFilter;
 use crate::store::{social, users};
 
 /// The 003 REST routes.
@@ -79,15 +80,6 @@ async fn caller(app: &AppState, req: Request) -> ApiResult<(i64, Params)> {
     Ok((me, p))
 }
 
-fn group_info_of(conn: &rusqlite::Connection, chat: &ChatRow) -> ApiResult<GroupInfo> {
-    Ok(GroupInfo {
-        id: chat.id,
-        name: chat.name.clone(),
-        manager_id: chat.created_by,
-        users_id: chats::member_ids(conn, chat.id)?,
-    })
-}
-
 async fn offline_messages(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
@@ -99,17 +91,7 @@ async fn offline_messages(State(app): State<AppState>, req: Request) -> Response
                 MessageFilter::Multicast => InboxFilter::Group,
             };
             let drop = q.drop.unwrap_or(true);
-            let mut rows = app
-                .db
-                .tx(move |conn| {
-                    let rows = messages::inbox(conn, me, filter)?;
-                    if drop {
-                        let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
-                        messages::inbox_remove(conn, me, &ids)?;
-                    }
-                    Ok(rows)
-                })
-                .await?;
+            let mut rows = messages_ops::offline(&app.db, me, filter, drop).await?;
             if q.sort.unwrap_or_default() == SortOrder::Desc {
                 rows.reverse();
             }
@@ -148,16 +130,7 @@ async fn list_groups(State(app): State<AppState>, req: Request) -> Response {
             let (me, p) = caller(&app, req).await?;
             let q: GroupListQuery = p.decode()?;
             let detailed = q.detailed.unwrap_or(true);
-            let groups = app
-                .db
-                .call(move |conn| {
-                    chats::of_user(conn, me)?
-                        .into_iter()
-                        .filter(|(c, _)| !c.is_one2one())
-                        .map(|(c, _)| group_info_of(conn, &c))
-                        .collect::<ApiResult<Vec<_>>>()
-                })
-                .await?;
+            let groups = chat_ops::groups(&app.db, me).await?;
             let body = if detailed {
                 serde_json::to_value(groups)?
             } else {
@@ -178,12 +151,7 @@ async fn group_info(
         async {
             let group = path_id(&group, "groupId")?;
             let (me, _) = caller(&app, req).await?;
-            let info = app
-                .db
-                .call(move |conn| {
-                    group_info_of(conn, &chat_ops::readable(conn, &ChatRef::Group(group), me)?)
-                })
-                .await?;
+            let info = chat_ops::group(&app.db, me, group).await?;
             Ok(Some(info))
         }
         .await,
@@ -248,21 +216,7 @@ async fn list_requests(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
             let (me, _) = caller(&app, req).await?;
-            let list = app
-                .db
-                .call(move |conn| social::invitations_of(conn, me))
-                .await?;
-            Ok(Some(
-                list.into_iter()
-                    .map(|i| GroupRequest {
-                        id: i.id,
-                        group_name: i.chat_name,
-                        group_id: i.chat_id,
-                        user_id: i.user_id,
-                        invited_by: i.invited_by,
-                    })
-                    .collect::<Vec<_>>(),
-            ))
+            Ok(Some(social_ops::invitations(&app.db, me).await?))
         }
         .await,
     )

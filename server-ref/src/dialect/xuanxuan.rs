@@ -17,7 +17,7 @@ use crate::backend::users as users_ops;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::hub::{Dialect, Flavor, Outbound, Outlet, Session};
 use crate::render;
-use crate::rules::{self, ChatRef, Op};
+use crate::rules::ChatRef;
 use crate::service::{self, DirectPolicy, Draft, Posted, Target};
 use crate::store::chats::{self, Flag};
 use crate::store::messages::{self, InboxFilter};
@@ -386,7 +386,7 @@ pub async fn dispatch(
             ApiError::invalid(format!("{method_raw} needs a xuanxuan socket")),
         ),
         ("chat", "usergetlist") => {
-            let all = app.db.call(|c| users::all(c)).await?;
+            let all = users_ops::all(&app.db).await?;
             Answer::of(all.iter().map(users::UserRow::to_wire).collect::<Vec<_>>())
         }
         ("chat", "getlist") => Ok(Answer {
@@ -508,7 +508,7 @@ pub async fn dispatch(
             Answer::of(json!({"gid": p.gid, "public": chat.public}))
         }
         ("chat", "getpubliclist") => {
-            let list = app.db.call(|c| chats::public_chats(c)).await?;
+            let list = chat_ops::public_list(&app.db).await?;
             Answer::of(
                 list.iter()
                     .map(|c| c.to_wire(None, None))
@@ -531,50 +531,13 @@ pub async fn dispatch(
         }
         ("chat", "settings") => {
             let p: SettingsParams = decode(method, params)?;
-            let data = app
-                .db
-                .call(move |conn| {
-                    let user = users::get(conn, me)?;
-                    if p.account
-                        .as_deref()
-                        .is_some_and(|a| !a.is_empty() && a != user.account)
-                    {
-                        return Err(ApiError::forbidden(
-                            "you may only read or write your own settings",
-                        ));
-                    }
-                    let write = match &p.settings {
-                        Value::Null => None,
-                        Value::String(s) if s.is_empty() => None,
-                        other => Some(other.clone()),
-                    };
-                    match write {
-                        Some(v) => {
-                            let text = v.to_string();
-                            if text.len() > 64 * 1024 {
-                                return Err(ApiError::invalid("settings must be at most 64 KiB"));
-                            }
-                            users::set_settings(conn, me, &text)?;
-                            Ok(v)
-                        }
-                        None => {
-                            let text = users::settings(conn, me)?;
-                            Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
-                        }
-                    }
-                })
-                .await?;
+            let data = users_ops::settings(&app.db, me, p).await?;
             Ok(Answer { data, pager: None })
         }
         ("attach", "getlist") => {
             let p: ChatFlagParams = decode(method, params)?;
             let r = ChatRef::Gid(p.gid);
-            let list = app
-                .db
-                .call(move |conn| {
-                    files::of_chat(conn, rules::chat_for(conn, &r, me, Op::Files)?.0.id)
-                })
-                .await?;
+            let list = chat_ops::files(&app.db, me, r).await?;
             Answer::of(list.iter().map(files::FileRow::to_wire).collect::<Vec<_>>())
         }
         _ => Err(ApiError::invalid(format!(
