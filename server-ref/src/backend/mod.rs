@@ -10,7 +10,9 @@
 //! through [`crate::service`] and the dialect handlers.
 
 pub mod chat;
+pub mod files;
 pub mod messages;
+pub mod rooms;
 pub mod social;
 pub mod users;
 

@@ -19,12 +19,10 @@ use chinwag_wire::MAX_UPLOAD_BYTES;
 use chinwag_wire::xuanxuan::{Outcome, UploadResponse, UploadedFile};
 
 use crate::app::AppState;
-use crate::db::now_ms;
+use crate::backend;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::params::{authenticate, bearer};
 use crate::render;
-use crate::rules::{self, ChatRef, Op};
-use crate::store::files;
 
 /// The file routes.
 pub fn routes() -> Router<AppState> {
@@ -179,27 +177,10 @@ async fn store_file(
     bytes: Vec<u8>,
 ) -> ApiResult<UploadedFile> {
     let name: String = clean_name(name).take(255).collect();
-    let size = bytes.len() as i64;
-    let now = now_ms();
-    let row = app
-        .db
-        .tx(move |conn| {
-            let (chat, _) = rules::chat_for(conn, &ChatRef::Gid(gid), me, Op::Files)?;
-            files::insert(conn, chat.id, &name, size, me, now)
-        })
-        .await?;
-    let path = app.files_dir.join(row.id.to_string());
-    if let Err(e) = tokio::fs::write(&path, &bytes).await {
-        let id = row.id;
-        let _ = app.db.call(move |conn| files::delete(conn, id)).await;
-        return Err(ApiError::internal(format!(
-            "writing {}: {e}",
-            path.display()
-        )));
-    }
+    let row = backend::files::store(&app.db, &app.files_dir, me, gid, name, bytes).await?;
     Ok(UploadedFile {
         url: format!("/files/{}", row.id),
-        time: now / 1000,
+        time: row.date / 1000,
         id: row.id,
         name: row.title,
     })
@@ -230,21 +211,7 @@ async fn download(app: &AppState, id: &str, token: Option<String>) -> Response {
             .parse()
             .map_err(|_| ApiError::invalid(format!("file id must be an integer, got \"{id}\"")))?;
         let me = authenticate(app, token).await?;
-        let row = app
-            .db
-            .call(move |conn| {
-                // A file that does not exist and one in a chat the caller may not read
-                // answer alike, so file ids cannot be counted.
-                let hidden = || ApiError::forbidden(format!("no file {id} that you may download"));
-                let row = files::by_id(conn, id)?.ok_or_else(hidden)?;
-                rules::chat_for(conn, &ChatRef::Id(row.chat_id), me, Op::Files)
-                    .map_err(|_| hidden())?;
-                Ok(row)
-            })
-            .await?;
-        let bytes = tokio::fs::read(app.files_dir.join(row.id.to_string()))
-            .await
-            .map_err(|e| ApiError::internal(format!("reading file {}: {e}", row.id)))?;
+        let (row, bytes) = backend::files::fetch(&app.db, &app.files_dir, me, id).await?;
         Ok::<_, ApiError>((row, bytes))
     }
     .await;

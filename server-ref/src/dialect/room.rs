@@ -1,8 +1,6 @@
 //! Seed 002, the chat-room REST API: every endpoint answers HTTP 200 with the
 //! `{code, msg, data}` envelope; `code` 0 is success.
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -15,20 +13,11 @@ use chinwag_wire::room::*;
 
 use crate::app::AppState;
 use crate::auth;
-use crate::backend::chat as chat_ops;
-use crate::backend::{self, Reply};
+use crate::backend::rooms;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::params::Params;
-use crate::rules::{self, ChatRef, Op};
 use crate::service::{self, DirectPolicy, Draft, Target};
-use crate::store::chats::{self, GROUP, NewChat};
-use crate::store::messages::{self, InboxFilter};
 use crate::store::users;
-
-/// Messages returned by the first `/channel/receive` of a user on a channel: the newest ones.
-pub const FIRST_RECEIVE_BACKLOG: u32 = 100;
-/// Most messages one `/channel/receive` returns; the rest come with the next call.
-pub const RECEIVE_LIMIT: u32 = 1000;
 
 /// The 002 routes.
 pub fn routes() -> Router<AppState> {
@@ -150,10 +139,7 @@ async fn user_info(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
             let (_, name, _) = named(&app, req).await?;
-            let u = app
-                .db
-                .call(move |conn| users::get_by_account(conn, &name))
-                .await?;
+            let u = rooms::user_named(&app.db, name).await?;
             Ok(Some(UserInfo {
                 name: u.account,
                 id: u.id,
@@ -169,23 +155,14 @@ async fn list_users(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
             let (me, name, _) = named(&app, req).await?;
-            let users = app
-                .db
-                .call(move |conn| {
-                    let chat = chats::channel(conn, &name)?.ok_or_else(|| no_channel(&name))?;
-                    chat_ops::readable(conn, &ChatRef::Group(chat.id), me)
-                        .map_err(|_| no_channel(&name))?;
-                    chats::member_ids(conn, chat.id)?
-                        .into_iter()
-                        .map(|id| {
-                            users::get(conn, id).map(|u| ChannelUser {
-                                name: u.account,
-                                id: u.id,
-                            })
-                        })
-                        .collect::<ApiResult<Vec<_>>>()
+            let users = rooms::channel_members(&app.db, me, name).await?;
+            let users = users
+                .into_iter()
+                .map(|u| ChannelUser {
+                    name: u.account,
+                    id: u.id,
                 })
-                .await?;
+                .collect();
             Ok(Some(ChannelUsers { users }))
         }
         .await,
@@ -199,11 +176,7 @@ async fn send(State(app): State<AppState>, req: Request) -> Response {
             let me = p.user(&app).await?;
             let body: SendRequest = p.decode()?;
             let to_name = body.name.clone();
-            let to = app
-                .db
-                .call(move |conn| users::get_by_account(conn, &to_name))
-                .await?
-                .id;
+            let to = rooms::user_named(&app.db, to_name).await?.id;
             let draft = Draft {
                 gid: body.gid,
                 content: body.msg,
@@ -223,92 +196,14 @@ async fn receive(State(app): State<AppState>, req: Request) -> Response {
             let p = Params::read(req).await?;
             let me = p.user(&app).await?;
             let filter: NameRequest = p.decode()?;
-            let data = app
-                .db
-                .tx(move |conn| {
-                    let me_row = users::get(conn, me)?;
-                    // `name` is the caller's own name in the seed ("用户 name"): another
-                    // user's name is refused, and nothing is taken from the inbox.
-                    if let Some(n) = filter
-                        .name
-                        .filter(|n| !n.is_empty() && *n != me_row.account)
-                    {
-                        return Err(ApiError::forbidden(format!(
-                            "name must be your own name (\"{}\"), not \"{n}\": /receive \
-                             returns the caller's own messages",
-                            me_row.account
-                        )));
-                    }
-                    let mut names: BTreeMap<i64, String> = BTreeMap::new();
-                    let mut out = ReceiveData::default();
-                    let mut taken = Vec::new();
-                    for m in messages::inbox(conn, me, InboxFilter::Direct)? {
-                        let name = account_of(conn, &mut names, m.sender_id)?;
-                        out.messages
-                            .entry(name)
-                            .or_default()
-                            .push(m.content.clone());
-                        taken.push(m.id);
-                    }
-                    messages::inbox_remove(conn, me, &taken)?;
-                    Ok(out)
-                })
-                .await?;
+            let mut data = ReceiveData::default();
+            for (name, m) in rooms::take_direct(&app.db, me, filter.name).await? {
+                data.messages.entry(name).or_default().push(m.content);
+            }
             Ok(Some(data))
         }
         .await,
     )
-}
-
-/// A user's account name, looked up once per answer.
-fn account_of(
-    conn: &rusqlite::Connection,
-    cache: &mut BTreeMap<i64, String>,
-    id: i64,
-) -> ApiResult<String> {
-    if let Some(name) = cache.get(&id) {
-        return Ok(name.clone());
-    }
-    let name = users::get(conn, id)?.account;
-    cache.insert(id, name.clone());
-    Ok(name)
-}
-
-/// The channel named `name`, created if needed, with the caller joined.
-fn join_channel(conn: &rusqlite::Connection, me: i64, name: &str) -> ApiResult<chats::ChatRow> {
-    let chat = match chats::channel(conn, name)? {
-        Some(chat) => chat,
-        None => {
-            if name.chars().count() > 128 || name.chars().any(char::is_control) {
-                return Err(ApiError::invalid(
-                    "channel name must be at most 128 characters, without control characters",
-                ));
-            }
-            let gid = format!("channel:{name}");
-            let new = NewChat {
-                gid: &gid,
-                name,
-                kind: GROUP,
-                public: true,
-                channel_name: Some(name),
-                ..Default::default()
-            };
-            chats::create(conn, &new, me, &[])?
-        }
-    };
-    if !chats::is_member(conn, chat.id, me)? {
-        // The rule table decides, as for any join: a channel made private is joined only
-        // with an invitation, and otherwise answers as if it did not exist.
-        rules::chat_for(conn, &ChatRef::Group(chat.id), me, Op::Join)
-            .map_err(|_| no_channel(name))?;
-        chats::add_members(conn, chat.id, &[me])?;
-    }
-    Ok(chat)
-}
-
-/// The answer for a channel that does not exist or that the caller may not see.
-fn no_channel(name: &str) -> ApiError {
-    ApiError::not_found(format!("no channel named \"{name}\" that you may join"))
 }
 
 async fn channel_send(State(app): State<AppState>, req: Request) -> Response {
@@ -321,23 +216,7 @@ async fn channel_send(State(app): State<AppState>, req: Request) -> Response {
             if name.trim().is_empty() {
                 return Err(ApiError::invalid("missing field `name`"));
             }
-            let chat = app
-                .db
-                .tx(move |conn| {
-                    let was = chats::channel(conn, &name)?
-                        .map(|c| chats::is_member(conn, c.id, me))
-                        .transpose()?;
-                    let chat = join_channel(conn, me, &name)?;
-                    let push = match was {
-                        Some(true) => None,
-                        _ => backend::chat_push(conn, chat.id, "joinChat", &[])?,
-                    };
-                    Ok(Reply {
-                        value: chat,
-                        pushes: push.into_iter().collect(),
-                    })
-                })
-                .await?;
+            let chat = rooms::join_to_send(&app.db, me, name).await?;
             let chat = service::delivered(&app, chat);
             let draft = Draft {
                 gid: body.gid,
@@ -362,31 +241,16 @@ async fn channel_receive(State(app): State<AppState>, req: Request) -> Response 
     reply(
         async {
             let (me, name, _) = named(&app, req).await?;
-            let data = app
-                .db
-                .tx(move |conn| {
-                    let chat = join_channel(conn, me, &name)?;
-                    let rows = match messages::cursor(conn, me, chat.id)? {
-                        Some(last) => messages::after(conn, chat.id, last, RECEIVE_LIMIT)?,
-                        None => messages::history(conn, chat.id, FIRST_RECEIVE_BACKLOG, 0)?,
-                    };
-                    let mut out = ChannelReceiveData::default();
-                    let mut names: BTreeMap<i64, String> = BTreeMap::new();
-                    for m in &rows {
-                        out.messages.push(ChannelMessage {
-                            name: account_of(conn, &mut names, m.sender_id)?,
-                            datetime: datetime(m.date),
-                            msg: m.content.clone(),
-                        });
-                    }
-                    let last = rows.last().map(|m| m.id).unwrap_or(0);
-                    messages::set_cursor(conn, me, chat.id, last)?;
-                    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
-                    messages::inbox_remove(conn, me, &ids)?;
-                    Ok(out)
+            let rows = rooms::receive_channel(&app.db, me, name).await?;
+            let messages = rows
+                .into_iter()
+                .map(|(name, m)| ChannelMessage {
+                    name,
+                    datetime: datetime(m.date),
+                    msg: m.content,
                 })
-                .await?;
-            Ok(Some(data))
+                .collect();
+            Ok(Some(ChannelReceiveData { messages }))
         }
         .await,
     )
