@@ -99,3 +99,63 @@ async fn a_database_that_is_not_this_servers_store_is_refused() {
         StoreError::Newer { found: 9, known: 1 }
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_store_held_by_another_tab_is_refused_until_it_lets_go() {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::JsValue;
+    // Another tab of the origin holds the store's Web Lock (taken here straight from
+    // navigator.locks, which the store's own set of held names knows nothing of).
+    let name = fresh("tabs");
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).unwrap();
+    let locks = js_sys::Reflect::get(&navigator, &"locks".into()).unwrap();
+    let request: js_sys::Function = js_sys::Reflect::get(&locks, &"request".into())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let release = std::rc::Rc::new(std::cell::RefCell::new(None::<js_sys::Function>));
+    let keep = release.clone();
+    let callback = wasm_bindgen::closure::Closure::once_into_js(move |_lock: JsValue| {
+        js_sys::Promise::new(&mut |done, _| *keep.borrow_mut() = Some(done))
+    });
+    let key = JsValue::from_str(&format!("chinwag-store:{name}"));
+    let _ = request.call2(&locks, &key, &callback).unwrap();
+    // The other tab's lock is granted once its callback ran.
+    for _ in 0..100 {
+        if release.borrow().is_some() {
+            break;
+        }
+        pause(10).await;
+    }
+    assert!(release.borrow().is_some(), "the other tab holds the lock");
+    assert_eq!(
+        IndexedDbStore::open(&name, SERVER).await.unwrap_err(),
+        StoreError::InUse
+    );
+    // The other tab closes: the store opens.
+    let done = release.borrow_mut().take().unwrap();
+    done.call0(&JsValue::UNDEFINED).unwrap();
+    let mut opened = None;
+    for _ in 0..100 {
+        match IndexedDbStore::open(&name, SERVER).await {
+            Ok(store) => {
+                opened = Some(store);
+                break;
+            }
+            Err(StoreError::InUse) => pause(10).await,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(opened.is_some(), "opens once the other tab let go");
+}
+
+/// Waits `ms` milliseconds (a macrotask: lock grants and releases happen between them).
+async fn pause(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}

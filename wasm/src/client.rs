@@ -87,7 +87,7 @@ impl ChinwagClient {
     /// `store_name`, keeping its session, unacknowledged sends and conversations in the
     /// IndexedDB database of that name: a client opened on it again (after a reload) resumes
     /// the session with no login, shows what it kept at once (offline too), and sends the
-    /// waiting messages once. Rejects with `store` if another client of this page holds the
+    /// waiting messages once. Rejects with `store` if another client (of any tab) holds the
     /// database, or it is another server's, not a Chinwag store, or from a newer SDK.
     #[wasm_bindgen(unchecked_return_type = "Promise<ChinwagClient>")]
     pub fn open(

@@ -245,7 +245,7 @@ impl MessageCache {
             .flat_map(|k| k.local.iter().map(|(place, m)| (*place, m)))
             .filter(|(_, m)| m.delivery != Delivery::Sent)
             .collect();
-        unsent.sort_by_key(|(place, _)| *place);
+        unsent.sort_unstable_by_key(|(place, _)| *place);
         unsent.into_iter().map(|(_, m)| m.clone()).collect()
     }
 

@@ -1,9 +1,10 @@
 //! The IndexedDB store (browsers): one database per store name, one object store per kind of
 //! record, JSON values, one read-write transaction per [`Store::apply`].
 //!
-//! A page holds a store name once: a second client on it in the same page gets
-//! [`StoreError::InUse`]. (Two tabs of one origin are not kept apart: each would need the
-//! other's writes; an app that runs in several tabs gives each its own name.)
+//! One client holds a store name at a time across every tab and worker of the origin: an open
+//! store holds the Web Lock `chinwag-store:<name>` (`navigator.locks`, asked with
+//! `ifAvailable`), and a second client gets [`StoreError::InUse`] at once. Where the Web Locks
+//! API is missing, a set of the names this thread holds does it for one page.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
@@ -36,11 +37,12 @@ thread_local! {
     static HELD: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
 }
 
-/// A store in the IndexedDB database `name`, held by one client of the page until dropped.
+/// A store in the IndexedDB database `name`, held by one client until dropped.
 #[derive(Debug)]
 pub struct IndexedDbStore {
     db: Database,
-    name: String,
+    /// Holds the name while the store is open.
+    _lease: Lease,
     /// The next write's sequence number (send and message order).
     seq: Cell<f64>,
 }
@@ -63,15 +65,8 @@ struct Kept {
 impl IndexedDbStore {
     /// Opens (creating if needed) the store `name` for the server at `server`.
     pub async fn open(name: &str, server: &str) -> Result<IndexedDbStore, StoreError> {
-        let newly_held = HELD.with(|h| h.borrow_mut().insert(name.to_string()));
-        if !newly_held {
-            return Err(StoreError::InUse);
-        }
-        let opened = open(name, server).await;
-        if opened.is_err() {
-            HELD.with(|h| h.borrow_mut().remove(name));
-        }
-        opened
+        let lease = Lease::take(name).await?;
+        open(name, server, lease).await
     }
 
     /// A transaction over every object store.
@@ -87,10 +82,10 @@ impl IndexedDbStore {
             None => None,
         };
         let mut outbox: Vec<Outgoing> = parse_all(values(&tx, "outbox").await?, "a send")?;
-        outbox.sort_by(|a, b| a.seq.total_cmp(&b.seq));
+        outbox.sort_unstable_by(|a, b| a.seq.total_cmp(&b.seq));
         let chats: Vec<Chat> = parse_all(values(&tx, "chats").await?, "a saved chat")?;
         let mut kept: Vec<Kept> = parse_all(values(&tx, "messages").await?, "a message")?;
-        kept.sort_by(|a, b| {
+        kept.sort_unstable_by(|a, b| {
             let key = |k: &Kept| (k.message.id.is_none(), k.message.id);
             key(a).cmp(&key(b)).then(a.seq.total_cmp(&b.seq))
         });
@@ -201,7 +196,86 @@ impl IndexedDbStore {
 
 impl Drop for IndexedDbStore {
     fn drop(&mut self) {
+        // The lease goes after, with the other fields.
         self.db.close();
+    }
+}
+
+/// A store name held by this client: the Web Lock on it (released on drop), and its place in
+/// this thread's set.
+#[derive(Debug)]
+struct Lease {
+    name: String,
+    /// Resolves the promise the lock's callback returned: releases the lock.
+    release: Option<js_sys::Function>,
+}
+
+impl Lease {
+    /// Takes `name`, or [`StoreError::InUse`] if another client (of any tab) holds it.
+    async fn take(name: &str) -> Result<Lease, StoreError> {
+        let newly_held = HELD.with(|h| h.borrow_mut().insert(name.to_string()));
+        if !newly_held {
+            return Err(StoreError::InUse);
+        }
+        // From here on, dropping the lease (on any error) gives the name back.
+        let mut lease = Lease {
+            name: name.to_string(),
+            release: None,
+        };
+        // A lock this page let go of a moment ago (a client closed, then opened again) is
+        // released asynchronously: a few short waits before calling the store taken.
+        for wait in [0, 10, 20, 40, 80] {
+            if wait > 0 {
+                pause(wait).await;
+            }
+            let key = format!("chinwag-store:{name}");
+            let answer = wasm_bindgen_futures::JsFuture::from(take_web_lock(&key))
+                .await
+                .unwrap_or(JsValue::NULL);
+            if answer.is_undefined() {
+                // No Web Locks here (Node): this thread's set is all there is.
+                return Ok(lease);
+            }
+            if let Ok(release) = wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(answer) {
+                lease.release = Some(release);
+                return Ok(lease);
+            }
+        }
+        Err(StoreError::InUse)
+    }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = "
+export function take_web_lock(name) {
+  const locks = globalThis.navigator && globalThis.navigator.locks;
+  if (!locks || typeof locks.request !== 'function') return Promise.resolve(undefined);
+  return new Promise((granted) => {
+    locks.request(name, { ifAvailable: true }, (lock) => {
+      if (!lock) { granted(null); return undefined; }
+      return new Promise((release) => granted(release));
+    }).catch(() => granted(null));
+  });
+}")]
+extern "C" {
+    /// Asks for the Web Lock `name` if it is free (`navigator.locks.request` with
+    /// `ifAvailable`): resolves to the function that releases it, `null` if another client
+    /// holds it, or `undefined` where there are no Web Locks.
+    fn take_web_lock(name: &str) -> js_sys::Promise;
+}
+
+/// Waits `ms` milliseconds (the browser runtime's timer).
+async fn pause(ms: u64) {
+    use crate::runtime::Runtime;
+    crate::runtime::BrowserRuntime::new()
+        .sleep(std::time::Duration::from_millis(ms))
+        .await;
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(release) = self.release.take() {
+            let _ = release.call0(&JsValue::UNDEFINED);
+        }
         HELD.with(|h| h.borrow_mut().remove(&self.name));
     }
 }
@@ -218,7 +292,7 @@ impl Store for IndexedDbStore {
 
 /// Opens the database, creating its object stores on first use, and checks that it is this
 /// server's store of a schema this SDK reads.
-async fn open(name: &str, server: &str) -> Result<IndexedDbStore, StoreError> {
+async fn open(name: &str, server: &str, lease: Lease) -> Result<IndexedDbStore, StoreError> {
     let factory = Factory::new().map_err(io)?;
     let mut request = factory.open(name, Some(SCHEMA)).map_err(io)?;
     request.on_upgrade_needed(|event| {
@@ -261,7 +335,7 @@ async fn open(name: &str, server: &str) -> Result<IndexedDbStore, StoreError> {
     }
     let store = IndexedDbStore {
         db,
-        name: name.to_string(),
+        _lease: lease,
         seq: Cell::new(1.0),
     };
     let tx = store.transaction(TransactionMode::ReadWrite)?;
