@@ -12,6 +12,7 @@
 pub mod chat;
 pub mod files;
 pub mod messages;
+pub mod notify;
 pub mod rooms;
 pub mod social;
 pub mod users;

@@ -13,17 +13,15 @@ use serde_json::Value;
 use chinwag_wire::module::*;
 
 use crate::app::AppState;
-use crate::backend::chat as chat_ops;
 use crate::backend::messages as messages_ops;
 use crate::backend::social as social_ops;
+use crate::backend::{self, chat as chat_ops};
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::params::{Params, TOKEN_KEYS};
 use crate::render;
 use crate::rules::ChatRef;
 use crate::service;
-use crate::store::chats;
 use crate::store::messages::InboxFilter;
-use crate::store::{social, users};
 
 /// The 003 REST routes.
 pub fn routes() -> Router<AppState> {
@@ -294,7 +292,7 @@ async fn notification(State(app): State<AppState>, req: Request) -> Response {
             kind: NOTIFICATION_TYPE.into(),
             body,
         });
-        let recipients = notification_targets(&app, target).await?;
+        let recipients = backend::notify::recipients(&app.db, target).await?;
         // Offline users miss it: the seed drops notifications to them.
         service::push_frame(&app, Some(&recipients), None, false, frame);
         Ok(())
@@ -311,47 +309,6 @@ async fn notification(State(app): State<AppState>, req: Request) -> Response {
             error_response(&e)
         }
     }
-}
-
-/// Who a notification reaches, before the offline ones are dropped.
-async fn notification_targets(app: &AppState, t: NotificationParams) -> ApiResult<Vec<i64>> {
-    app.db
-        .call(move |conn| {
-            let mut users_to = match t.target.unwrap_or_default() {
-                NotificationTarget::Unicast => {
-                    let to =
-                        t.to.ok_or_else(|| ApiError::invalid("unicast needs `to`, a user id"))?;
-                    if !users::exists(conn, to)? {
-                        return Err(ApiError::invalid(format!("no user with id {to}")));
-                    }
-                    vec![to]
-                }
-                NotificationTarget::Multicast => {
-                    let to =
-                        t.to.ok_or_else(|| ApiError::invalid("multicast needs `to`, a group id"))?;
-                    let chat = chats::by_id(conn, to)?
-                        .ok_or_else(|| ApiError::invalid(format!("no group with id {to}")))?;
-                    chats::member_ids(conn, chat.id)?
-                }
-                NotificationTarget::Broadcast => {
-                    let from = t
-                        .from
-                        .ok_or_else(|| ApiError::invalid("broadcast needs `from`, a user id"))?;
-                    social::friends(conn, from)?
-                }
-            };
-            if let Some(from) = t.from {
-                let mut kept = Vec::with_capacity(users_to.len());
-                for u in users_to {
-                    if !social::has_blocked(conn, u, from)? {
-                        kept.push(u);
-                    }
-                }
-                users_to = kept;
-            }
-            Ok(users_to)
-        })
-        .await
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

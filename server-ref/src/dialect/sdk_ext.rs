@@ -14,10 +14,10 @@ use chinwag_wire::xuanxuan::{Outcome, Response as XxResponse};
 use super::module_rest::error_response;
 use super::xuanxuan::{self, normalize_module};
 use crate::app::AppState;
+use crate::backend;
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
 use crate::render;
-use crate::store::messages;
 
 /// The extension's HTTP routes.
 pub fn routes() -> Router<AppState> {
@@ -53,20 +53,8 @@ async fn sync(State(app): State<AppState>, req: Request) -> Response {
             let me = p.user(&app).await?;
             let q: SyncQuery = p.decode()?;
             let limit = sync_limit(q.limit)?;
-            let (start, mut rows) = app
-                .db
-                .call(move |conn| {
-                    let start = match q.after {
-                        Some(after) => after,
-                        None => messages::sync_start(conn, me)?,
-                    };
-                    // One more than asked tells whether more follow.
-                    let rows = messages::sync_page(conn, me, start, limit + 1)?;
-                    Ok((start, rows))
-                })
-                .await?;
-            let more = rows.len() > limit as usize;
-            rows.truncate(limit as usize);
+            let (start, rows, more) =
+                backend::messages::sync_page(&app.db, me, q.after, limit).await?;
             let cursor = rows.last().map_or(start, |m| m.id);
             let messages = rows
                 .iter()
