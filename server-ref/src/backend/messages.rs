@@ -46,3 +46,9 @@ pub async fn sync_page(
     })
     .await
 }
+
+/// Takes the messages `ids` out of the caller's offline inbox (they were handed over).
+pub async fn remove_from_inbox(db: &Db, me: i64, ids: Vec<i64>) -> ApiResult<()> {
+    db.call(move |conn| messages::inbox_remove(conn, me, &ids))
+        .await
+}

@@ -13,14 +13,16 @@ use chinwag_wire::xuanxuan::*;
 
 use crate::app::AppState;
 use crate::backend::chat as chat_ops;
+use crate::backend::messages as messages_ops;
 use crate::backend::users as users_ops;
+use crate::backend::{Push, sessions};
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::hub::{Dialect, Flavor, Outbound, Outlet, Session};
 use crate::render;
 use crate::rules::ChatRef;
 use crate::service::{self, DirectPolicy, Draft, Posted, Target};
 use crate::store::chats::{self, Flag};
-use crate::store::messages::{self, InboxFilter};
+use crate::store::messages::InboxFilter;
 use crate::store::{files, users};
 
 /// Most messages `history` returns without a pager.
@@ -32,6 +34,8 @@ struct LoggedIn {
     session: Session,
     sid: String,
     flavor: Flavor,
+    /// The login's announcement to the others, sent after the login's own pushes.
+    announce: Vec<Push>,
 }
 
 /// One xuanxuan socket.
@@ -209,32 +213,27 @@ impl XuanxuanConn {
         for old in &replaced {
             service::close_session(old, KICKOFF_MESSAGE);
         }
-        let id = user.id;
-        let user = app
-            .db
-            .call(move |conn| {
-                users::set_status(conn, id, &status)?;
-                users::get(conn, id)
-            })
-            .await?;
+        let reply = sessions::logged_in(&app.db, user.id, status).await?;
         self.login = Some(LoggedIn {
             session,
             sid,
             flavor,
+            announce: reply.pushes,
         });
-        Answer::of(user.to_wire())
+        Answer::of(reply.value.to_wire())
     }
 
     /// The pushes that follow a login: the user list, the chat list, offline messages, and
     /// the login announced to the others.
     async fn after_login(&mut self, app: &AppState) {
-        let Some(login) = &self.login else { return };
+        let Some(login) = &mut self.login else { return };
         let (me, flavor) = (login.session.user, login.flavor);
+        let announce = std::mem::take(&mut login.announce);
         let (list_method, chats_method) = match flavor {
             Flavor::V000 => ("userGetlist", "getList"),
             Flavor::V001 => ("userGetList", "getlist"),
         };
-        if let Ok(all) = app.db.call(|c| users::all(c)).await {
+        if let Ok(all) = users_ops::all(&app.db).await {
             let data = Value::Array(
                 all.iter()
                     .map(|u| serde_json::to_value(u.to_wire()).unwrap_or_default())
@@ -256,26 +255,14 @@ impl XuanxuanConn {
             ));
         }
         self.push_offline(app).await;
-        if let Ok(user) = app.db.call(move |conn| users::get(conn, me)).await {
-            service::push_xuanxuan(
-                app,
-                None,
-                Some(me),
-                "login",
-                serde_json::to_value(user.to_wire()).unwrap_or_default(),
-            );
-        }
+        service::deliver_pushes(app, &announce);
     }
 
     /// Pushes queued offline messages and removes from the inbox those that were queued on
     /// the socket.
     async fn push_offline(&self, app: &AppState) {
         let me = self.me();
-        let Ok(rows) = app
-            .db
-            .call(move |conn| messages::inbox(conn, me, InboxFilter::All))
-            .await
-        else {
+        let Ok(rows) = messages_ops::offline(&app.db, me, InboxFilter::All, false).await else {
             return;
         };
         for chunk in rows.chunks(100) {
@@ -290,10 +277,7 @@ impl XuanxuanConn {
                 return;
             }
             let ids: Vec<i64> = chunk.iter().map(|m| m.id).collect();
-            let _ = app
-                .db
-                .call(move |conn| messages::inbox_remove(conn, me, &ids))
-                .await;
+            let _ = messages_ops::remove_from_inbox(&app.db, me, ids).await;
         }
     }
 
@@ -303,20 +287,9 @@ impl XuanxuanConn {
         let login = self.login.take()?;
         let user = login.session.user;
         let last = app.hub.unregister(user, login.session.id);
-        let sid = login.sid;
-        let _ = app
-            .db
-            .call(move |conn| users::revoke_token(conn, &sid))
-            .await;
-        if last {
-            if announce {
-                service::last_socket_closed(app, user).await;
-            } else {
-                let _ = app
-                    .db
-                    .call(move |conn| users::set_status(conn, user, "offline"))
-                    .await;
-            }
+        let _ = sessions::ended(&app.db, user, login.sid, last && !announce).await;
+        if last && announce {
+            service::last_socket_closed(app, user).await;
         }
         Some(user)
     }
@@ -334,18 +307,9 @@ impl XuanxuanConn {
         let module = normalize_module(&req.module);
         match (module.as_str(), method) {
             ("chat", "logout") => {
-                let user = app.db.call(move |conn| users::get(conn, me)).await?;
+                let reply = sessions::logging_out(&app.db, me).await?;
                 self.end_session(app, false).await;
-                let mut view = user.to_wire();
-                view.status = "offline".into();
-                service::push_xuanxuan(
-                    app,
-                    None,
-                    Some(me),
-                    "logout",
-                    serde_json::to_value(&view).unwrap_or_default(),
-                );
-                Answer::of(view)
+                Answer::of(service::delivered(app, reply).to_wire())
             }
             ("chat", "getofflinemessages") => {
                 self.push_offline(app).await;
