@@ -55,3 +55,41 @@ fn announce(user: &UserRow, method: &'static str) -> Push {
         data: serde_json::to_value(user.to_wire()).unwrap_or(Value::Null),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_session_is_announced_to_the_others_and_its_end_revokes_its_token() {
+        let db = Db::open(":memory:").unwrap();
+        let (me, sid) = db
+            .tx(|conn| {
+                let me = users::create(conn, "ann", "hash")?.id;
+                Ok((me, users::issue_token(conn, me)?))
+            })
+            .await
+            .unwrap();
+        let everyone_but_me = Audience::Everyone { except: Some(me) };
+
+        let login = logged_in(&db, me, "busy".into()).await.unwrap();
+        assert_eq!(login.value.status, "busy");
+        assert_eq!(login.pushes[0].audience, everyone_but_me);
+        assert_eq!(login.pushes[0].method, "login");
+        assert_eq!(login.pushes[0].data["status"], "busy");
+
+        let logout = logging_out(&db, me).await.unwrap();
+        assert_eq!(logout.value.status, "offline", "as the others will see it");
+        assert_eq!(
+            (&logout.pushes[0].audience, logout.pushes[0].method),
+            (&everyone_but_me, "logout")
+        );
+
+        ended(&db, me, sid.clone(), true).await.unwrap();
+        let (user, token) = db
+            .call(move |conn| Ok((users::get(conn, me)?, users::token_user(conn, &sid)?)))
+            .await
+            .unwrap();
+        assert_eq!((user.status.as_str(), token), ("offline", None));
+    }
+}
