@@ -14,6 +14,7 @@ pub mod files;
 pub mod messages;
 pub mod notify;
 pub mod rooms;
+pub mod router;
 pub mod sessions;
 pub mod social;
 pub mod users;

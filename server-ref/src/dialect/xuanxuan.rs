@@ -6,29 +6,23 @@
 use std::net::IpAddr;
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use chinwag_wire::xuanxuan::*;
 
 use crate::app::AppState;
 use crate::backend::chat as chat_ops;
 use crate::backend::messages as messages_ops;
+use crate::backend::router::{self, decode};
+pub use crate::backend::router::{Answer, normalize_module};
 use crate::backend::users as users_ops;
 use crate::backend::{Push, sessions};
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::hub::{Dialect, Flavor, Outbound, Outlet, Session};
 use crate::render;
-use crate::rules::ChatRef;
 use crate::service::{self, DirectPolicy, Draft, Posted, Target};
-use crate::store::chats::{self, Flag};
 use crate::store::messages::InboxFilter;
-use crate::store::{files, users};
-
-/// Most messages `history` returns without a pager.
-pub const HISTORY_DEFAULT_LIMIT: u32 = 1000;
-/// Largest `recPerPage` accepted.
-pub const HISTORY_MAX_PAGE: u32 = 1000;
+use crate::store::users;
 
 struct LoggedIn {
     session: Session,
@@ -43,30 +37,6 @@ pub struct XuanxuanConn {
     tx: Outlet,
     login: Option<LoggedIn>,
     addr: Option<IpAddr>,
-}
-
-/// What a handled request answers: data, and optionally a pager.
-#[derive(Debug, Clone)]
-pub struct Answer {
-    /// The response's `data`.
-    pub data: Value,
-    /// The response's `pager` (`history` with 000's pager).
-    pub pager: Option<Pager>,
-}
-
-impl Answer {
-    /// An answer with `data` and no pager.
-    pub fn of<T: Serialize>(data: T) -> ApiResult<Answer> {
-        Ok(Answer {
-            data: serde_json::to_value(data).map_err(ApiError::internal)?,
-            pager: None,
-        })
-    }
-}
-
-fn decode<T: DeserializeOwned>(method: &str, params: &Value) -> ApiResult<T> {
-    serde_json::from_value(normalize_params(method, params))
-        .map_err(|e| ApiError::invalid(format!("invalid params for {method}: {e}")))
 }
 
 impl XuanxuanConn {
@@ -320,20 +290,11 @@ impl XuanxuanConn {
     }
 }
 
-/// A request's module as matched: trimmed, lower case, `chat` when empty.
-pub fn normalize_module(module: &str) -> String {
-    let module = module.trim().to_ascii_lowercase();
-    if module.is_empty() {
-        "chat".into()
-    } else {
-        module
-    }
-}
-
 /// Runs one xuanxuan method as user `me`, without a socket: every chat and attach method but
 /// `login`, `logout` and `getOfflineMessages`, which need one (the socket handles those).
 /// `module` and `method` are matched case-insensitively (an empty module is `chat`). The
-/// pushes the method causes go out as on the socket. `POST /api/call` uses this too.
+/// backend answers (see [`router::handle`]); `message` goes through the live message path.
+/// The pushes the method causes go out as on the socket. `POST /api/call` uses this too.
 pub async fn dispatch(
     app: &AppState,
     me: i64,
@@ -341,180 +302,11 @@ pub async fn dispatch(
     method: &str,
     params: &Value,
 ) -> ApiResult<Answer> {
-    let (module_raw, method_raw) = (module, method);
-    let module = normalize_module(module);
-    let method = method.to_ascii_lowercase();
-    let method = method.as_str();
-    match (module.as_str(), method) {
-        ("chat", "login") | ("chat", "logout") | ("chat", "getofflinemessages") => Err(
-            ApiError::invalid(format!("{method_raw} needs a xuanxuan socket")),
-        ),
-        ("chat", "usergetlist") => {
-            let all = users_ops::all(&app.db).await?;
-            Answer::of(all.iter().map(users::UserRow::to_wire).collect::<Vec<_>>())
-        }
-        ("chat", "getlist") => Ok(Answer {
-            data: chat_list(app, me).await?,
-            pager: None,
-        }),
-        ("chat", "userchange") => {
-            let patch: UserPatch = match params {
-                Value::Array(items) => {
-                    serde_json::from_value(items.first().cloned().unwrap_or(Value::Null))?
-                }
-                Value::Object(o) if o.get("user").is_some_and(Value::is_object) => {
-                    serde_json::from_value(o["user"].clone())?
-                }
-                other => serde_json::from_value(other.clone())?,
-            };
-            Answer::of(
-                service::delivered(
-                    app,
-                    users_ops::patch(&app.db, me, patch, "userChange").await?,
-                )
-                .to_wire(),
-            )
-        }
-        ("chat", "userchangename") => {
-            let p: UserChangeNameParams = decode(method, params)?;
-            if p.name.trim().is_empty() {
-                return Err(ApiError::invalid("name must not be empty"));
-            }
-            let patch = UserPatch {
-                realname: Some(p.name),
-                ..Default::default()
-            };
-            let reply = users_ops::patch(&app.db, me, patch, "userChangeName").await?;
-            let user = service::delivered(app, reply);
-            Answer::of(json!({"id": me, "name": user.realname}))
-        }
-        ("chat", "userchangestatus") => {
-            let p: UserChangeStatusParams = decode(method, params)?;
-            let patch = UserPatch {
-                status: Some(p.status),
-                ..Default::default()
-            };
-            let reply = users_ops::patch(&app.db, me, patch, "userChangeStatus").await?;
-            let user = service::delivered(app, reply);
-            Answer::of(json!({"id": me, "status": user.status}))
-        }
-        ("chat", "create") => create(app, me, decode(method, params)?).await,
-        ("chat", "joinchat") => {
-            let p: ChatFlagParams = decode(method, params)?;
-            let join = p.flag.unwrap_or(true);
-            let r = ChatRef::Gid(p.gid.clone());
-            let reply = if join {
-                chat_ops::join(&app.db, me, r).await?
-            } else {
-                chat_ops::leave(&app.db, me, r).await?
-            };
-            service::delivered(app, reply);
-            Answer::of(json!({"gid": p.gid, "join": join}))
-        }
-        ("chat", "changename") => {
-            let p: ChangeNameParams = decode(method, params)?;
-            let reply = chat_ops::rename(&app.db, me, ChatRef::Gid(p.gid.clone()), p.name).await?;
-            let chat = service::delivered(app, reply);
-            Answer::of(json!({"gid": p.gid, "name": chat.name}))
-        }
-        ("chat", "star") | ("chat", "hide") | ("chat", "mute") => {
-            let flag = match method {
-                "star" => Flag::Star,
-                "hide" => Flag::Hide,
-                _ => Flag::Mute,
-            };
-            let p: ChatFlagParams = decode(method, params)?;
-            let on = p.flag.unwrap_or(true);
-            let r = ChatRef::Gid(p.gid.clone());
-            chat_ops::set_flag(&app.db, me, r, flag, on).await?;
-            let mut data = serde_json::Map::new();
-            data.insert("gid".into(), Value::String(p.gid));
-            data.insert(method.into(), Value::Bool(on));
-            Ok(Answer {
-                data: Value::Object(data),
-                pager: None,
-            })
-        }
-        ("chat", "addmember") => {
-            let p: AddMemberParams = decode(method, params)?;
-            let r = ChatRef::Gid(p.gid.clone());
-            let chat = if p.join.unwrap_or(true) {
-                let reply = chat_ops::add_members(&app.db, me, r, p.members).await?;
-                service::delivered(app, reply).chat
-            } else {
-                let reply = chat_ops::remove_members(&app.db, me, r, p.members).await?;
-                service::delivered(app, reply)
-            };
-            Ok(Answer {
-                data: full_chat(app, chat.id).await?,
-                pager: None,
-            })
-        }
-        ("chat", "message") => message(app, me, params).await,
-        ("chat", "history") => {
-            let p: HistoryParams = decode(method, params)?;
-            history(app, me, p).await
-        }
-        ("chat", "members") => {
-            let p: ChatFlagParams = decode(method, params)?;
-            let r = ChatRef::Gid(p.gid.clone());
-            let list = chat_ops::members(&app.db, me, r).await?;
-            Answer::of(vec![ChatMembers {
-                gid: p.gid,
-                members: list.iter().map(|u| u.to_wire()).collect(),
-            }])
-        }
-        ("chat", "changepublic") => {
-            let p: ChatFlagParams = decode(method, params)?;
-            let public = p.flag.unwrap_or(true);
-            let reply = chat_ops::set_public(&app.db, me, ChatRef::Gid(p.gid.clone()), public);
-            let chat = service::delivered(app, reply.await?);
-            Answer::of(json!({"gid": p.gid, "public": chat.public}))
-        }
-        ("chat", "getpubliclist") => {
-            let list = chat_ops::public_list(&app.db).await?;
-            Answer::of(
-                list.iter()
-                    .map(|c| c.to_wire(None, None))
-                    .collect::<Vec<_>>(),
-            )
-        }
-        ("chat", "setadmin") => {
-            let p: SetAdminParams = decode(method, params)?;
-            let grant = p.is_admin.unwrap_or(true);
-            let reply = chat_ops::set_admins(&app.db, me, ChatRef::Gid(p.gid), p.admins, grant);
-            let chat = service::delivered(app, reply.await?);
-            Answer::of(chat.to_wire(None, None))
-        }
-        ("chat", "setcommitters") => {
-            let p: SetCommittersParams = decode(method, params)?;
-            let r = ChatRef::Gid(p.gid);
-            let reply = chat_ops::set_committers(&app.db, me, r, p.committers).await?;
-            let chat = service::delivered(app, reply);
-            Answer::of(chat.to_wire(None, None))
-        }
-        ("chat", "settings") => {
-            let p: SettingsParams = decode(method, params)?;
-            let data = users_ops::settings(&app.db, me, p).await?;
-            Ok(Answer { data, pager: None })
-        }
-        ("attach", "getlist") => {
-            let p: ChatFlagParams = decode(method, params)?;
-            let r = ChatRef::Gid(p.gid);
-            let list = chat_ops::files(&app.db, me, r).await?;
-            Answer::of(list.iter().map(files::FileRow::to_wire).collect::<Vec<_>>())
-        }
-        _ => Err(ApiError::invalid(format!(
-            "unknown method {module_raw}/{method_raw}"
-        ))),
+    if normalize_module(module) == "chat" && method.eq_ignore_ascii_case("message") {
+        return message(app, me, params).await;
     }
-}
-
-/// `create`: the chat (created, or the existing one with that gid), in full.
-async fn create(app: &AppState, me: i64, p: CreateParams) -> ApiResult<Answer> {
-    let chat = service::delivered(app, chat_ops::create(&app.db, me, p).await?);
-    let data = full_chat(app, chat.id).await?;
-    Ok(Answer { data, pager: None })
+    let reply = router::handle(&app.db, me, module, method, params).await?;
+    Ok(service::delivered(app, reply))
 }
 
 async fn message(app: &AppState, me: i64, params: &Value) -> ApiResult<Answer> {
@@ -570,42 +362,4 @@ async fn message(app: &AppState, me: i64, params: &Value) -> ApiResult<Answer> {
 async fn chat_list(app: &AppState, me: i64) -> ApiResult<Value> {
     let list = chat_ops::list(&app.db, me).await?;
     serde_json::to_value(list).map_err(ApiError::internal)
-}
-
-/// A chat's full information with members.
-async fn full_chat(app: &AppState, chat_id: i64) -> ApiResult<Value> {
-    app.db
-        .call(move |conn| {
-            let chat = chats::by_id(conn, chat_id)?
-                .ok_or_else(|| ApiError::not_found("the chat was dissolved"))?;
-            let members = chats::member_ids(conn, chat_id)?;
-            serde_json::to_value(chat.to_wire(None, Some(&members))).map_err(ApiError::internal)
-        })
-        .await
-}
-
-/// `history`: the whole history (newest [`HISTORY_DEFAULT_LIMIT`]) or, with 000's pager, one
-/// page — page 1 is the newest `recPerPage` messages; each page is oldest first.
-async fn history(app: &AppState, me: i64, p: HistoryParams) -> ApiResult<Answer> {
-    let per = p
-        .rec_per_page
-        .filter(|n| *n > 0)
-        .map(|n| n.min(HISTORY_MAX_PAGE));
-    let page = p.page_id.unwrap_or(1).max(1);
-    let gid = p.gid.clone();
-    let (limit, skip) = match per {
-        Some(per) => (per, per.saturating_mul(page - 1)),
-        None => (HISTORY_DEFAULT_LIMIT, 0),
-    };
-    let (rows, total) = chat_ops::history(&app.db, me, ChatRef::Gid(gid), limit, skip).await?;
-    let data = serde_json::to_value(rows.iter().map(|m| m.to_wire()).collect::<Vec<_>>())
-        .map_err(ApiError::internal)?;
-    let pager = per.map(|per| Pager {
-        rec_per_page: Some(per),
-        page_id: Some(page),
-        rec_total: Some(total as u32),
-        gid: p.gid.clone(),
-        continued: Some((per as i64) * (page as i64) < total),
-    });
-    Ok(Answer { data, pager })
 }
