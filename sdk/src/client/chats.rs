@@ -198,13 +198,7 @@ impl Chats<'_> {
             .into_iter()
             .map(|m| Message::from_history(m, chat, me))
             .collect();
-        let changes = {
-            let mut state = self.inner.state();
-            let mut changes = crate::store::Changes::default();
-            let record = state.store.is_some();
-            state.cache.fill(&messages, record.then_some(&mut changes));
-            changes
-        };
+        let changes = self.inner.state().keep_history(&messages);
         // Straight to the store, as the chat list.
         self.inner.persist(changes, 0).await;
         Ok(HistoryPage {

@@ -136,9 +136,8 @@ impl Messages<'_> {
         if state.machine.discard(gid)? {
             state.finish_sends();
         }
-        let me = state.session.as_ref().map_or(0, |s| s.user_id);
         let (cache, store) = state.cache();
-        let discarded = cache.remove(gid, me, store);
+        let discarded = cache.remove(gid, store);
         // The driver's next turn takes it out of the store.
         state.wake();
         Ok(discarded)

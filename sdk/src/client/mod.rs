@@ -414,24 +414,24 @@ impl State {
     fn keep(&mut self, events: &[Event]) {
         let me = self.session.as_ref().map_or(0, |s| s.user_id);
         for event in events {
-            match event {
+            let seen = match event {
                 Event::Message(m) => {
                     let (cache, store) = self.cache();
                     cache.receive(m, me, store);
+                    continue;
                 }
-                Event::UserChanged(user) => {
-                    let changes = self.keep_users([user.clone()]);
-                    self.store_work.users.extend(changes.users);
-                }
-                Event::Presence { user, status } => {
-                    if let Some(mut seen) = self.users.get(user).cloned() {
-                        seen.status = status.clone();
-                        let changes = self.keep_users([seen]);
-                        self.store_work.users.extend(changes.users);
-                    }
-                }
-                _ => {}
-            }
+                Event::UserChanged(user) => user.clone(),
+                Event::Presence { user, status } => match self.users.get(user) {
+                    Some(user) => User {
+                        status: status.clone(),
+                        ..user.clone()
+                    },
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let changes = self.keep_users([seen]);
+            self.store_work.users.extend(changes.users);
         }
     }
 
@@ -546,8 +546,7 @@ impl Inner {
         if state.machine.poll_timeout() != deadline {
             state.wake();
         }
-        let at_once = state.store.as_ref().filter(|s| s.writes_at_once()).cloned();
-        if let Some(store) = at_once {
+        if state.store.as_ref().is_some_and(|s| s.writes_at_once()) {
             state.session_changed = false;
             let version = state.session_version;
             let changes = Changes {
@@ -555,12 +554,8 @@ impl Inner {
                 ..Changes::default()
             };
             drop(state);
-            let written = self
-                .write_in_order(&*store, changes, version)
-                .now_or_never();
-            if let Some(Err(e)) = written {
-                self.state().store_error = Some(e.into());
-            }
+            // Such a store has written when `persist` first yields: it completes here.
+            let _ = self.persist(changes, version).now_or_never();
         }
     }
 

@@ -16,7 +16,7 @@ use futures::channel::oneshot;
 
 use super::{State, Waiter};
 use crate::error::{Error, Result};
-use crate::model::{Chat, LocalMessage, User};
+use crate::model::{Chat, LocalMessage, Message, User};
 use crate::proto::cache::MessageCache;
 use crate::store::{Changes, PendingSend, Saved, Store};
 
@@ -79,6 +79,15 @@ impl State {
             ..Changes::default()
         };
         self.chats = chats;
+        changes
+    }
+
+    /// Keeps a fetched history page in its conversation; returns the store's part (empty
+    /// without a store).
+    pub(super) fn keep_history(&mut self, messages: &[Message]) -> Changes {
+        let mut changes = Changes::default();
+        let store = self.store.is_some().then_some(&mut changes);
+        self.cache.fill(messages, store);
         changes
     }
 

@@ -221,14 +221,16 @@ impl MessageCache {
         }
     }
 
-    /// Takes your send `gid` (by `me`) out of its conversation if it is not stored (pending or
-    /// failed); true if it was there.
-    pub fn remove(&mut self, gid: &str, me: UserId, store: Option<&mut Changes>) -> bool {
-        let removed = self.take_local(gid).is_some();
-        if let (true, Some(store)) = (removed, store) {
-            store.dropped.push((me, gid.to_string()));
+    /// Takes your send `gid` out of its conversation if it is not stored (pending or failed);
+    /// true if it was there.
+    pub fn remove(&mut self, gid: &str, store: Option<&mut Changes>) -> bool {
+        let Some(removed) = self.take_local(gid) else {
+            return false;
+        };
+        if let Some(store) = store {
+            store.dropped.push((removed.sender, removed.gid));
         }
-        removed
+        true
     }
 
     /// Your send `gid` if it is not stored (pending or failed).
@@ -340,10 +342,10 @@ mod tests {
             "sent again: in its own place"
         );
         assert_eq!(cache.recent(PEER)[2].delivery, Delivery::Pending);
-        assert!(cache.remove("a", ME, Some(&mut store)));
+        assert!(cache.remove("a", Some(&mut store)));
         assert_eq!(gids(&cache), ["p", "b"]);
         assert!(
-            !cache.remove("b", ME, None),
+            !cache.remove("b", None),
             "a stored message is not discarded"
         );
         assert_eq!(store.dropped, [(ME, "a".to_string())]);

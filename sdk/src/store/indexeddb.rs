@@ -45,6 +45,10 @@ pub struct IndexedDbStore {
     _lease: Lease,
     /// The next write's sequence number (send and message order).
     seq: Cell<f64>,
+    /// What the store held when it was opened (read then to continue the sequence), handed
+    /// to the first load unless a write came first: a client starting on the store reads it
+    /// once.
+    opened: RefCell<Option<Saved>>,
 }
 
 /// An outbox record.
@@ -282,10 +286,14 @@ impl Drop for Lease {
 
 impl Store for IndexedDbStore {
     fn load(&self) -> BoxFuture<'_, Result<Saved, StoreError>> {
-        Box::pin(self.read())
+        match self.opened.take() {
+            Some(saved) => Box::pin(std::future::ready(Ok(saved))),
+            None => Box::pin(self.read()),
+        }
     }
 
     fn apply(&self, changes: Changes) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.opened.take();
         Box::pin(self.write(changes))
     }
 }
@@ -337,6 +345,7 @@ async fn open(name: &str, server: &str, lease: Lease) -> Result<IndexedDbStore, 
         db,
         _lease: lease,
         seq: Cell::new(1.0),
+        opened: RefCell::new(None),
     };
     let tx = store.transaction(TransactionMode::ReadWrite)?;
     let meta = tx.object_store("meta").map_err(io)?;
@@ -352,7 +361,8 @@ async fn open(name: &str, server: &str, lease: Lease) -> Result<IndexedDbStore, 
     }
     tx.commit().map_err(io)?.await.map_err(io)?;
     // The sequence continues after what the store holds.
-    store.read().await?;
+    let saved = store.read().await?;
+    store.opened.replace(Some(saved));
     Ok(store)
 }
 

@@ -206,15 +206,19 @@ pub async fn create(db: &Db, me: i64, p: CreateParams) -> ApiResult<Reply<ChatRo
             };
             chats::create(conn, &new, me, &members)?
         };
-        let members = chats::member_ids(conn, chat.id)?;
-        let data = serde_json::to_value(chat.to_wire(None, Some(&members))).unwrap_or_default();
-        let others = members.into_iter().filter(|m| *m != me).collect();
-        let push = Push {
-            audience: Audience::Users(others),
-            method: "create",
-            data,
-        };
-        Ok(Reply::with(chat, push))
+        // The others are told; the creator has the answer.
+        let mut push = chat_push(conn, chat.id, "create", &[])?;
+        if let Some(Push {
+            audience: Audience::Users(members),
+            ..
+        }) = &mut push
+        {
+            members.retain(|m| *m != me);
+        }
+        Ok(Reply {
+            value: chat,
+            pushes: push.into_iter().collect(),
+        })
     })
     .await
 }

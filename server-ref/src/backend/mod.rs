@@ -84,15 +84,23 @@ pub fn chat_push(
     method: &'static str,
     also: &[i64],
 ) -> ApiResult<Option<Push>> {
-    let Some(chat) = chats::by_id(conn, chat_id)? else {
+    let Some((data, mut members)) = chat_data(conn, chat_id)? else {
         return Ok(None);
     };
-    let mut members = chats::member_ids(conn, chat_id)?;
-    let data = serde_json::to_value(chat.to_wire(None, Some(&members))).unwrap_or_default();
     members.extend_from_slice(also);
     Ok(Some(Push {
         audience: Audience::Users(members),
         method,
         data,
     }))
+}
+
+/// Chat `chat_id` as 001 shows it (with its members), and its members; `None` if it is gone.
+pub fn chat_data(conn: &Connection, chat_id: i64) -> ApiResult<Option<(Value, Vec<i64>)>> {
+    let Some(chat) = chats::by_id(conn, chat_id)? else {
+        return Ok(None);
+    };
+    let members = chats::member_ids(conn, chat_id)?;
+    let data = serde_json::to_value(chat.to_wire(None, Some(&members))).unwrap_or_default();
+    Ok(Some((data, members)))
 }

@@ -29,8 +29,7 @@ pub async fn user_named(db: &Db, name: String) -> ApiResult<UserRow> {
 pub async fn channel_members(db: &Db, me: i64, name: String) -> ApiResult<Vec<UserRow>> {
     db.call(move |conn| {
         let chat = chats::channel(conn, &name)?.ok_or_else(|| no_channel(&name))?;
-        rules::chat_for(conn, &ChatRef::Group(chat.id), me, Op::Read)
-            .map_err(|_| no_channel(&name))?;
+        super::chat::readable(conn, &ChatRef::Group(chat.id), me).map_err(|_| no_channel(&name))?;
         chats::member_ids(conn, chat.id)?
             .into_iter()
             .map(|id| users::get(conn, id))

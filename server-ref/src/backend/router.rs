@@ -16,7 +16,7 @@ use super::{Push, Reply};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::rules::ChatRef;
-use crate::store::chats::{self, Flag};
+use crate::store::chats::Flag;
 use crate::store::{files, users};
 
 /// Most messages `history` returns without a pager.
@@ -259,10 +259,9 @@ async fn create(db: &Db, me: i64, pushes: &mut Vec<Push>, p: CreateParams) -> Ap
 /// A chat's full information with members.
 async fn full_chat(db: &Db, chat_id: i64) -> ApiResult<Value> {
     db.call(move |conn| {
-        let chat = chats::by_id(conn, chat_id)?
+        let (data, _) = super::chat_data(conn, chat_id)?
             .ok_or_else(|| ApiError::not_found("the chat was dissolved"))?;
-        let members = chats::member_ids(conn, chat_id)?;
-        serde_json::to_value(chat.to_wire(None, Some(&members))).map_err(ApiError::internal)
+        Ok(data)
     })
     .await
 }
