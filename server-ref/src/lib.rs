@@ -25,11 +25,11 @@ pub mod cors;
 pub mod db;
 pub mod dialect;
 pub mod error;
+pub mod gateway;
 pub mod hub;
 pub mod params;
 pub mod render;
 pub mod rules;
-pub mod service;
 pub mod store;
 pub mod throttle;
 
@@ -106,13 +106,18 @@ impl Server {
             key
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let app = Arc::new(App {
+        let hub = Arc::new(hub::Hub::default());
+        let backend = Arc::new(backend::Backend {
             db,
-            hub: Default::default(),
-            notify_key: notify_key.clone(),
             files_dir: config.files.clone(),
             passwords: auth::Passwords::new(config.hash_limits),
             throttle: throttle::LoginThrottle::new(config.login_throttle),
+            notify_key: notify_key.clone(),
+            gateway: hub.clone(),
+        });
+        let app = Arc::new(App {
+            backend,
+            hub,
             shutdown: shutdown_rx.clone(),
             sockets: Default::default(),
         });
@@ -169,12 +174,12 @@ impl Server {
 
     /// Transactions committed and messages stored so far.
     pub fn db_stats(&self) -> db::DbStats {
-        self.app.db.stats()
+        self.app.backend.db.stats()
     }
 
     /// What the password pool has done (its bound, the most run at once, runs, refusals).
     pub fn hash_stats(&self) -> auth::HashStats {
-        self.app.passwords.stats()
+        self.app.backend.passwords.stats()
     }
 
     /// Stops accepting, closes every socket, and waits until the server has stopped.

@@ -15,7 +15,6 @@ use chinwag_wire::MAX_FRAME_BYTES;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::store::users;
 
 /// Parameter names that carry the token and are not passed on as parameters.
 pub const TOKEN_KEYS: &[&str] = &["access_token", "token"];
@@ -138,10 +137,7 @@ pub async fn authenticate(app: &Arc<App>, token: Option<String>) -> ApiResult<i6
             "missing token: pass access_token, token, or Authorization: Bearer <token>",
         )
     })?;
-    app.db
-        .call(move |conn| users::token_user(conn, &token))
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("invalid or revoked token; log in again"))
+    crate::backend::sessions::authenticate(&app.backend, token).await
 }
 
 fn form_urlencoded_pairs(bytes: &[u8]) -> ApiResult<Vec<(String, String)>> {

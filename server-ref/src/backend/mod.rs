@@ -2,12 +2,12 @@
 //! ([`crate::rules`]) and changes the model in one transaction, and answers with its result
 //! and the pushes it causes, as values — each with the users who receive it (000's
 //! `users[]`). The backend knows nothing of sockets or dialects: the gateway side
-//! ([`crate::service::deliver_pushes`]) renders each push once per dialect and queues it on the
+//! ([`crate::gateway`]) renders each push once per dialect and queues it on the
 //! listed users' sessions.
 //!
-//! The split is under way (issue 17): chat creation and administration, friends and blocks,
-//! and profile changes live here so far; messages, sessions and notifications still go
-//! through [`crate::service`] and the dialect handlers.
+//! [`Backend`] holds what the domain needs (the database, the files, the password pool, the
+//! login throttle, the notification key) and the [`Gateway`] it delivers to; the operations
+//! are grouped by subject in the submodules.
 
 pub mod chat;
 pub mod files;
@@ -19,11 +19,49 @@ pub mod sessions;
 pub mod social;
 pub mod users;
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use rusqlite::Connection;
 use serde_json::Value;
 
+use crate::auth::Passwords;
+use crate::db::Db;
 use crate::error::ApiResult;
 use crate::store::chats;
+use crate::store::messages::MessageRow;
+use crate::throttle::LoginThrottle;
+
+/// The domain's state: everything an operation may touch besides its arguments.
+pub struct Backend {
+    /// The database (and its group-commit writer).
+    pub db: Db,
+    /// Where uploaded files are stored.
+    pub files_dir: PathBuf,
+    /// The bounded pool every password hash and verification runs on.
+    pub passwords: Passwords,
+    /// Failed-login counters.
+    pub throttle: LoginThrottle,
+    /// The key `POST /notification` requires.
+    pub notify_key: String,
+    /// The gateway holding the sessions pushes go to.
+    pub gateway: Arc<dyn Gateway>,
+}
+
+/// What the backend asks of the gateway that holds the sessions (seed 000's `xxd`): who is
+/// online, and delivery. Pushes are handed over in commit order and must not block: the
+/// gateway queues them.
+pub trait Gateway: Send + Sync + 'static {
+    /// Whether `user` has a live session.
+    fn is_online(&self, user: i64) -> bool;
+    /// Delivers pushes, in order, to the sessions their audiences name.
+    fn deliver(&self, pushes: &[Push]);
+    /// Delivers a stored message to the sessions of `recipients`; returns those it could not
+    /// reach at once (they get it in their offline inbox).
+    fn deliver_message(&self, row: &MessageRow, recipients: &[i64]) -> Vec<i64>;
+    /// Closes, with `reason`, every session opened with a token whose hash is in `hashes`.
+    fn close_sessions(&self, hashes: &[String], reason: &str);
+}
 
 /// Who receives a push.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +72,12 @@ pub enum Audience {
     Everyone {
         /// The user not told (the one who made the change), if any.
         except: Option<i64>,
+    },
+    /// Every SDK extension session but those of `except`: presence changes that no 001 push
+    /// announces (a 003 socket bringing its user online, a user's last socket closing).
+    Extensions {
+        /// The user whose presence changed.
+        except: i64,
     },
 }
 

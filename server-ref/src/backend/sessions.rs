@@ -1,13 +1,136 @@
-//! A xuanxuan session's life as the backend sees it (000/001 `login`, `logout`, the end of a
-//! socket): the user's status, the token, and what the others are told. Which sockets exist,
-//! and which one a new login replaces, is the gateway's ([`crate::hub`]).
+//! Sessions as the backend sees them: logging in (credentials, throttle, token), a xuanxuan
+//! session's life (000/001 `login`, `logout`, the end of a socket), a 003 socket's presence,
+//! and revocation. The user's status, the token, and what the others are told are decided
+//! here; which sockets exist, and which one a new login replaces, is the gateway's
+//! ([`crate::hub`]).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
 
 use serde_json::Value;
 
-use super::{Audience, Push, Reply};
+use super::{Audience, Backend, Push, Reply};
 use crate::db::Db;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::store::users::{self, UserRow};
+
+/// Registers an account `name` with `password` (hashed on the password pool).
+pub async fn register(backend: &Backend, name: String, password: String) -> ApiResult<UserRow> {
+    users::validate_account(&name)?;
+    if password.is_empty() {
+        return Err(ApiError::invalid("password must not be empty"));
+    }
+    let hash = backend.passwords.hash(password).await?;
+    backend
+        .db
+        .call(move |conn| users::create(conn, &name, &hash))
+        .await
+}
+
+/// Checks credentials and issues a token; shared by 002 `/login` and xuanxuan `login`.
+/// `addr` is the client's IP address, for throttling. A name with too many recent failures
+/// (or an address with too many) is refused before any check; an unknown name costs the same
+/// password check as a wrong password, and both answer alike.
+pub async fn login(
+    backend: &Backend,
+    name: String,
+    password: String,
+    addr: Option<IpAddr>,
+) -> ApiResult<(UserRow, String)> {
+    backend.throttle.check(&name, addr, Instant::now())?;
+    let lookup = name.clone();
+    let found = backend
+        .db
+        .call(move |conn| users::credentials(conn, &lookup))
+        .await?;
+    let (id, hash) = match found {
+        Some((id, hash)) => (Some(id), Some(hash)),
+        None => (None, None),
+    };
+    let ok = backend.passwords.verify(password, hash).await?;
+    let Some(id) = id.filter(|_| ok) else {
+        backend.throttle.failed(&name, addr, Instant::now());
+        return Err(ApiError::unauthorized("wrong name or password"));
+    };
+    backend.throttle.succeeded(&name);
+    backend
+        .db
+        .call(move |conn| {
+            let token = users::issue_token(conn, id)?;
+            Ok((users::get(conn, id)?, token))
+        })
+        .await
+}
+
+/// The user `token` belongs to; 401 if it is unknown or revoked.
+pub async fn authenticate(backend: &Backend, token: String) -> ApiResult<i64> {
+    backend
+        .db
+        .call(move |conn| users::token_user(conn, &token))
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("invalid or revoked token; log in again"))
+}
+
+/// Revokes the tokens (or xuanxuan sids) whose stored hashes are `hashes`, then has the
+/// gateway close every socket opened with one of them, in every dialect: a revocation reaches
+/// open sockets at once, not when they next authenticate.
+pub async fn revoke(backend: &Backend, hashes: Vec<String>, reason: &str) -> ApiResult<()> {
+    let revoked = hashes.clone();
+    backend
+        .db
+        .call(move |conn| {
+            for hash in &revoked {
+                users::revoke_token_hash(conn, hash)?;
+            }
+            Ok(())
+        })
+        .await?;
+    backend.gateway.close_sessions(&hashes, reason);
+    Ok(())
+}
+
+/// A 003 socket of `user` opened: they become online if they were offline, which extension
+/// sessions are told (an `EVENT` `userChangeStatus`; 001 announces only logins).
+pub async fn socket_opened(backend: &Arc<Backend>, user: i64) {
+    set_presence(backend, user, true).await
+}
+
+/// The last socket of `user` closed: they become offline, which extension sessions are
+/// told. A user who opened a new socket meanwhile stays online (the check runs under the
+/// database lock, as does [`socket_opened`]'s, so the two cannot interleave).
+pub async fn last_socket_closed(backend: &Arc<Backend>, user: i64) {
+    set_presence(backend, user, false).await
+}
+
+/// Moves `user` between offline and online (a status of online, away or busy is kept), and
+/// tells extension sessions when it changed.
+async fn set_presence(backend: &Arc<Backend>, user: i64, online: bool) {
+    let b = backend.clone();
+    let changed = backend
+        .db
+        .call(move |conn| {
+            let was_offline = users::get(conn, user)?.status == "offline";
+            if was_offline != online || (!online && b.gateway.is_online(user)) {
+                return Ok(None);
+            }
+            users::set_status(conn, user, if online { "online" } else { "offline" })?;
+            users::get(conn, user).map(Some)
+        })
+        .await;
+    if let Ok(Some(row)) = changed {
+        backend.gateway.deliver(&[presence(&row)]);
+    }
+}
+
+/// `user`'s presence as extension sessions are told it.
+fn presence(user: &UserRow) -> Push {
+    Push {
+        audience: Audience::Extensions { except: user.id },
+        method: "userChangeStatus",
+        data: serde_json::to_value(user.to_wire()).unwrap_or(Value::Null),
+    }
+}
 
 /// `me` is logged in with `status`: the user as they are now, and the `login` push that
 /// announces them to everyone else online (the gateway sends it after the login's own

@@ -177,7 +177,15 @@ async fn store_file(
     bytes: Vec<u8>,
 ) -> ApiResult<UploadedFile> {
     let name: String = clean_name(name).take(255).collect();
-    let row = backend::files::store(&app.db, &app.files_dir, me, gid, name, bytes).await?;
+    let row = backend::files::store(
+        &app.backend.db,
+        &app.backend.files_dir,
+        me,
+        gid,
+        name,
+        bytes,
+    )
+    .await?;
     Ok(UploadedFile {
         url: format!("/files/{}", row.id),
         time: row.date / 1000,
@@ -211,7 +219,8 @@ async fn download(app: &AppState, id: &str, token: Option<String>) -> Response {
             .parse()
             .map_err(|_| ApiError::invalid(format!("file id must be an integer, got \"{id}\"")))?;
         let me = authenticate(app, token).await?;
-        let (row, bytes) = backend::files::fetch(&app.db, &app.files_dir, me, id).await?;
+        let (row, bytes) =
+            backend::files::fetch(&app.backend.db, &app.backend.files_dir, me, id).await?;
         Ok::<_, ApiError>((row, bytes))
     }
     .await;

@@ -17,10 +17,10 @@ use crate::backend::messages as messages_ops;
 use crate::backend::social as social_ops;
 use crate::backend::{self, chat as chat_ops};
 use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::gateway;
 use crate::params::{Params, TOKEN_KEYS};
 use crate::render;
 use crate::rules::ChatRef;
-use crate::service;
 use crate::store::messages::InboxFilter;
 
 /// The 003 REST routes.
@@ -89,7 +89,7 @@ async fn offline_messages(State(app): State<AppState>, req: Request) -> Response
                 MessageFilter::Multicast => InboxFilter::Group,
             };
             let drop = q.drop.unwrap_or(true);
-            let mut rows = messages_ops::offline(&app.db, me, filter, drop).await?;
+            let mut rows = messages_ops::offline(&app.backend.db, me, filter, drop).await?;
             if q.sort.unwrap_or_default() == SortOrder::Desc {
                 rows.reverse();
             }
@@ -115,7 +115,7 @@ async fn create_group(State(app): State<AppState>, req: Request) -> Response {
         async {
             let (me, p) = caller(&app, req).await?;
             let body: GroupNameRequest = p.decode()?;
-            let id = chat_ops::create_group(&app.db, me, body.name).await?;
+            let id = chat_ops::create_group(&app.backend.db, me, body.name).await?;
             Ok(Some(id.to_string()))
         }
         .await,
@@ -128,7 +128,7 @@ async fn list_groups(State(app): State<AppState>, req: Request) -> Response {
             let (me, p) = caller(&app, req).await?;
             let q: GroupListQuery = p.decode()?;
             let detailed = q.detailed.unwrap_or(true);
-            let groups = chat_ops::groups(&app.db, me).await?;
+            let groups = chat_ops::groups(&app.backend.db, me).await?;
             let body = if detailed {
                 serde_json::to_value(groups)?
             } else {
@@ -149,7 +149,7 @@ async fn group_info(
         async {
             let group = path_id(&group, "groupId")?;
             let (me, _) = caller(&app, req).await?;
-            let info = chat_ops::group(&app.db, me, group).await?;
+            let info = chat_ops::group(&app.backend.db, me, group).await?;
             Ok(Some(info))
         }
         .await,
@@ -166,8 +166,9 @@ async fn rename_group(
             let group = path_id(&group, "groupId")?;
             let (me, p) = caller(&app, req).await?;
             let body: GroupNameRequest = p.decode()?;
-            let reply = chat_ops::rename(&app.db, me, ChatRef::Group(group), body.name).await?;
-            service::delivered(&app, reply);
+            let reply =
+                chat_ops::rename(&app.backend.db, me, ChatRef::Group(group), body.name).await?;
+            gateway::delivered(&*app.hub, reply);
             Ok(None)
         }
         .await,
@@ -188,10 +189,12 @@ async fn leave_group(
             let q: GroupLeaveQuery = p.decode()?;
             let r = ChatRef::Group(group);
             let reply = match q.user_id.filter(|u| *u != me) {
-                Some(target) => chat_ops::remove_members(&app.db, me, r, vec![target]).await?,
-                None => chat_ops::leave(&app.db, me, r).await?,
+                Some(target) => {
+                    chat_ops::remove_members(&app.backend.db, me, r, vec![target]).await?
+                }
+                None => chat_ops::leave(&app.backend.db, me, r).await?,
             };
-            service::delivered(&app, reply);
+            gateway::delivered(&*app.hub, reply);
             Ok(None)
         }
         .await,
@@ -203,7 +206,13 @@ async fn invite(State(app): State<AppState>, req: Request) -> Response {
         async {
             let (me, p) = caller(&app, req).await?;
             let body: InviteRequest = p.decode()?;
-            chat_ops::invite(&app.db, me, ChatRef::Group(body.group_id), body.user_id).await?;
+            chat_ops::invite(
+                &app.backend.db,
+                me,
+                ChatRef::Group(body.group_id),
+                body.user_id,
+            )
+            .await?;
             Ok(None)
         }
         .await,
@@ -214,7 +223,7 @@ async fn list_requests(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
             let (me, _) = caller(&app, req).await?;
-            Ok(Some(social_ops::invitations(&app.db, me).await?))
+            Ok(Some(social_ops::invitations(&app.backend.db, me).await?))
         }
         .await,
     )
@@ -229,8 +238,8 @@ async fn accept_request(
         async {
             let id = path_id(&id, "requestId")?;
             let (me, _) = caller(&app, req).await?;
-            let reply = chat_ops::accept(&app.db, me, id).await?;
-            service::delivered(&app, reply);
+            let reply = chat_ops::accept(&app.backend.db, me, id).await?;
+            gateway::delivered(&*app.hub, reply);
             Ok(None)
         }
         .await,
@@ -246,7 +255,7 @@ async fn decline_request(
         async {
             let id = path_id(&id, "requestId")?;
             let (me, _) = caller(&app, req).await?;
-            chat_ops::decline(&app.db, me, id).await?;
+            chat_ops::decline(&app.backend.db, me, id).await?;
             Ok(None)
         }
         .await,
@@ -261,7 +270,7 @@ async fn notification(State(app): State<AppState>, req: Request) -> Response {
             .headers()
             .get("x-notify-key")
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|k| constant_time_eq(k.as_bytes(), app.notify_key.as_bytes()));
+            .is_some_and(|k| constant_time_eq(k.as_bytes(), app.backend.notify_key.as_bytes()));
         if !key_ok {
             return Err(ApiError::forbidden("missing or wrong X-Notify-Key"));
         }
@@ -292,9 +301,9 @@ async fn notification(State(app): State<AppState>, req: Request) -> Response {
             kind: NOTIFICATION_TYPE.into(),
             body,
         });
-        let recipients = backend::notify::recipients(&app.db, target).await?;
+        let recipients = backend::notify::recipients(&app.backend.db, target).await?;
         // Offline users miss it: the seed drops notifications to them.
-        service::push_frame(&app, Some(&recipients), None, false, frame);
+        gateway::push_frame(&app.hub, &recipients, false, frame);
         Ok(())
     }
     .await;
@@ -321,7 +330,7 @@ async fn ask_friend(State(app): State<AppState>, req: Request) -> Response {
             let (me, p) = caller(&app, req).await?;
             let body: UserRef = p.decode()?;
             let other = body.user_id;
-            let friends = social_ops::ask_friend(&app.db, me, other).await?;
+            let friends = social_ops::ask_friend(&app.backend.db, me, other).await?;
             Ok(Some(FriendStatus { id: other, friends }))
         }
         .await,
@@ -336,7 +345,9 @@ async fn list_friends(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
             let (me, _) = caller(&app, req).await?;
-            Ok(Some(id_strings(social_ops::friends(&app.db, me).await?)))
+            Ok(Some(id_strings(
+                social_ops::friends(&app.backend.db, me).await?,
+            )))
         }
         .await,
     )
@@ -347,7 +358,7 @@ async fn friend_requests(State(app): State<AppState>, req: Request) -> Response 
         async {
             let (me, _) = caller(&app, req).await?;
             Ok(Some(id_strings(
-                social_ops::friend_requests(&app.db, me).await?,
+                social_ops::friend_requests(&app.backend.db, me).await?,
             )))
         }
         .await,
@@ -363,7 +374,7 @@ async fn remove_friend(
         async {
             let other = path_id(&other, "userId")?;
             let (me, _) = caller(&app, req).await?;
-            social_ops::remove_friend(&app.db, me, other).await?;
+            social_ops::remove_friend(&app.backend.db, me, other).await?;
             Ok(None)
         }
         .await,
@@ -375,7 +386,7 @@ async fn block(State(app): State<AppState>, req: Request) -> Response {
         async {
             let (me, p) = caller(&app, req).await?;
             let body: UserRef = p.decode()?;
-            social_ops::block(&app.db, me, body.user_id).await?;
+            social_ops::block(&app.backend.db, me, body.user_id).await?;
             Ok(None)
         }
         .await,
@@ -386,7 +397,9 @@ async fn list_blocks(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
             let (me, _) = caller(&app, req).await?;
-            Ok(Some(id_strings(social_ops::blocked(&app.db, me).await?)))
+            Ok(Some(id_strings(
+                social_ops::blocked(&app.backend.db, me).await?,
+            )))
         }
         .await,
     )
@@ -397,7 +410,7 @@ async fn unblock(State(app): State<AppState>, Path(other): Path<String>, req: Re
         async {
             let other = path_id(&other, "userId")?;
             let (me, _) = caller(&app, req).await?;
-            social_ops::unblock(&app.db, me, other).await?;
+            social_ops::unblock(&app.backend.db, me, other).await?;
             Ok(None)
         }
         .await,

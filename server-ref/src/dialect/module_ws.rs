@@ -14,11 +14,11 @@ use chinwag_wire::ext::{ACK_TYPE, AckFrame, PING_TYPE, PONG_TYPE, RECEIVED_TYPE,
 use chinwag_wire::module::{ClientFrame, ErrorFrame, MessageKind};
 
 use crate::app::AppState;
+use crate::backend::messages::{self as messages_ops, DirectPolicy, Draft, Target};
+use crate::backend::sessions;
 use crate::error::ApiError;
 use crate::hub::{Dialect, Outbound, Outlet, Session};
 use crate::render::{self, JSON_CONTENT};
-use crate::service::{self, DirectPolicy, Draft, Target};
-use crate::store::messages;
 
 /// One authenticated 003 socket.
 pub struct ModuleConn {
@@ -38,9 +38,7 @@ impl ModuleConn {
     ) -> ModuleConn {
         let dialect = if ext { Dialect::Sdk } else { Dialect::Module };
         let (session, _) = app.hub.register(user, dialect, Some(token_hash), out);
-        if let Some(row) = service::socket_opened(app, user).await {
-            service::push_presence(app, &row);
-        }
+        sessions::socket_opened(&app.backend, user).await;
         ModuleConn { session }
     }
 
@@ -68,15 +66,10 @@ impl ModuleConn {
                 let pong = render::text(&chinwag_wire::ext::Beat {
                     kind: PONG_TYPE.into(),
                 });
-                let queued = app
-                    .db
-                    .submit(
-                        |_| Ok(()),
-                        move |_, _| {
-                            session.send(Outbound::Frame(pong));
-                        },
-                    )
-                    .await;
+                let queued = messages_ops::after_submitted(&app.backend, move || {
+                    session.send(Outbound::Frame(pong));
+                })
+                .await;
                 if let Err(e) = queued {
                     self.error(e.status(), e.message);
                 }
@@ -104,9 +97,7 @@ impl ModuleConn {
         let frame: ReceivedFrame = serde_json::from_value(value)
             .map_err(|e| ApiError::invalid(format!("invalid RECEIVED frame: {e}")))?;
         let user = self.session.user;
-        app.db
-            .call(move |conn| messages::mark_received(conn, user, frame.up_to))
-            .await
+        messages_ops::received(&app.backend, user, frame.up_to).await
     }
 
     async fn message(&mut self, app: &AppState, value: Value) -> Result<(), ApiError> {
@@ -152,8 +143,8 @@ impl ModuleConn {
         // Queued for the database writer, not awaited: the socket reads its next frame while
         // this one is stored, and the ACKs (or errors from storing) go out in frame order.
         let session = self.session.clone();
-        service::submit_message(
-            app,
+        messages_ops::submit(
+            &app.backend,
             self.session.user,
             target,
             draft,
@@ -181,7 +172,7 @@ impl ModuleConn {
     pub async fn close(&mut self, app: &AppState) {
         let user = self.session.user;
         if app.hub.unregister(user, self.session.id) {
-            service::last_socket_closed(app, user).await;
+            sessions::last_socket_closed(&app.backend, user).await;
         }
     }
 }

@@ -13,11 +13,12 @@ use chinwag_wire::room::*;
 
 use crate::app::AppState;
 use crate::auth;
+use crate::backend::messages::{self as messages_ops, DirectPolicy, Draft, Target};
 use crate::backend::rooms;
+use crate::backend::sessions;
 use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::gateway;
 use crate::params::Params;
-use crate::service::{self, DirectPolicy, Draft, Target};
-use crate::store::users;
 
 /// The 002 routes.
 pub fn routes() -> Router<AppState> {
@@ -70,18 +71,10 @@ async fn register(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
             let p: RegisterRequest = Params::read(req).await?.decode()?;
-            users::validate_account(&p.name)?;
-            if p.password.is_empty() {
-                return Err(ApiError::invalid("password must not be empty"));
-            }
             if p.password != p.password_repete {
                 return Err(ApiError::invalid("password and password_repete differ"));
             }
-            let hash = app.passwords.hash(p.password.clone()).await?;
-            let user = app
-                .db
-                .call(move |conn| users::create(conn, &p.name, &hash))
-                .await?;
+            let user = sessions::register(&app.backend, p.name, p.password).await?;
             Ok(Some(RegisterData {
                 id: user.id,
                 name: user.account,
@@ -96,7 +89,8 @@ async fn login(State(app): State<AppState>, req: Request) -> Response {
         async {
             let params = Params::read(req).await?;
             let p: LoginRequest = params.decode()?;
-            let (user, token) = service::login(&app, p.name, p.password, params.addr).await?;
+            let (user, token) =
+                sessions::login(&app.backend, p.name, p.password, params.addr).await?;
             Ok(Some(LoginData {
                 token,
                 id: user.id,
@@ -116,7 +110,7 @@ async fn logout(State(app): State<AppState>, req: Request) -> Response {
             let p = Params::read(req).await?;
             p.user(&app).await?;
             let token = p.token.unwrap_or_default();
-            service::revoke(&app, vec![auth::token_hash(&token)], KICKED_LOGOUT).await?;
+            sessions::revoke(&app.backend, vec![auth::token_hash(&token)], KICKED_LOGOUT).await?;
             Ok(None)
         }
         .await,
@@ -139,7 +133,7 @@ async fn user_info(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
             let (_, name, _) = named(&app, req).await?;
-            let u = rooms::user_named(&app.db, name).await?;
+            let u = rooms::user_named(&app.backend.db, name).await?;
             Ok(Some(UserInfo {
                 name: u.account,
                 id: u.id,
@@ -155,7 +149,7 @@ async fn list_users(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
             let (me, name, _) = named(&app, req).await?;
-            let users = rooms::channel_members(&app.db, me, name).await?;
+            let users = rooms::channel_members(&app.backend.db, me, name).await?;
             let users = users
                 .into_iter()
                 .map(|u| ChannelUser {
@@ -176,14 +170,20 @@ async fn send(State(app): State<AppState>, req: Request) -> Response {
             let me = p.user(&app).await?;
             let body: SendRequest = p.decode()?;
             let to_name = body.name.clone();
-            let to = rooms::user_named(&app.db, to_name).await?.id;
+            let to = rooms::user_named(&app.backend.db, to_name).await?.id;
             let draft = Draft {
                 gid: body.gid,
                 content: body.msg,
                 ..Default::default()
             };
-            service::post_message(&app, me, Target::User(to), draft, DirectPolicy::NotBlocked)
-                .await?;
+            messages_ops::post(
+                &app.backend,
+                me,
+                Target::User(to),
+                draft,
+                DirectPolicy::NotBlocked,
+            )
+            .await?;
             Ok(None)
         }
         .await,
@@ -197,7 +197,7 @@ async fn receive(State(app): State<AppState>, req: Request) -> Response {
             let me = p.user(&app).await?;
             let filter: NameRequest = p.decode()?;
             let mut data = ReceiveData::default();
-            for (name, m) in rooms::take_direct(&app.db, me, filter.name).await? {
+            for (name, m) in rooms::take_direct(&app.backend.db, me, filter.name).await? {
                 data.messages.entry(name).or_default().push(m.content);
             }
             Ok(Some(data))
@@ -216,15 +216,15 @@ async fn channel_send(State(app): State<AppState>, req: Request) -> Response {
             if name.trim().is_empty() {
                 return Err(ApiError::invalid("missing field `name`"));
             }
-            let chat = rooms::join_to_send(&app.db, me, name).await?;
-            let chat = service::delivered(&app, chat);
+            let chat = rooms::join_to_send(&app.backend.db, me, name).await?;
+            let chat = gateway::delivered(&*app.hub, chat);
             let draft = Draft {
                 gid: body.gid,
                 content: body.message,
                 ..Default::default()
             };
-            service::post_message(
-                &app,
+            messages_ops::post(
+                &app.backend,
                 me,
                 Target::ChatId(chat.id),
                 draft,
@@ -241,7 +241,7 @@ async fn channel_receive(State(app): State<AppState>, req: Request) -> Response 
     reply(
         async {
             let (me, name, _) = named(&app, req).await?;
-            let rows = rooms::receive_channel(&app.db, me, name).await?;
+            let rows = rooms::receive_channel(&app.backend.db, me, name).await?;
             let messages = rows
                 .into_iter()
                 .map(|(name, m)| ChannelMessage {

@@ -54,7 +54,7 @@ async fn sync(State(app): State<AppState>, req: Request) -> Response {
             let q: SyncQuery = p.decode()?;
             let limit = sync_limit(q.limit)?;
             let (start, rows, more) =
-                backend::messages::sync_page(&app.db, me, q.after, limit).await?;
+                backend::messages::sync_page(&app.backend.db, me, q.after, limit).await?;
             let cursor = rows.last().map_or(start, |m| m.id);
             let messages = rows
                 .iter()

@@ -11,16 +11,18 @@ use serde_json::Value;
 use chinwag_wire::xuanxuan::*;
 
 use crate::app::AppState;
+use crate::backend::Gateway;
 use crate::backend::chat as chat_ops;
 use crate::backend::messages as messages_ops;
+use crate::backend::messages::{DirectPolicy, Draft, Posted, Target};
 use crate::backend::router::{self, decode};
 pub use crate::backend::router::{Answer, normalize_module};
 use crate::backend::users as users_ops;
 use crate::backend::{Push, sessions};
 use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::gateway;
 use crate::hub::{Dialect, Flavor, Outbound, Outlet, Session};
 use crate::render;
-use crate::service::{self, DirectPolicy, Draft, Posted, Target};
 use crate::store::messages::InboxFilter;
 use crate::store::users;
 
@@ -164,7 +166,7 @@ impl XuanxuanConn {
                 "status must be one of online, away, busy; got \"{status}\""
             )));
         }
-        let (user, sid) = service::login(app, p.account, p.password, self.addr).await?;
+        let (user, sid) = sessions::login(&app.backend, p.account, p.password, self.addr).await?;
         self.end_session(app, false).await;
         let (session, replaced) = app.hub.register(
             user.id,
@@ -178,12 +180,12 @@ impl XuanxuanConn {
             .iter()
             .filter_map(|o| o.token_hash.clone())
             .collect();
-        service::revoke(app, hashes, KICKOFF_MESSAGE).await?;
+        sessions::revoke(&app.backend, hashes, KICKOFF_MESSAGE).await?;
         // They left the hub when this session replaced them: closed here, with the kickoff.
         for old in &replaced {
-            service::close_session(old, KICKOFF_MESSAGE);
+            gateway::close_session(old, KICKOFF_MESSAGE);
         }
-        let reply = sessions::logged_in(&app.db, user.id, status).await?;
+        let reply = sessions::logged_in(&app.backend.db, user.id, status).await?;
         self.login = Some(LoggedIn {
             session,
             sid,
@@ -203,7 +205,7 @@ impl XuanxuanConn {
             Flavor::V000 => ("userGetlist", "getList"),
             Flavor::V001 => ("userGetList", "getlist"),
         };
-        if let Ok(all) = users_ops::all(&app.db).await {
+        if let Ok(all) = users_ops::all(&app.backend.db).await {
             let data = Value::Array(
                 all.iter()
                     .map(|u| serde_json::to_value(u.to_wire()).unwrap_or_default())
@@ -225,14 +227,15 @@ impl XuanxuanConn {
             ));
         }
         self.push_offline(app).await;
-        service::deliver_pushes(app, &announce);
+        app.hub.deliver(&announce);
     }
 
     /// Pushes queued offline messages and removes from the inbox those that were queued on
     /// the socket.
     async fn push_offline(&self, app: &AppState) {
         let me = self.me();
-        let Ok(rows) = messages_ops::offline(&app.db, me, InboxFilter::All, false).await else {
+        let Ok(rows) = messages_ops::offline(&app.backend.db, me, InboxFilter::All, false).await
+        else {
             return;
         };
         for chunk in rows.chunks(100) {
@@ -247,7 +250,7 @@ impl XuanxuanConn {
                 return;
             }
             let ids: Vec<i64> = chunk.iter().map(|m| m.id).collect();
-            let _ = messages_ops::remove_from_inbox(&app.db, me, ids).await;
+            let _ = messages_ops::remove_from_inbox(&app.backend.db, me, ids).await;
         }
     }
 
@@ -257,9 +260,9 @@ impl XuanxuanConn {
         let login = self.login.take()?;
         let user = login.session.user;
         let last = app.hub.unregister(user, login.session.id);
-        let _ = sessions::ended(&app.db, user, login.sid, last && !announce).await;
+        let _ = sessions::ended(&app.backend.db, user, login.sid, last && !announce).await;
         if last && announce {
-            service::last_socket_closed(app, user).await;
+            sessions::last_socket_closed(&app.backend, user).await;
         }
         Some(user)
     }
@@ -277,9 +280,9 @@ impl XuanxuanConn {
         let module = normalize_module(&req.module);
         match (module.as_str(), method) {
             ("chat", "logout") => {
-                let reply = sessions::logging_out(&app.db, me).await?;
+                let reply = sessions::logging_out(&app.backend.db, me).await?;
                 self.end_session(app, false).await;
-                Answer::of(service::delivered(app, reply).to_wire())
+                Answer::of(gateway::delivered(&*app.hub, reply).to_wire())
             }
             ("chat", "getofflinemessages") => {
                 self.push_offline(app).await;
@@ -305,8 +308,8 @@ pub async fn dispatch(
     if normalize_module(module) == "chat" && method.eq_ignore_ascii_case("message") {
         return message(app, me, params).await;
     }
-    let reply = router::handle(&app.db, me, module, method, params).await?;
-    Ok(service::delivered(app, reply))
+    let reply = router::handle(&app.backend.db, me, module, method, params).await?;
+    Ok(gateway::delivered(&*app.hub, reply))
 }
 
 async fn message(app: &AppState, me: i64, params: &Value) -> ApiResult<Answer> {
@@ -339,8 +342,8 @@ async fn message(app: &AppState, me: i64, params: &Value) -> ApiResult<Answer> {
             content_type: Some(m.content_type.clone()),
             content: m.content.clone(),
         };
-        let posted = service::post_message(
-            app,
+        let posted = messages_ops::post(
+            &app.backend,
             me,
             Target::ChatGid(m.cgid.clone()),
             draft,
@@ -360,6 +363,6 @@ async fn message(app: &AppState, me: i64, params: &Value) -> ApiResult<Answer> {
 
 /// The caller's chats with their own flags and members.
 async fn chat_list(app: &AppState, me: i64) -> ApiResult<Value> {
-    let list = chat_ops::list(&app.db, me).await?;
+    let list = chat_ops::list(&app.backend.db, me).await?;
     serde_json::to_value(list).map_err(ApiError::internal)
 }

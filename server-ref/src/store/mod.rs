@@ -1,6 +1,6 @@
 //! The data model: synchronous functions over a SQLite connection, one module per table group.
 //! They check existence and shape; who-may-do-what is decided by the callers in
-//! [`crate::service`] and the dialects, which know the seed's rules.
+//! [`crate::backend`], which know the seed's rules.
 
 pub mod chats;
 pub mod files;

@@ -1,0 +1,159 @@
+//! The gateway side of delivery (seed 000's `xxd` role): the backend's pushes and messages
+//! rendered once per dialect and queued on the sessions of the users they name, and sessions
+//! closed with the final frame their dialect understands. [`Hub`] is the one-process
+//! [`Gateway`].
+
+use std::cell::OnceCell;
+
+use axum::extract::ws::Utf8Bytes;
+use serde_json::Value;
+
+use chinwag_wire::ext::{KICKED_TYPE, KickedFrame};
+use chinwag_wire::module::ErrorFrame;
+use chinwag_wire::xuanxuan::Kickoff;
+
+use crate::backend::{Audience, Gateway, Push, Reply};
+use crate::hub::{Dialect, Flavor, Hub, Outbound, Session};
+use crate::render;
+use crate::store::messages::MessageRow;
+
+impl Gateway for Hub {
+    fn is_online(&self, user: i64) -> bool {
+        Hub::is_online(self, user)
+    }
+
+    /// Each push is rendered once per dialect family: a xuanxuan frame for xuanxuan sessions,
+    /// an `EVENT` with the same method and data for extension sessions.
+    fn deliver(&self, pushes: &[Push]) {
+        for push in pushes {
+            let (users, except, xuanxuan) = match &push.audience {
+                Audience::Users(users) => (Some(users.as_slice()), None, true),
+                Audience::Everyone { except } => (None, *except, true),
+                Audience::Extensions { except } => (None, Some(*except), false),
+            };
+            let event = render::text(&render::event(push.method, push.data.clone()));
+            let text = xuanxuan.then(|| {
+                render::text(&render::push(
+                    self.next_push_id(),
+                    "chat",
+                    push.method,
+                    push.data.clone(),
+                ))
+            });
+            for session in targets(self, users, except) {
+                match (session.dialect, &text) {
+                    (Dialect::Xuanxuan(_), Some(text)) => {
+                        session.send(Outbound::Frame(text.clone()))
+                    }
+                    (Dialect::Sdk, _) => session.send(Outbound::Frame(event.clone())),
+                    _ => false,
+                };
+            }
+        }
+    }
+
+    /// Each dialect's text is rendered once, and only if a recipient speaks that dialect.
+    fn deliver_message(&self, row: &MessageRow, recipients: &[i64]) -> Vec<i64> {
+        let receiver = render::one2one_receiver(row);
+        let module_text = OnceCell::new();
+        let sdk_text = OnceCell::new();
+        let xx_text = OnceCell::new();
+        let mut missed = Vec::new();
+        for &user in recipients {
+            let mut reached = false;
+            for session in self.sessions_of(user) {
+                let text = match session.dialect {
+                    Dialect::Module => module_text
+                        .get_or_init(|| render::text(&render::module_frame(row, receiver))),
+                    Dialect::Sdk => {
+                        sdk_text.get_or_init(|| render::text(&render::sdk_frame(row, receiver)))
+                    }
+                    Dialect::Xuanxuan(_) => xx_text.get_or_init(|| {
+                        let data = serde_json::to_value(row.to_wire()).unwrap_or_default();
+                        render::text(&render::push(
+                            self.next_push_id(),
+                            "chat",
+                            "message",
+                            Value::Array(vec![data]),
+                        ))
+                    }),
+                }
+                .clone();
+                reached |= session.send(Outbound::Frame(text));
+            }
+            if !reached {
+                missed.push(user);
+            }
+        }
+        missed
+    }
+
+    fn close_sessions(&self, hashes: &[String], reason: &str) {
+        for hash in hashes {
+            for session in self.sessions_with_token(hash) {
+                close_session(&session, reason);
+            }
+        }
+    }
+}
+
+/// The live sessions of `users` (every live session if `None`), each once, minus those of
+/// `except`.
+fn targets(hub: &Hub, users: Option<&[i64]>, except: Option<i64>) -> Vec<Session> {
+    let mut sessions = match users {
+        Some(users) => {
+            let mut users = users.to_vec();
+            users.sort_unstable();
+            users.dedup();
+            users.iter().flat_map(|u| hub.sessions_of(*u)).collect()
+        }
+        None => hub.every_session(),
+    };
+    sessions.retain(|s| Some(s.user) != except);
+    sessions
+}
+
+/// Queues a rendered frame on the sessions of one dialect family (`xuanxuan` true: 000/001,
+/// false: 003 with or without the extension) belonging to `users`. Users without such a
+/// session miss it.
+pub fn push_frame(hub: &Hub, users: &[i64], xuanxuan: bool, text: Utf8Bytes) {
+    for session in targets(hub, Some(users), None) {
+        if session.dialect.is_xuanxuan() == xuanxuan {
+            session.send(Outbound::Frame(text.clone()));
+        }
+    }
+}
+
+/// Closes a session for good with the final frame its dialect understands: `KICKED` on an
+/// extension socket, an `ERROR` 401 frame on a plain 003 socket, the kickoff frame (in the
+/// spelling of the seed it logged in with) on a xuanxuan socket. A session whose queue is full
+/// is closed at once without it.
+pub fn close_session(session: &Session, reason: &str) {
+    let frame = match session.dialect {
+        Dialect::Sdk => render::text(&KickedFrame {
+            kind: KICKED_TYPE.into(),
+            reason: reason.into(),
+        }),
+        Dialect::Module => render::text(&ErrorFrame::new(401, reason)),
+        Dialect::Xuanxuan(flavor) => {
+            let (module, method) = match flavor {
+                Flavor::V000 => ("chat", "kickoff"),
+                Flavor::V001 => ("null", "null"),
+            };
+            render::text(&Kickoff {
+                module: module.into(),
+                method: method.into(),
+                message: reason.into(),
+            })
+        }
+    };
+    if !session.send(Outbound::CloseWith(frame)) {
+        session.kill();
+    }
+}
+
+/// The value of a backend reply, its pushes delivered through the backend's gateway.
+pub fn delivered<T>(gateway: &dyn Gateway, reply: Reply<T>) -> T {
+    gateway.deliver(&reply.pushes);
+    reply.value
+}
