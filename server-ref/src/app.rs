@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use crate::backend::Backend;
 use crate::hub::Hub;
+use crate::link::Link;
 
-/// Server state, shared behind an `Arc`: the gateway's sessions and the backend it calls.
+/// The gateway's state, shared behind an `Arc`: its sessions and its link to the backend.
 pub struct App {
-    /// The backend: the domain, which every request goes to.
-    pub backend: Arc<Backend>,
+    /// The way to the backend, which every request goes to.
+    pub link: Link,
     /// Live sessions (the backend's [`crate::backend::Gateway`]).
     pub hub: Arc<Hub>,
     /// Turns true when the server shuts down; socket tasks watch it and close.

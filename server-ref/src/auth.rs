@@ -277,6 +277,13 @@ pub fn new_token() -> String {
     hex::encode(bytes)
 }
 
+/// Whether a presented secret equals the configured one, in time that does not depend on
+/// where they differ.
+pub fn keys_match(presented: &str, expected: &str) -> bool {
+    let (a, b) = (presented.as_bytes(), expected.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// The stored form of a token.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))

@@ -24,6 +24,27 @@ pub enum ErrorKind {
     TooLarge,
     /// The server failed (a bug or a storage error); details are logged, not shown.
     Internal,
+    /// A part of the server this request needs cannot be reached now (a gateway's backend);
+    /// retry later.
+    Unavailable,
+}
+
+impl ErrorKind {
+    /// The kind an HTTP-like status stands for (the backend link carries errors so);
+    /// unknown statuses are internal failures.
+    pub fn from_status(status: u16) -> ErrorKind {
+        match status {
+            400 => ErrorKind::Invalid,
+            401 => ErrorKind::Unauthorized,
+            403 => ErrorKind::Forbidden,
+            404 => ErrorKind::NotFound,
+            409 => ErrorKind::Conflict,
+            413 => ErrorKind::TooLarge,
+            429 => ErrorKind::TooManyRequests,
+            503 => ErrorKind::Unavailable,
+            _ => ErrorKind::Internal,
+        }
+    }
 }
 
 /// A failure with a message a person can act on.
@@ -79,6 +100,7 @@ impl ApiError {
             ErrorKind::TooManyRequests => 429,
             ErrorKind::TooLarge => 413,
             ErrorKind::Internal => 500,
+            ErrorKind::Unavailable => 503,
         }
     }
 }

@@ -12,7 +12,7 @@ use chinwag_wire::ext::{KICKED_TYPE, KickedFrame};
 use chinwag_wire::module::ErrorFrame;
 use chinwag_wire::xuanxuan::Kickoff;
 
-use crate::backend::{Audience, Gateway, Push, Reply};
+use crate::backend::{Audience, Gateway, Push};
 use crate::hub::{Dialect, Flavor, Hub, Outbound, Session};
 use crate::render;
 use crate::store::messages::MessageRow;
@@ -31,12 +31,12 @@ impl Gateway for Hub {
                 Audience::Everyone { except } => (None, *except, true),
                 Audience::Extensions { except } => (None, Some(*except), false),
             };
-            let event = render::text(&render::event(push.method, push.data.clone()));
+            let event = render::text(&render::event(&push.method, push.data.clone()));
             let text = xuanxuan.then(|| {
                 render::text(&render::push(
                     self.next_push_id(),
                     "chat",
-                    push.method,
+                    &push.method,
                     push.data.clone(),
                 ))
             });
@@ -150,10 +150,4 @@ pub fn close_session(session: &Session, reason: &str) {
     if !session.send(Outbound::CloseWith(frame)) {
         session.kill();
     }
-}
-
-/// The value of a backend reply, its pushes delivered through the backend's gateway.
-pub fn delivered<T>(gateway: &dyn Gateway, reply: Reply<T>) -> T {
-    gateway.deliver(&reply.pushes);
-    reply.value
 }

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::extract::ws::Utf8Bytes;
 
@@ -121,12 +121,16 @@ impl Session {
     }
 }
 
+/// Told, under the hub's lock, how many sessions a user holds after each change.
+pub type Observer = Box<dyn Fn(i64, u32) + Send + Sync>;
+
 /// Every live session.
 #[derive(Default)]
 pub struct Hub {
     sessions: Mutex<HashMap<i64, Vec<Session>>>,
     next_id: AtomicU64,
     push_seq: AtomicU64,
+    observer: OnceLock<Observer>,
 }
 
 impl Hub {
@@ -177,6 +181,7 @@ impl Hub {
             });
         }
         list.push(session.clone());
+        self.changed(user, list.len());
         (session, replaced)
     }
 
@@ -187,12 +192,32 @@ impl Hub {
             return true;
         };
         list.retain(|s| s.id != id);
-        if list.is_empty() {
+        let left = list.len();
+        self.changed(user, left);
+        if left == 0 {
             map.remove(&user);
-            true
-        } else {
-            false
         }
+        left == 0
+    }
+
+    /// Has `observer` told of every change in a user's number of sessions (a gateway
+    /// reporting them to its backend); the first observer stays.
+    pub fn observe(&self, observer: Observer) {
+        let _ = self.observer.set(observer);
+    }
+
+    fn changed(&self, user: i64, sessions: usize) {
+        if let Some(observer) = self.observer.get() {
+            observer(user, sessions as u32);
+        }
+    }
+
+    /// Every user with a session, and how many they hold.
+    pub fn online_counts(&self) -> Vec<(i64, u32)> {
+        self.lock()
+            .iter()
+            .map(|(user, list)| (*user, list.len() as u32))
+            .collect()
     }
 
     /// Whether the session is still registered (not replaced by a newer login).

@@ -27,6 +27,7 @@ pub mod dialect;
 pub mod error;
 pub mod gateway;
 pub mod hub;
+pub mod link;
 pub mod params;
 pub mod render;
 pub mod rules;
@@ -68,6 +69,43 @@ pub struct Config {
     /// Failed-login limits per account and per address (`--login-failures-per-account`,
     /// `--login-failures-per-address`, `--login-failure-window-secs`).
     pub login_throttle: throttle::ThrottleLimits,
+    /// Backend, gateway, or both in one process (the default).
+    pub role: Role,
+}
+
+/// Which part of seed 000's split a server plays.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Role {
+    /// Gateway and backend in one process, wired in memory (`chinwag-server`).
+    #[default]
+    Both,
+    /// The backend only (`chinwag-server backend`): the database, files and rules, serving
+    /// gateways that present `gateway_key` on `/backend/link` and `POST /backend`; no client
+    /// endpoints. `db`, `files`, `notify_key` and the password and login limits apply.
+    Backend {
+        /// The key gateways must present.
+        gateway_key: String,
+    },
+    /// A gateway only (`chinwag-server gateway`): every client endpoint of every dialect,
+    /// the sessions, and a link to the backend at `backend` (`http://host:port`). `listen`
+    /// and `cors_origins` apply.
+    Gateway {
+        /// The backend's base URL.
+        backend: String,
+        /// The key the backend requires.
+        gateway_key: String,
+    },
+}
+
+impl Role {
+    /// `both`, `backend` or `gateway`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Role::Both => "both",
+            Role::Backend { .. } => "backend",
+            Role::Gateway { .. } => "gateway",
+        }
+    }
 }
 
 impl Default for Config {
@@ -80,6 +118,7 @@ impl Default for Config {
             cors_origins: Vec::new(),
             hash_limits: Default::default(),
             login_throttle: Default::default(),
+            role: Role::Both,
         }
     }
 }
@@ -87,41 +126,95 @@ impl Default for Config {
 /// A running server.
 pub struct Server {
     addr: SocketAddr,
-    notify_key: String,
+    notify_key: Option<String>,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<()>,
-    app: Arc<App>,
+    app: Option<Arc<App>>,
+    backend: Option<Arc<backend::Backend>>,
+}
+
+/// Opens the database and the files directory, and makes the backend delivering to
+/// `gateway`.
+async fn open_backend(
+    config: &Config,
+    gateway: Arc<dyn backend::Gateway>,
+) -> Result<Arc<backend::Backend>, Box<dyn std::error::Error + Send + Sync>> {
+    tokio::fs::create_dir_all(&config.files).await?;
+    let db_path = config.db.clone();
+    let db = tokio::task::spawn_blocking(move || Db::open(&db_path)).await??;
+    let notify_key = config.notify_key.clone().unwrap_or_else(|| {
+        let key = auth::new_token();
+        tracing::warn!(notify_key = %key, "no --notify-key given; generated one for this run");
+        key
+    });
+    tracing::info!(db = %config.db, files = %config.files.display(), "backend open");
+    Ok(Arc::new(backend::Backend {
+        db,
+        files_dir: config.files.clone(),
+        passwords: auth::Passwords::new(config.hash_limits),
+        throttle: throttle::LoginThrottle::new(config.login_throttle),
+        notify_key,
+        gateway,
+    }))
 }
 
 impl Server {
-    /// Opens the database, binds the address and starts serving.
+    /// Starts the server in its [`Role`]: opens the database (unless a gateway), binds the
+    /// address and starts serving.
     pub async fn start(config: Config) -> Result<Server, Box<dyn std::error::Error + Send + Sync>> {
-        tokio::fs::create_dir_all(&config.files).await?;
-        let db_path = config.db.clone();
-        let db = tokio::task::spawn_blocking(move || Db::open(&db_path)).await??;
-        db.call(|conn| store::users::reset_statuses(conn)).await?;
-        let notify_key = config.notify_key.clone().unwrap_or_else(|| {
-            let key = auth::new_token();
-            tracing::warn!(notify_key = %key, "no --notify-key given; generated one for this run");
-            key
-        });
         let (shutdown, shutdown_rx) = watch::channel(false);
         let hub = Arc::new(hub::Hub::default());
-        let backend = Arc::new(backend::Backend {
-            db,
-            files_dir: config.files.clone(),
-            passwords: auth::Passwords::new(config.hash_limits),
-            throttle: throttle::LoginThrottle::new(config.login_throttle),
-            notify_key: notify_key.clone(),
-            gateway: hub.clone(),
+        let (backend, link, gateways) = match &config.role {
+            Role::Gateway {
+                backend,
+                gateway_key,
+            } => {
+                let remote = link::client::Remote::start(
+                    backend,
+                    gateway_key.clone(),
+                    hub.clone(),
+                    shutdown_rx.clone(),
+                );
+                (None, Some(link::Link::Remote(remote)), None)
+            }
+            Role::Backend { .. } => {
+                let gateways = Arc::new(link::server::Gateways::default());
+                let backend = open_backend(&config, gateways.clone()).await?;
+                (Some(backend), None, Some(gateways))
+            }
+            Role::Both => {
+                let backend = open_backend(&config, hub.clone()).await?;
+                let link = link::Link::Local(backend.clone());
+                // Seed 000: a starting gateway tells the backend, which sets everyone offline.
+                link.call(None, backend::ops::ServerStart {}).await?;
+                (Some(backend), Some(link), None)
+            }
+        };
+        let app = link.map(|link| {
+            Arc::new(App {
+                link,
+                hub,
+                shutdown: shutdown_rx.clone(),
+                sockets: Default::default(),
+            })
         });
-        let app = Arc::new(App {
-            backend,
-            hub,
-            shutdown: shutdown_rx.clone(),
-            sockets: Default::default(),
-        });
-        let cors = cors::layer(&config.cors_origins)?;
+        let routes = match (&app, &backend, gateways, &config.role) {
+            (_, Some(backend), Some(gateways), Role::Backend { gateway_key }) => {
+                link::server::routes(Arc::new(link::server::LinkServer {
+                    backend: backend.clone(),
+                    gateways,
+                    key: gateway_key.clone(),
+                }))
+            }
+            (Some(app), ..) => {
+                let routes = router(app.clone());
+                match cors::layer(&config.cors_origins)? {
+                    Some(cors) => routes.layer(cors),
+                    None => routes,
+                }
+            }
+            _ => unreachable!("every role serves the link or the dialects"),
+        };
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         // Pushes are small frames that must leave at once: no Nagle delay waiting for the
@@ -131,13 +224,9 @@ impl Server {
                 tracing::warn!(%e, "could not set TCP_NODELAY");
             }
         });
-        let router = match cors {
-            Some(cors) => router(app.clone()).layer(cors),
-            None => router(app.clone()),
-        };
         let mut stop = shutdown_rx;
         let task = tokio::spawn(async move {
-            let service = router.into_make_service_with_connect_info::<SocketAddr>();
+            let service = routes.into_make_service_with_connect_info::<SocketAddr>();
             let served = axum::serve(listener, service)
                 .with_graceful_shutdown(async move {
                     let _ = stop.wait_for(|s| *s).await;
@@ -147,13 +236,14 @@ impl Server {
                 tracing::error!(%e, "server stopped with an error");
             }
         });
-        tracing::info!(%addr, db = %config.db, files = %config.files.display(), "chinwag-server listening");
+        tracing::info!(%addr, role = config.role.name(), "chinwag-server listening");
         Ok(Server {
             addr,
-            notify_key,
+            notify_key: backend.as_ref().map(|b| b.notify_key.clone()),
             shutdown,
             task,
             app,
+            backend,
         })
     }
 
@@ -162,24 +252,31 @@ impl Server {
         self.addr
     }
 
-    /// The notification key in force.
-    pub fn notify_key(&self) -> &str {
-        &self.notify_key
+    /// The notification key in force (`None` on a gateway: its backend holds it).
+    pub fn notify_key(&self) -> Option<&str> {
+        self.notify_key.as_deref()
     }
 
-    /// Number of live socket sessions.
+    /// Number of live socket sessions (0 on a backend: the gateways hold them).
     pub fn session_count(&self) -> usize {
-        self.app.hub.session_count()
+        self.app.as_ref().map_or(0, |a| a.hub.session_count())
     }
 
-    /// Transactions committed and messages stored so far.
+    /// Transactions committed and messages stored so far (zero on a gateway).
     pub fn db_stats(&self) -> db::DbStats {
-        self.app.backend.db.stats()
+        self.backend
+            .as_ref()
+            .map(|b| b.db.stats())
+            .unwrap_or_default()
     }
 
-    /// What the password pool has done (its bound, the most run at once, runs, refusals).
+    /// What the password pool has done (its bound, the most run at once, runs, refusals;
+    /// zero on a gateway).
     pub fn hash_stats(&self) -> auth::HashStats {
-        self.app.backend.passwords.stats()
+        self.backend
+            .as_ref()
+            .map(|b| b.passwords.stats())
+            .unwrap_or_default()
     }
 
     /// Stops accepting, closes every socket, and waits until the server has stopped.
@@ -189,8 +286,10 @@ impl Server {
         // Upgraded sockets outlive the HTTP server's graceful shutdown: wait for their tasks,
         // so nothing is read or stored once this returns (bounded: a socket whose close
         // frame cannot be written waits at most its close grace).
-        let closed = self.app.sockets.wait_closed();
-        let _ = tokio::time::timeout(dialect::ws::CLOSE_GRACE * 2, closed).await;
+        if let Some(app) = &self.app {
+            let closed = app.sockets.wait_closed();
+            let _ = tokio::time::timeout(dialect::ws::CLOSE_GRACE * 2, closed).await;
+        }
     }
 
     /// Waits until the server stops (it stops only through [`Server::stop`] or an error).
@@ -204,10 +303,24 @@ impl Server {
     }
 }
 
+/// `GET /health`: `ok`, or 503 while a gateway cannot reach its backend.
+async fn health(
+    axum::extract::State(app): axum::extract::State<app::AppState>,
+) -> (axum::http::StatusCode, &'static str) {
+    if app.link.is_up() {
+        (axum::http::StatusCode::OK, "ok")
+    } else {
+        (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "the chat backend is unreachable",
+        )
+    }
+}
+
 /// Every route of every dialect.
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
-        .route("/health", get(|| async { "ok" }))
+        .route("/health", get(health))
         .route("/ws", get(dialect::ws::upgrade))
         .merge(dialect::room::routes())
         .merge(dialect::module_rest::routes())

@@ -3,48 +3,73 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
-/// The Chinwag reference server: every seed API over one SQLite model.
+/// The Chinwag reference server: every seed API over one SQLite model. Without a subcommand,
+/// gateway and backend run in one process.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
+    #[command(subcommand)]
+    role: Option<RoleCmd>,
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, global = true, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// SQLite database file, or `:memory:`.
-    #[arg(long, default_value = "chinwag.db")]
+    #[arg(long, global = true, default_value = "chinwag.db")]
     db: String,
     /// Directory for uploaded files.
-    #[arg(long, default_value = "./chinwag-files")]
+    #[arg(long, global = true, default_value = "./chinwag-files")]
     files: PathBuf,
     /// Key that `POST /notification` requires in `X-Notify-Key` (default: random, logged).
-    #[arg(long)]
+    #[arg(long, global = true)]
     notify_key: Option<String>,
     /// Once listening, write the bound address (`host:port`) to this file; with
     /// `--listen 127.0.0.1:0` this is how a script learns the ephemeral port.
-    #[arg(long)]
+    #[arg(long, global = true)]
     addr_file: Option<PathBuf>,
     /// A web origin whose pages may call the HTTP APIs (CORS), e.g. `https://chat.example.com`;
     /// repeat for more, `*` for any. None: same-origin pages only.
-    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    #[arg(long = "cors-origin", value_name = "ORIGIN", global = true)]
     cors_origins: Vec<String>,
     /// Password hashes computed at once (each holds about 19 MiB while it runs).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, global = true, default_value_t = 2)]
     hash_concurrency: usize,
     /// Logins and registrations that may wait for a password check; more are refused as busy.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, global = true, default_value_t = 256)]
     hash_queue: usize,
     /// Failed logins allowed per account name within the window (0: no limit).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, global = true, default_value_t = 10)]
     login_failures_per_account: u32,
     /// Failed logins allowed per client IP address within the window (0: no limit).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, global = true, default_value_t = 100)]
     login_failures_per_address: u32,
     /// How long failed logins count, in seconds, from the first one.
-    #[arg(long, default_value_t = 900)]
+    #[arg(long, global = true, default_value_t = 900)]
     login_failure_window_secs: u64,
+}
+
+/// Seed 000's split, one part per process.
+#[derive(Debug, Subcommand)]
+enum RoleCmd {
+    /// The backend only: database, files and rules, serving gateways that present the key
+    /// (`--listen`, `--db`, `--files`, `--notify-key` and the login limits apply).
+    Backend {
+        /// The key every gateway must present.
+        #[arg(long)]
+        gateway_key: String,
+    },
+    /// A gateway only: every client endpoint, the sessions, and a link to the backend
+    /// (`--listen` and `--cors-origin` apply).
+    Gateway {
+        /// The backend's base URL, e.g. `http://127.0.0.1:8081`.
+        #[arg(long)]
+        backend: String,
+        /// The key the backend requires.
+        #[arg(long)]
+        gateway_key: String,
+    },
 }
 
 #[tokio::main]
@@ -69,6 +94,17 @@ async fn main() -> std::process::ExitCode {
             per_account: cli.login_failures_per_account,
             per_address: cli.login_failures_per_address,
             window: std::time::Duration::from_secs(cli.login_failure_window_secs),
+        },
+        role: match cli.role {
+            None => chinwag_server::Role::Both,
+            Some(RoleCmd::Backend { gateway_key }) => chinwag_server::Role::Backend { gateway_key },
+            Some(RoleCmd::Gateway {
+                backend,
+                gateway_key,
+            }) => chinwag_server::Role::Gateway {
+                backend,
+                gateway_key,
+            },
         },
     };
     let mut server = match chinwag_server::Server::start(config).await {

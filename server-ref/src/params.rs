@@ -137,7 +137,9 @@ pub async fn authenticate(app: &Arc<App>, token: Option<String>) -> ApiResult<i6
             "missing token: pass access_token, token, or Authorization: Bearer <token>",
         )
     })?;
-    crate::backend::sessions::authenticate(&app.backend, token).await
+    app.link
+        .call(None, crate::backend::ops::Authenticate { token })
+        .await
 }
 
 fn form_urlencoded_pairs(bytes: &[u8]) -> ApiResult<Vec<(String, String)>> {

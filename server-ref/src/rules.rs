@@ -13,7 +13,7 @@ use crate::store::chats::{self, ChatRow};
 use crate::store::social;
 
 /// How a request names a chat.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ChatRef {
     /// By server id, any kind of chat (a file's or an invitation's chat).
     Id(i64),

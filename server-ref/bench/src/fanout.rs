@@ -12,21 +12,30 @@ use crate::world::{World, group, sdk_client};
 use crate::{Fallible, progress};
 
 use super::one_to_one::Kind;
+use crate::server::Topology;
 
 /// Results of one variant: deliveries per second, and p99 time (ms) until the last member
 /// has a message.
-struct Outcome {
-    deliveries_per_sec: f64,
-    p99_last_ms: f64,
+pub struct Outcome {
+    /// Deliveries per second in the burst.
+    pub deliveries_per_sec: f64,
+    /// p99 of the time until the last member has a message sent alone, ms.
+    pub p99_last_ms: f64,
 }
 
-async fn run(kind: Kind, members: usize, sequential: u64, burst: u64) -> Fallible<Outcome> {
+pub async fn run(
+    kind: Kind,
+    topology: Topology,
+    members: usize,
+    sequential: u64,
+    burst: u64,
+) -> Fallible<Outcome> {
     let (world, group_id) = World::seed(members + 1, |conn, a| {
         let ids: Vec<i64> = a.iter().map(|x| x.id).collect();
         group(conn, "fanout", &ids)
     })
     .await?;
-    let server = world.serve().await?;
+    let server = world.serve_in(topology).await?;
     let addr = server.addr.clone();
     let total = sequential + burst;
     let tally = Tally::new(total as usize, members as u32);
@@ -108,8 +117,8 @@ async fn run(kind: Kind, members: usize, sequential: u64, burst: u64) -> Fallibl
 /// Rows: fan-out deliveries per second and p99 time to the last member, SDK members against
 /// raw members.
 pub async fn fanout(members: usize, sequential: u64, burst: u64) -> Fallible<Vec<Measure>> {
-    let sdk = run(Kind::Sdk, members, sequential, burst).await?;
-    let raw = run(Kind::Raw, members, sequential, burst).await?;
+    let sdk = run(Kind::Sdk, Topology::One, members, sequential, burst).await?;
+    let raw = run(Kind::Raw, Topology::One, members, sequential, burst).await?;
     Ok(vec![
         Measure::new(
             format!("fan-out deliveries, {members} members"),

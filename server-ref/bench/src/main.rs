@@ -8,7 +8,8 @@
 //! cargo run --release -p chinwag-bench -- --only latency,fanout
 //! ```
 //!
-//! Sections: `latency`, `throughput`, `fanout`, `idle`, `ingest`, `logins`, `coldstart`, `wasm`. The server under
+//! Sections: `latency`, `throughput`, `fanout`, `idle`, `ingest`, `logins`, `coldstart`, `split`,
+//! `wasm`. The server under
 //! test runs in a child process (this binary, `serve`), fresh per section, on a database
 //! seeded directly. See docs/BENCHMARKS.md for the method and the baselines.
 
@@ -21,6 +22,7 @@ mod logins;
 mod one_to_one;
 mod raw;
 mod server;
+mod split;
 mod stats;
 mod traffic;
 mod wasm_size;
@@ -38,7 +40,7 @@ pub fn progress(what: &str) {
     eprintln!("… {what}");
 }
 
-const SECTIONS: [&str; 8] = [
+const SECTIONS: [&str; 9] = [
     "latency",
     "throughput",
     "fanout",
@@ -46,6 +48,7 @@ const SECTIONS: [&str; 8] = [
     "ingest",
     "logins",
     "coldstart",
+    "split",
     "wasm",
 ];
 
@@ -127,6 +130,19 @@ async fn one_run(o: &Options) -> Fallible<Vec<Measure>> {
     }
     if on("logins") {
         rows.extend(logins::logins(1_000).await?);
+    }
+    if on("split") {
+        rows.extend(
+            split::split(
+                1_000,
+                if q { 1 } else { 3 },
+                if q { 5_000 } else { 20_000 },
+                if q { 200 } else { 1_000 },
+                if q { 20 } else { 100 },
+                if q { 20 } else { 100 },
+            )
+            .await?,
+        );
     }
     if on("coldstart") {
         rows.extend(cold_start::cold_start(1_000, if q { 3 } else { 9 }).await?);

@@ -96,7 +96,7 @@ fn accounts(world: &World, kind: Kind) -> (&Account, &Account) {
 }
 
 /// Latency percentiles (µs) of `rate` messages per second for `secs` seconds.
-async fn latency_run(
+pub async fn latency_run(
     kind: Kind,
     stored: bool,
     world: &World,
@@ -196,18 +196,18 @@ pub async fn latency(rate: u64, secs: u64) -> Fallible<Vec<Measure>> {
 }
 
 /// What one throughput run measured.
-struct Throughput {
+pub struct Throughput {
     /// Messages per second from first send to last receipt.
-    rate: f64,
+    pub rate: f64,
     /// CPU time (user + system) of this process — both clients, the server runs in its own —
     /// per message, in µs, from the first send until every message arrived and was
     /// acknowledged.
-    cpu_us: f64,
+    pub cpu_us: f64,
 }
 
 /// `n` messages sent at once.
 /// `stored`: the SDK sender keeps its outbox in a SQLite store.
-async fn throughput_run(
+pub async fn throughput_run(
     kind: Kind,
     stored: bool,
     world: &World,

@@ -2,7 +2,9 @@
 //! binary started again as `chinwag-bench serve`, which prints `addr HOST:PORT`, then answers
 //! each `stats` line on stdin with a JSON line of [`DbStats`], and exits when stdin closes.
 //!
-//! `serve --no-throttle` turns the failed-login throttle off. `serve --bare` runs the baseline instead: a bare async-tungstenite server that accepts
+//! `serve --no-throttle` turns the failed-login throttle off. `serve --split` runs seed 000's
+//! split in the child: a backend and a gateway, two servers linked over a loopback
+//! WebSocket, the gateway's address printed. `serve --bare` runs the baseline instead: a bare async-tungstenite server that accepts
 //! WebSocket connections and holds them, with the same buffer settings as chinwag-server.
 
 use std::path::Path;
@@ -15,6 +17,16 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 use crate::Fallible;
+
+/// How the server under test is deployed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topology {
+    /// Gateway and backend in one server (the default).
+    One,
+    /// A backend and a gateway linked over loopback (in one child process, so the link's
+    /// serialisation and hop are measured, not a second process's scheduling).
+    Split,
+}
 
 /// A running server process.
 pub struct ServerProcess {
@@ -106,28 +118,52 @@ pub fn serve(args: &[String]) -> Fallible {
             .position(|a| a == "--db")
             .and_then(|i| args.get(i + 1));
         let files = tempfile::tempdir()?;
-        let server = match db {
-            Some(db) => Some(
-                chinwag_server::Server::start(chinwag_server::Config {
-                    listen: "127.0.0.1:0".parse()?,
-                    db: db.clone(),
-                    files: files.path().to_path_buf(),
-                    notify_key: Some("bench".into()),
-                    login_throttle: if args.iter().any(|a| a == "--no-throttle") {
-                        chinwag_server::throttle::ThrottleLimits::OFF
-                    } else {
-                        Default::default()
-                    },
-                    ..Default::default()
-                })
-                .await
-                .map_err(|e| e.to_string())?,
-            ),
-            None => None,
+        let config = |db: &String| chinwag_server::Config {
+            listen: "127.0.0.1:0".parse().expect("an address"),
+            db: db.clone(),
+            files: files.path().to_path_buf(),
+            notify_key: Some("bench".into()),
+            login_throttle: if args.iter().any(|a| a == "--no-throttle") {
+                chinwag_server::throttle::ThrottleLimits::OFF
+            } else {
+                Default::default()
+            },
+            ..Default::default()
         };
-        let addr = match &server {
-            Some(s) => s.addr(),
-            None => bare().await?,
+        let start = |config| async {
+            chinwag_server::Server::start(config)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        let split = args.iter().any(|a| a == "--split");
+        // The server whose counters `stats` reads, and the gateway in front of it, if any.
+        let (server, gateway) = match db {
+            Some(db) if split => {
+                let key = "bench-gateway-key".to_string();
+                let backend = start(chinwag_server::Config {
+                    role: chinwag_server::Role::Backend {
+                        gateway_key: key.clone(),
+                    },
+                    ..config(db)
+                })
+                .await?;
+                let gateway = start(chinwag_server::Config {
+                    role: chinwag_server::Role::Gateway {
+                        backend: format!("http://{}", backend.addr()),
+                        gateway_key: key,
+                    },
+                    ..config(db)
+                })
+                .await?;
+                wait_healthy(gateway.addr()).await?;
+                (Some(backend), Some(gateway))
+            }
+            Some(db) => (Some(start(config(db)).await?), None),
+            None => (None, None),
+        };
+        let addr = match (&gateway, &server) {
+            (Some(g), _) | (None, Some(g)) => g.addr(),
+            (None, None) => bare().await?,
         };
         let mut out = tokio::io::stdout();
         out.write_all(format!("addr {addr}\n").as_bytes()).await?;
@@ -141,11 +177,27 @@ pub fn serve(args: &[String]) -> Fallible {
                 out.flush().await?;
             }
         }
+        if let Some(gateway) = gateway {
+            gateway.stop().await;
+        }
         if let Some(server) = server {
             server.stop().await;
         }
         Ok(())
     })
+}
+
+/// Waits until the gateway at `addr` has its backend link up.
+async fn wait_healthy(addr: std::net::SocketAddr) -> Fallible {
+    let client = reqwest::Client::new();
+    for _ in 0..500 {
+        let health = client.get(format!("http://{addr}/health")).send().await;
+        if health.is_ok_and(|r| r.status().is_success()) {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    Err("the gateway's link to its backend did not come up".into())
 }
 
 /// The baseline server: accepts WebSocket connections and holds them, reading until they close.

@@ -11,7 +11,7 @@ use chinwag_server::store::{social, users};
 use rusqlite::Connection;
 
 use crate::Fallible;
-use crate::server::ServerProcess;
+use crate::server::{ServerProcess, Topology};
 
 /// One seeded account.
 #[derive(Debug, Clone)]
@@ -89,6 +89,14 @@ impl World {
     /// Starts chinwag-server on this database.
     pub async fn serve(&self) -> Fallible<ServerProcess> {
         ServerProcess::start(Some(&self.db)).await
+    }
+
+    /// [`World::serve`] in `topology`.
+    pub async fn serve_in(&self, topology: Topology) -> Fallible<ServerProcess> {
+        match topology {
+            Topology::One => self.serve().await,
+            Topology::Split => ServerProcess::start_with(Some(&self.db), &["--split"]).await,
+        }
     }
 }
 

@@ -349,7 +349,7 @@ pub async fn invite(db: &Db, me: i64, r: ChatRef, user: i64) -> ApiResult<Reply<
 }
 
 /// What [`add_members`] did.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Added {
     /// The chat after the change.
     pub chat: ChatRow,
@@ -434,7 +434,7 @@ pub async fn leave(db: &Db, me: i64, r: ChatRef) -> ApiResult<Reply<ChatRow>> {
             let last = chat.to_wire(None, Some(&[]));
             let push = Push {
                 audience: Audience::Users(members),
-                method: "addMember",
+                method: "addMember".into(),
                 data: serde_json::to_value(last).unwrap_or_default(),
             };
             return Ok(Reply::with(chat, push));
@@ -501,7 +501,7 @@ mod tests {
         (db, chat)
     }
 
-    fn audience(reply: &Reply<impl Sized>) -> Vec<(Vec<i64>, &'static str)> {
+    fn audience(reply: &Reply<impl Sized>) -> Vec<(Vec<i64>, &str)> {
         reply
             .pushes
             .iter()
@@ -510,7 +510,7 @@ mod tests {
                     panic!("a chat change is pushed to listed users: {:?}", p.audience);
                 };
                 users.sort();
-                (users, p.method)
+                (users, &*p.method)
             })
             .collect()
     }

@@ -16,7 +16,7 @@ use crate::store::messages::{self, InboxFilter, MessageRow, NewMessage};
 use crate::store::{social, users};
 
 /// Where a message goes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Target {
     /// A user: the one-to-one chat with them (created on first use).
     User(i64),
@@ -27,7 +27,7 @@ pub enum Target {
 }
 
 /// Who may receive a direct message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DirectPolicy {
     /// 003 unicast: only a friend who has not blocked the sender.
     FriendsOnly,
@@ -36,7 +36,7 @@ pub enum DirectPolicy {
 }
 
 /// A message as a client submitted it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Draft {
     /// Client gid for de-duplication; the server makes one if absent.
     pub gid: Option<String>,
@@ -49,7 +49,7 @@ pub struct Draft {
 }
 
 /// The outcome of posting.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Posted {
     /// Stored and delivered (or queued).
     New(MessageRow),
@@ -113,6 +113,12 @@ pub async fn sync_page(
 /// Takes the messages `ids` out of the caller's offline inbox (they were handed over).
 pub async fn remove_from_inbox(db: &Db, me: i64, ids: Vec<i64>) -> ApiResult<()> {
     db.call(move |conn| messages::inbox_remove(conn, me, &ids))
+        .await
+}
+
+/// A gateway could not deliver message `id` to `users`: it waits in their offline inbox.
+pub async fn undelivered(db: &Db, id: i64, users: Vec<i64>) -> ApiResult<()> {
+    db.call(move |conn| messages::inbox_add(conn, &users, id))
         .await
 }
 

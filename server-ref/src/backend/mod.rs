@@ -13,12 +13,14 @@ pub mod chat;
 pub mod files;
 pub mod messages;
 pub mod notify;
+pub mod ops;
 pub mod rooms;
 pub mod router;
 pub mod sessions;
 pub mod social;
 pub mod users;
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -48,6 +50,14 @@ pub struct Backend {
     pub gateway: Arc<dyn Gateway>,
 }
 
+impl Backend {
+    /// The value of a reply, its pushes delivered through the gateway.
+    pub fn delivered<T>(&self, reply: Reply<T>) -> T {
+        self.gateway.deliver(&reply.pushes);
+        reply.value
+    }
+}
+
 /// What the backend asks of the gateway that holds the sessions (seed 000's `xxd`): who is
 /// online, and delivery. Pushes are handed over in commit order and must not block: the
 /// gateway queues them.
@@ -64,7 +74,7 @@ pub trait Gateway: Send + Sync + 'static {
 }
 
 /// Who receives a push.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Audience {
     /// These users' sessions.
     Users(Vec<i64>),
@@ -83,18 +93,18 @@ pub enum Audience {
 
 /// A push the backend asks the gateway to deliver: a xuanxuan `chat` module method with its
 /// data (000's `{module, method, users[], data}`; the gateway strips `users`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Push {
     /// Who receives it.
     pub audience: Audience,
     /// The method (`changeName`, `joinChat`, `addMember`, …).
-    pub method: &'static str,
+    pub method: Cow<'static, str>,
     /// The data (a chat or a user as 001 shows it).
     pub data: Value,
 }
 
 /// An operation's answer with the pushes it causes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Reply<T> {
     /// The result for the caller.
     pub value: T,
@@ -134,7 +144,7 @@ pub fn chat_push(
     members.extend_from_slice(also);
     Ok(Some(Push {
         audience: Audience::Users(members),
-        method,
+        method: method.into(),
         data,
     }))
 }

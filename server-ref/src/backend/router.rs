@@ -25,7 +25,7 @@ pub const HISTORY_DEFAULT_LIMIT: u32 = 1000;
 pub const HISTORY_MAX_PAGE: u32 = 1000;
 
 /// What a handled request answers: data, and optionally a pager.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Answer {
     /// The response's `data`.
     pub data: Value,

@@ -72,6 +72,11 @@ pub async fn authenticate(backend: &Backend, token: String) -> ApiResult<i64> {
         .ok_or_else(|| ApiError::unauthorized("invalid or revoked token; log in again"))
 }
 
+/// Seed 000's `serverStart`: the gateway (re)started, so nobody is online.
+pub async fn server_start(backend: &Backend) -> ApiResult<()> {
+    backend.db.call(|conn| users::reset_statuses(conn)).await
+}
+
 /// Revokes the tokens (or xuanxuan sids) whose stored hashes are `hashes`, then has the
 /// gateway close every socket opened with one of them, in every dialect: a revocation reaches
 /// open sockets at once, not when they next authenticate.
@@ -127,7 +132,7 @@ async fn set_presence(backend: &Arc<Backend>, user: i64, online: bool) {
 fn presence(user: &UserRow) -> Push {
     Push {
         audience: Audience::Extensions { except: user.id },
-        method: "userChangeStatus",
+        method: "userChangeStatus".into(),
         data: serde_json::to_value(user.to_wire()).unwrap_or(Value::Null),
     }
 }
@@ -174,7 +179,7 @@ fn announce(user: &UserRow, method: &'static str) -> Push {
         audience: Audience::Everyone {
             except: Some(user.id),
         },
-        method,
+        method: method.into(),
         data: serde_json::to_value(user.to_wire()).unwrap_or(Value::Null),
     }
 }
@@ -204,7 +209,7 @@ mod tests {
         let logout = logging_out(&db, me).await.unwrap();
         assert_eq!(logout.value.status, "offline", "as the others will see it");
         assert_eq!(
-            (&logout.pushes[0].audience, logout.pushes[0].method),
+            (&logout.pushes[0].audience, &*logout.pushes[0].method),
             (&everyone_but_me, "logout")
         );
 

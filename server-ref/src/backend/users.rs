@@ -67,7 +67,7 @@ pub async fn patch(
         .await?;
     let push = Push {
         audience: Audience::Everyone { except: Some(me) },
-        method,
+        method: method.into(),
         data: serde_json::to_value(user.to_wire()).unwrap_or_default(),
     };
     Ok(Reply::with(user, push))

@@ -19,7 +19,7 @@ use chinwag_wire::MAX_UPLOAD_BYTES;
 use chinwag_wire::xuanxuan::{Outcome, UploadResponse, UploadedFile};
 
 use crate::app::AppState;
-use crate::backend;
+use crate::backend::ops;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::params::{authenticate, bearer};
 use crate::render;
@@ -177,15 +177,8 @@ async fn store_file(
     bytes: Vec<u8>,
 ) -> ApiResult<UploadedFile> {
     let name: String = clean_name(name).take(255).collect();
-    let row = backend::files::store(
-        &app.backend.db,
-        &app.backend.files_dir,
-        me,
-        gid,
-        name,
-        bytes,
-    )
-    .await?;
+    let store = ops::StoreFile { gid, name, bytes };
+    let row = app.link.call(Some(me), store).await?;
     Ok(UploadedFile {
         url: format!("/files/{}", row.id),
         time: row.date / 1000,
@@ -219,9 +212,8 @@ async fn download(app: &AppState, id: &str, token: Option<String>) -> Response {
             .parse()
             .map_err(|_| ApiError::invalid(format!("file id must be an integer, got \"{id}\"")))?;
         let me = authenticate(app, token).await?;
-        let (row, bytes) =
-            backend::files::fetch(&app.backend.db, &app.backend.files_dir, me, id).await?;
-        Ok::<_, ApiError>((row, bytes))
+        let file = app.link.call(Some(me), ops::FetchFile { id }).await?;
+        Ok::<_, ApiError>((file.row, file.bytes))
     }
     .await;
     match result {

@@ -14,8 +14,8 @@ use chinwag_wire::ext::{ACK_TYPE, AckFrame, PING_TYPE, PONG_TYPE, RECEIVED_TYPE,
 use chinwag_wire::module::{ClientFrame, ErrorFrame, MessageKind};
 
 use crate::app::AppState;
-use crate::backend::messages::{self as messages_ops, DirectPolicy, Draft, Target};
-use crate::backend::sessions;
+use crate::backend::messages::{DirectPolicy, Draft, Target};
+use crate::backend::ops;
 use crate::error::ApiError;
 use crate::hub::{Dialect, Outbound, Outlet, Session};
 use crate::render::{self, JSON_CONTENT};
@@ -38,7 +38,8 @@ impl ModuleConn {
     ) -> ModuleConn {
         let dialect = if ext { Dialect::Sdk } else { Dialect::Module };
         let (session, _) = app.hub.register(user, dialect, Some(token_hash), out);
-        sessions::socket_opened(&app.backend, user).await;
+        // Presence is best effort: a backend that cannot record it does not refuse the socket.
+        let _ = app.link.call(Some(user), ops::SocketOpened {}).await;
         ModuleConn { session }
     }
 
@@ -66,12 +67,15 @@ impl ModuleConn {
                 let pong = render::text(&chinwag_wire::ext::Beat {
                     kind: PONG_TYPE.into(),
                 });
-                let queued = messages_ops::after_submitted(&app.backend, move || {
-                    session.send(Outbound::Frame(pong));
-                })
-                .await;
-                if let Err(e) = queued {
-                    self.error(e.status(), e.message);
+                match app
+                    .link
+                    .call(Some(self.session.user), ops::Barrier {})
+                    .await
+                {
+                    Ok(()) => {
+                        session.send(Outbound::Frame(pong));
+                    }
+                    Err(e) => self.error(e.status(), e.message),
                 }
                 return;
             }
@@ -97,7 +101,9 @@ impl ModuleConn {
         let frame: ReceivedFrame = serde_json::from_value(value)
             .map_err(|e| ApiError::invalid(format!("invalid RECEIVED frame: {e}")))?;
         let user = self.session.user;
-        messages_ops::received(&app.backend, user, frame.up_to).await
+        app.link
+            .call(Some(user), ops::Received { up_to: frame.up_to })
+            .await
     }
 
     async fn message(&mut self, app: &AppState, value: Value) -> Result<(), ApiError> {
@@ -143,13 +149,13 @@ impl ModuleConn {
         // Queued for the database writer, not awaited: the socket reads its next frame while
         // this one is stored, and the ACKs (or errors from storing) go out in frame order.
         let session = self.session.clone();
-        messages_ops::submit(
-            &app.backend,
-            self.session.user,
+        let post = ops::Post {
             target,
             draft,
             policy,
-            move |out| match out {
+        };
+        app.link
+            .submit(self.session.user, post, move |out| match out {
                 Ok(posted) if session.dialect == Dialect::Sdk => {
                     let stored = posted.message();
                     session.send(Outbound::Frame(render::text(&AckFrame {
@@ -161,9 +167,8 @@ impl ModuleConn {
                 }
                 Ok(_) => {}
                 Err(e) => error_frame(&session, e.status(), e.message, gid),
-            },
-        )
-        .await;
+            })
+            .await;
         Ok(())
     }
 
@@ -172,7 +177,7 @@ impl ModuleConn {
     pub async fn close(&mut self, app: &AppState) {
         let user = self.session.user;
         if app.hub.unregister(user, self.session.id) {
-            sessions::last_socket_closed(&app.backend, user).await;
+            let _ = app.link.call(Some(user), ops::SocketClosed {}).await;
         }
     }
 }

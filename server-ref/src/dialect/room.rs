@@ -13,11 +13,9 @@ use chinwag_wire::room::*;
 
 use crate::app::AppState;
 use crate::auth;
-use crate::backend::messages::{self as messages_ops, DirectPolicy, Draft, Target};
-use crate::backend::rooms;
-use crate::backend::sessions;
+use crate::backend::messages::{DirectPolicy, Draft, Target};
+use crate::backend::ops;
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::gateway;
 use crate::params::Params;
 
 /// The 002 routes.
@@ -55,7 +53,7 @@ pub fn code_of(e: &ApiError) -> ErrorCode {
         ErrorKind::NotFound => ErrorCode::NotFound,
         ErrorKind::Conflict => ErrorCode::Conflict,
         ErrorKind::TooManyRequests => ErrorCode::TooManyRequests,
-        ErrorKind::Internal => ErrorCode::Server,
+        ErrorKind::Internal | ErrorKind::Unavailable => ErrorCode::Server,
     }
 }
 
@@ -74,7 +72,11 @@ async fn register(State(app): State<AppState>, req: Request) -> Response {
             if p.password != p.password_repete {
                 return Err(ApiError::invalid("password and password_repete differ"));
             }
-            let user = sessions::register(&app.backend, p.name, p.password).await?;
+            let register = ops::Register {
+                name: p.name,
+                password: p.password,
+            };
+            let user = app.link.call(None, register).await?;
             Ok(Some(RegisterData {
                 id: user.id,
                 name: user.account,
@@ -89,8 +91,12 @@ async fn login(State(app): State<AppState>, req: Request) -> Response {
         async {
             let params = Params::read(req).await?;
             let p: LoginRequest = params.decode()?;
-            let (user, token) =
-                sessions::login(&app.backend, p.name, p.password, params.addr).await?;
+            let login = ops::Login {
+                name: p.name,
+                password: p.password,
+                addr: params.addr,
+            };
+            let (user, token) = app.link.call(None, login).await?;
             Ok(Some(LoginData {
                 token,
                 id: user.id,
@@ -110,7 +116,11 @@ async fn logout(State(app): State<AppState>, req: Request) -> Response {
             let p = Params::read(req).await?;
             p.user(&app).await?;
             let token = p.token.unwrap_or_default();
-            sessions::revoke(&app.backend, vec![auth::token_hash(&token)], KICKED_LOGOUT).await?;
+            let revoke = ops::Revoke {
+                hashes: vec![auth::token_hash(&token)],
+                reason: KICKED_LOGOUT.into(),
+            };
+            app.link.call(None, revoke).await?;
             Ok(None)
         }
         .await,
@@ -133,7 +143,7 @@ async fn user_info(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
             let (_, name, _) = named(&app, req).await?;
-            let u = rooms::user_named(&app.backend.db, name).await?;
+            let u = app.link.call(None, ops::UserNamed { name }).await?;
             Ok(Some(UserInfo {
                 name: u.account,
                 id: u.id,
@@ -149,7 +159,10 @@ async fn list_users(State(app): State<AppState>, req: Request) -> Response {
     reply(
         async {
             let (me, name, _) = named(&app, req).await?;
-            let users = rooms::channel_members(&app.backend.db, me, name).await?;
+            let users = app
+                .link
+                .call(Some(me), ops::ChannelMembers { name })
+                .await?;
             let users = users
                 .into_iter()
                 .map(|u| ChannelUser {
@@ -170,20 +183,22 @@ async fn send(State(app): State<AppState>, req: Request) -> Response {
             let me = p.user(&app).await?;
             let body: SendRequest = p.decode()?;
             let to_name = body.name.clone();
-            let to = rooms::user_named(&app.backend.db, to_name).await?.id;
+            let to = app
+                .link
+                .call(None, ops::UserNamed { name: to_name })
+                .await?
+                .id;
             let draft = Draft {
                 gid: body.gid,
                 content: body.msg,
                 ..Default::default()
             };
-            messages_ops::post(
-                &app.backend,
-                me,
-                Target::User(to),
+            let post = ops::Post {
+                target: Target::User(to),
                 draft,
-                DirectPolicy::NotBlocked,
-            )
-            .await?;
+                policy: DirectPolicy::NotBlocked,
+            };
+            app.link.call(Some(me), post).await?;
             Ok(None)
         }
         .await,
@@ -197,7 +212,8 @@ async fn receive(State(app): State<AppState>, req: Request) -> Response {
             let me = p.user(&app).await?;
             let filter: NameRequest = p.decode()?;
             let mut data = ReceiveData::default();
-            for (name, m) in rooms::take_direct(&app.backend.db, me, filter.name).await? {
+            let taken = ops::TakeDirect { name: filter.name };
+            for (name, m) in app.link.call(Some(me), taken).await? {
                 data.messages.entry(name).or_default().push(m.content);
             }
             Ok(Some(data))
@@ -216,21 +232,18 @@ async fn channel_send(State(app): State<AppState>, req: Request) -> Response {
             if name.trim().is_empty() {
                 return Err(ApiError::invalid("missing field `name`"));
             }
-            let chat = rooms::join_to_send(&app.backend.db, me, name).await?;
-            let chat = gateway::delivered(&*app.hub, chat);
+            let chat = app.link.call(Some(me), ops::JoinToSend { name }).await?;
             let draft = Draft {
                 gid: body.gid,
                 content: body.message,
                 ..Default::default()
             };
-            messages_ops::post(
-                &app.backend,
-                me,
-                Target::ChatId(chat.id),
+            let post = ops::Post {
+                target: Target::ChatId(chat.id),
                 draft,
-                DirectPolicy::NotBlocked,
-            )
-            .await?;
+                policy: DirectPolicy::NotBlocked,
+            };
+            app.link.call(Some(me), post).await?;
             Ok(None)
         }
         .await,
@@ -241,7 +254,10 @@ async fn channel_receive(State(app): State<AppState>, req: Request) -> Response 
     reply(
         async {
             let (me, name, _) = named(&app, req).await?;
-            let rows = rooms::receive_channel(&app.backend.db, me, name).await?;
+            let rows = app
+                .link
+                .call(Some(me), ops::ReceiveChannel { name })
+                .await?;
             let messages = rows
                 .into_iter()
                 .map(|(name, m)| ChannelMessage {

@@ -14,7 +14,7 @@ use chinwag_wire::xuanxuan::{Outcome, Response as XxResponse};
 use super::module_rest::error_response;
 use super::xuanxuan::{self, normalize_module};
 use crate::app::AppState;
-use crate::backend;
+use crate::backend::ops;
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
 use crate::render;
@@ -53,8 +53,11 @@ async fn sync(State(app): State<AppState>, req: Request) -> Response {
             let me = p.user(&app).await?;
             let q: SyncQuery = p.decode()?;
             let limit = sync_limit(q.limit)?;
-            let (start, rows, more) =
-                backend::messages::sync_page(&app.backend.db, me, q.after, limit).await?;
+            let page = ops::SyncPage {
+                after: q.after,
+                limit,
+            };
+            let (start, rows, more) = app.link.call(Some(me), page).await?;
             let cursor = rows.last().map_or(start, |m| m.id);
             let messages = rows
                 .iter()

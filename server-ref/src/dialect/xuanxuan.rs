@@ -11,14 +11,11 @@ use serde_json::Value;
 use chinwag_wire::xuanxuan::*;
 
 use crate::app::AppState;
-use crate::backend::Gateway;
-use crate::backend::chat as chat_ops;
-use crate::backend::messages as messages_ops;
 use crate::backend::messages::{DirectPolicy, Draft, Posted, Target};
-use crate::backend::router::{self, decode};
+use crate::backend::ops;
+use crate::backend::router::decode;
 pub use crate::backend::router::{Answer, normalize_module};
-use crate::backend::users as users_ops;
-use crate::backend::{Push, sessions};
+use crate::backend::{Gateway, Push};
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::gateway;
 use crate::hub::{Dialect, Flavor, Outbound, Outlet, Session};
@@ -166,7 +163,12 @@ impl XuanxuanConn {
                 "status must be one of online, away, busy; got \"{status}\""
             )));
         }
-        let (user, sid) = sessions::login(&app.backend, p.account, p.password, self.addr).await?;
+        let login = ops::Login {
+            name: p.account,
+            password: p.password,
+            addr: self.addr,
+        };
+        let (user, sid) = app.link.call(None, login).await?;
         self.end_session(app, false).await;
         let (session, replaced) = app.hub.register(
             user.id,
@@ -180,12 +182,19 @@ impl XuanxuanConn {
             .iter()
             .filter_map(|o| o.token_hash.clone())
             .collect();
-        sessions::revoke(&app.backend, hashes, KICKOFF_MESSAGE).await?;
+        let revoke = ops::Revoke {
+            hashes,
+            reason: KICKOFF_MESSAGE.into(),
+        };
+        app.link.call(None, revoke).await?;
         // They left the hub when this session replaced them: closed here, with the kickoff.
         for old in &replaced {
             gateway::close_session(old, KICKOFF_MESSAGE);
         }
-        let reply = sessions::logged_in(&app.backend.db, user.id, status).await?;
+        let reply = app
+            .link
+            .call(Some(user.id), ops::LoggedIn { status })
+            .await?;
         self.login = Some(LoggedIn {
             session,
             sid,
@@ -205,7 +214,7 @@ impl XuanxuanConn {
             Flavor::V000 => ("userGetlist", "getList"),
             Flavor::V001 => ("userGetList", "getlist"),
         };
-        if let Ok(all) = users_ops::all(&app.backend.db).await {
+        if let Ok(all) = app.link.call(Some(me), ops::AllUsers {}).await {
             let data = Value::Array(
                 all.iter()
                     .map(|u| serde_json::to_value(u.to_wire()).unwrap_or_default())
@@ -234,8 +243,11 @@ impl XuanxuanConn {
     /// the socket.
     async fn push_offline(&self, app: &AppState) {
         let me = self.me();
-        let Ok(rows) = messages_ops::offline(&app.backend.db, me, InboxFilter::All, false).await
-        else {
+        let offline = ops::Offline {
+            filter: InboxFilter::All,
+            remove: false,
+        };
+        let Ok(rows) = app.link.call(Some(me), offline).await else {
             return;
         };
         for chunk in rows.chunks(100) {
@@ -250,7 +262,7 @@ impl XuanxuanConn {
                 return;
             }
             let ids: Vec<i64> = chunk.iter().map(|m| m.id).collect();
-            let _ = messages_ops::remove_from_inbox(&app.backend.db, me, ids).await;
+            let _ = app.link.call(Some(me), ops::RemoveFromInbox { ids }).await;
         }
     }
 
@@ -260,9 +272,13 @@ impl XuanxuanConn {
         let login = self.login.take()?;
         let user = login.session.user;
         let last = app.hub.unregister(user, login.session.id);
-        let _ = sessions::ended(&app.backend.db, user, login.sid, last && !announce).await;
+        let ended = ops::Ended {
+            sid: login.sid,
+            offline: last && !announce,
+        };
+        let _ = app.link.call(Some(user), ended).await;
         if last && announce {
-            sessions::last_socket_closed(&app.backend, user).await;
+            let _ = app.link.call(Some(user), ops::SocketClosed {}).await;
         }
         Some(user)
     }
@@ -280,9 +296,9 @@ impl XuanxuanConn {
         let module = normalize_module(&req.module);
         match (module.as_str(), method) {
             ("chat", "logout") => {
-                let reply = sessions::logging_out(&app.backend.db, me).await?;
+                let user = app.link.call(Some(me), ops::LoggingOut {}).await?;
                 self.end_session(app, false).await;
-                Answer::of(gateway::delivered(&*app.hub, reply).to_wire())
+                Answer::of(user.to_wire())
             }
             ("chat", "getofflinemessages") => {
                 self.push_offline(app).await;
@@ -308,8 +324,7 @@ pub async fn dispatch(
     if normalize_module(module) == "chat" && method.eq_ignore_ascii_case("message") {
         return message(app, me, params).await;
     }
-    let reply = router::handle(&app.backend.db, me, module, method, params).await?;
-    Ok(gateway::delivered(&*app.hub, reply))
+    app.link.chat(me, module, method, params).await
 }
 
 async fn message(app: &AppState, me: i64, params: &Value) -> ApiResult<Answer> {
@@ -342,14 +357,12 @@ async fn message(app: &AppState, me: i64, params: &Value) -> ApiResult<Answer> {
             content_type: Some(m.content_type.clone()),
             content: m.content.clone(),
         };
-        let posted = messages_ops::post(
-            &app.backend,
-            me,
-            Target::ChatGid(m.cgid.clone()),
+        let post = ops::Post {
+            target: Target::ChatGid(m.cgid.clone()),
             draft,
-            DirectPolicy::NotBlocked,
-        )
-        .await?;
+            policy: DirectPolicy::NotBlocked,
+        };
+        let posted = app.link.call(Some(me), post).await?;
         out.push(match posted {
             Posted::New(row) | Posted::Duplicate(row) => row.to_wire(),
             Posted::Dropped => Message {
@@ -363,6 +376,9 @@ async fn message(app: &AppState, me: i64, params: &Value) -> ApiResult<Answer> {
 
 /// The caller's chats with their own flags and members.
 async fn chat_list(app: &AppState, me: i64) -> ApiResult<Value> {
-    let list = chat_ops::list(&app.backend.db, me).await?;
-    serde_json::to_value(list).map_err(ApiError::internal)
+    Ok(app
+        .link
+        .chat(me, "chat", "getList", &Value::Null)
+        .await?
+        .data)
 }

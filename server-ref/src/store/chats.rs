@@ -14,7 +14,7 @@ pub const ONE2ONE: &str = "one2one";
 pub const GROUP: &str = "group";
 
 /// A stored chat.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatRow {
     /// Server id (003's `groupId`).
     pub id: i64,

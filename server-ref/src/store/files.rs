@@ -8,7 +8,7 @@ use super::{many, one};
 use crate::error::{ApiError, ApiResult};
 
 /// A stored file's record.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileRow {
     /// Id.
     pub id: i64,

@@ -8,7 +8,7 @@ use super::{many, one};
 use crate::error::{ApiError, ApiResult};
 
 /// A stored message.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageRow {
     /// Server id.
     pub id: i64,
@@ -175,7 +175,7 @@ pub fn inbox_add(conn: &Connection, users: &[i64], message_id: i64) -> ApiResult
 }
 
 /// Which inbox messages to read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum InboxFilter {
     /// Every message.
     All,

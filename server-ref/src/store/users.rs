@@ -10,7 +10,7 @@ use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
 
 /// A stored user (without the password hash).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserRow {
     /// Id.
     pub id: i64,

@@ -1,7 +1,15 @@
 //! Test harness: a real `chinwag-server` on an ephemeral loopback port with a SQLite file in
 //! a temporary directory, a plain HTTP client (reqwest) and plain WebSocket clients
 //! (tokio-tungstenite). No SDK, no mocks.
+//!
+//! The topology comes from `CHINWAG_TOPOLOGY`: unset (or `one`), the server runs in the test
+//! process; `split`, the `chinwag-server` binary runs twice as child processes — `backend`
+//! and `gateway`, linked over loopback — and the tests talk to the gateway. The same suites
+//! run against both (scripts/test-all.sh runs them twice).
 #![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 
 use std::time::Duration;
 
@@ -12,9 +20,141 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub const NOTIFY_KEY: &str = "test-notify-key";
+/// The key the split topology's gateway presents to its backend.
+pub const GATEWAY_KEY: &str = "test-gateway-key";
+
+/// Whether the suites run against backend + gateway processes.
+pub fn split() -> bool {
+    std::env::var("CHINWAG_TOPOLOGY").is_ok_and(|t| t == "split")
+}
+
+/// A backend and a gateway, each a child process.
+pub struct Split {
+    pub backend: Child,
+    pub gateway: Child,
+    /// The backend's `host:port`.
+    pub backend_addr: String,
+}
+
+impl Drop for Split {
+    fn drop(&mut self) {
+        for child in [&mut self.gateway, &mut self.backend] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Starts `chinwag-server` with `args` listening on `listen`; returns the child and the
+/// address it bound (read from its `--addr-file` in `dir`), or `None` if it exited first (an
+/// address still taken).
+pub async fn try_spawn_server(
+    dir: &Path,
+    name: &str,
+    args: &[String],
+    listen: &str,
+) -> Option<(Child, String)> {
+    let addr_file = dir.join(format!("{name}.addr"));
+    let _ = std::fs::remove_file(&addr_file);
+    let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chinwag-server"))
+        .args(args)
+        .args(["--listen", listen, "--addr-file"])
+        .arg(&addr_file)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    for _ in 0..500 {
+        if let Ok(addr) = std::fs::read_to_string(&addr_file) {
+            if !addr.is_empty() {
+                return Some((child, addr));
+            }
+        }
+        if child.try_wait().unwrap().is_some() {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!(
+        "{name} did not start; see {}",
+        dir.join(format!("{name}.log")).display()
+    );
+}
+
+/// [`try_spawn_server`] on an ephemeral port.
+pub async fn spawn_server(dir: &Path, name: &str, args: &[String]) -> (Child, String) {
+    let log = dir.join(format!("{name}.log"));
+    try_spawn_server(dir, name, args, "127.0.0.1:0")
+        .await
+        .unwrap_or_else(|| {
+            panic!(
+                "{name} exited: {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            )
+        })
+}
+
+/// The flags of `config` that a backend process takes.
+pub fn backend_args(config: &chinwag_server::Config) -> Vec<String> {
+    let t = &config.login_throttle;
+    let mut args = vec![
+        "backend".into(),
+        "--gateway-key".into(),
+        GATEWAY_KEY.into(),
+        "--db".into(),
+        config.db.clone(),
+        "--files".into(),
+        config.files.to_str().unwrap().into(),
+        "--hash-concurrency".into(),
+        config.hash_limits.concurrent.to_string(),
+        "--hash-queue".into(),
+        config.hash_limits.queue.to_string(),
+        "--login-failures-per-account".into(),
+        t.per_account.to_string(),
+        "--login-failures-per-address".into(),
+        t.per_address.to_string(),
+        "--login-failure-window-secs".into(),
+        t.window.as_secs().to_string(),
+    ];
+    if let Some(key) = &config.notify_key {
+        args.extend(["--notify-key".into(), key.clone()]);
+    }
+    args
+}
+
+/// The flags of `config` that a gateway process takes, linked to the backend at `backend`.
+pub fn gateway_args(config: &chinwag_server::Config, backend: &str) -> Vec<String> {
+    let mut args = vec![
+        "gateway".into(),
+        "--gateway-key".into(),
+        GATEWAY_KEY.into(),
+        "--backend".into(),
+        format!("http://{backend}"),
+    ];
+    for origin in &config.cors_origins {
+        args.extend(["--cors-origin".into(), origin.clone()]);
+    }
+    args
+}
+
+/// Waits until `base`'s `/health` answers 200 (a gateway whose link to the backend is up).
+pub async fn wait_healthy(http: &reqwest::Client, base: &str) {
+    for _ in 0..500 {
+        let ok = http.get(format!("{base}/health")).send().await;
+        if ok.is_ok_and(|r| r.status().is_success()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{base} did not become healthy");
+}
 
 pub struct TestServer {
     pub server: Option<chinwag_server::Server>,
+    /// The processes of the split topology.
+    pub split: Option<Split>,
     pub dir: tempfile::TempDir,
     pub base: String,
     pub http: reqwest::Client,
@@ -31,6 +171,7 @@ impl TestServer {
         let dir = tempfile::tempdir().unwrap();
         let mut t = TestServer {
             server: None,
+            split: None,
             dir,
             base: String::new(),
             http: reqwest::Client::new(),
@@ -58,19 +199,42 @@ impl TestServer {
         config
     }
 
+    /// The in-process server (not in the split topology).
     pub fn server(&self) -> &chinwag_server::Server {
-        self.server.as_ref().unwrap()
+        self.server
+            .as_ref()
+            .expect("the in-process server (this test does not run split)")
     }
 
     async fn boot(&mut self) {
-        let server = chinwag_server::Server::start(self.config()).await.unwrap();
+        let config = self.config();
+        if split() {
+            let dir = self.dir.path();
+            let (backend, backend_addr) =
+                spawn_server(dir, "backend", &backend_args(&config)).await;
+            let args = gateway_args(&config, &backend_addr);
+            let (gateway, gateway_addr) = spawn_server(dir, "gateway", &args).await;
+            self.base = format!("http://{gateway_addr}");
+            self.split = Some(Split {
+                backend,
+                gateway,
+                backend_addr,
+            });
+            wait_healthy(&self.http, &self.base).await;
+            return;
+        }
+        let server = chinwag_server::Server::start(config).await.unwrap();
         self.base = format!("http://{}", server.addr());
         self.server = Some(server);
     }
 
     /// Stops the server and starts a new one on the same database file and files directory.
     pub async fn restart(&mut self) {
-        self.server.take().unwrap().stop().await;
+        if let Some(split) = self.split.take() {
+            drop(split);
+        } else {
+            self.server.take().unwrap().stop().await;
+        }
         self.boot().await;
     }
 

@@ -1,0 +1,307 @@
+//! The gateway's side of the link (`chinwag-server gateway`): one WebSocket to the backend,
+//! kept open (reconnecting with backoff), carrying every request with many in flight, and
+//! bringing back answers and the backend's events, which it hands to the [`Hub`].
+//!
+//! On its first connection the gateway sends `serverStart`; on every connection it reports
+//! the sessions it holds (`gateway.online`), and it reports each change after that. While the
+//! backend is unreachable every request fails at once with [`ErrorKind::Unavailable`], which
+//! each dialect renders as its own error.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use chinwag_wire::backend::{BackendRequest, SERVER_START};
+
+use super::frames::*;
+use super::server::LINK_FRAME_LIMIT;
+use crate::backend::Gateway;
+use crate::backend::ops::{Operation, Undelivered};
+use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::hub::Hub;
+use crate::render;
+
+/// How long a request waits for its answer before it fails as unavailable.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+/// Requests queued for the link's writer.
+const OUT_QUEUE: usize = 4096;
+/// The longest wait between two connection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+type Done = Box<dyn FnOnce(ApiResult<Value>) + Send>;
+
+/// A gateway's link to its backend.
+pub struct Remote {
+    url: String,
+    key: String,
+    hub: Arc<Hub>,
+    out: Mutex<Option<mpsc::Sender<String>>>,
+    pending: Mutex<HashMap<u64, Done>>,
+    next_rid: AtomicU64,
+    started: AtomicBool,
+    up: watch::Sender<bool>,
+}
+
+/// The error of every request while the backend cannot be reached.
+pub fn unavailable() -> ApiError {
+    ApiError::new(
+        ErrorKind::Unavailable,
+        "the chat backend is unreachable; try again shortly",
+    )
+}
+
+impl Remote {
+    /// Starts linking to the backend at `backend` (`http://host:port`) with `key`; delivers
+    /// the backend's events to `hub` and reports its sessions. Stops when `shutdown` turns
+    /// true.
+    pub fn start(
+        backend: &str,
+        key: String,
+        hub: Arc<Hub>,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Arc<Remote> {
+        let base = backend.trim_end_matches('/');
+        let url = match base.split_once("://") {
+            Some(("https", rest)) => format!("wss://{rest}{LINK_PATH}"),
+            Some((_, rest)) => format!("ws://{rest}{LINK_PATH}"),
+            None => format!("ws://{base}{LINK_PATH}"),
+        };
+        let remote = Arc::new(Remote {
+            url,
+            key,
+            hub: hub.clone(),
+            out: Mutex::new(None),
+            pending: Mutex::new(HashMap::new()),
+            next_rid: AtomicU64::new(0),
+            started: AtomicBool::new(false),
+            up: watch::Sender::new(false),
+        });
+        let weak: Weak<Remote> = Arc::downgrade(&remote);
+        hub.observe(Box::new(move |user, sessions| {
+            if let Some(remote) = weak.upgrade() {
+                remote.report(user, sessions);
+            }
+        }));
+        let runner = remote.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = runner.run() => {}
+                _ = shutdown.wait_for(|s| *s) => {}
+            }
+            runner.lost();
+        });
+        remote
+    }
+
+    /// Waits until the link is up (for tests and start-up logs).
+    pub async fn wait_up(&self) {
+        let _ = self.up.subscribe().wait_for(|up| *up).await;
+    }
+
+    /// Whether the link is up now.
+    pub fn is_up(&self) -> bool {
+        *self.up.borrow()
+    }
+
+    /// Sends a request and waits for its answer.
+    pub async fn request(
+        &self,
+        me: Option<i64>,
+        module: &str,
+        method: &str,
+        params: Value,
+    ) -> ApiResult<Value> {
+        let (tx, rx) = oneshot::channel();
+        self.send(
+            me,
+            module,
+            method,
+            params,
+            Box::new(move |out| {
+                let _ = tx.send(out);
+            }),
+        )
+        .await;
+        match tokio::time::timeout(ANSWER_TIMEOUT, rx).await {
+            Ok(Ok(out)) => out,
+            _ => Err(unavailable()),
+        }
+    }
+
+    /// Sends a request in order; `done` gets its answer (or [`unavailable`]) from the link's
+    /// reader, so answers are reported in the order the backend sent them.
+    pub async fn send(
+        &self,
+        me: Option<i64>,
+        module: &str,
+        method: &str,
+        params: Value,
+        done: Done,
+    ) {
+        let rid = self.next_rid.fetch_add(1, Ordering::Relaxed) + 1;
+        let text = frame(Some(rid), me, module, method, params);
+        let Some(out) = self.sender() else {
+            return done(Err(unavailable()));
+        };
+        self.pending_lock().insert(rid, done);
+        if out.send(text).await.is_err() {
+            if let Some(done) = self.pending_lock().remove(&rid) {
+                done(Err(unavailable()));
+            }
+        }
+    }
+
+    /// Sends a request whose answer nobody waits for.
+    fn notify(&self, module: &str, method: &str, params: Value) {
+        if let Some(out) = self.sender() {
+            let _ = out.try_send(frame(None, None, module, method, params));
+        }
+    }
+
+    /// Reports that `user` now holds `sessions` sessions here.
+    fn report(&self, user: i64, sessions: u32) {
+        let online = Online { user, sessions };
+        let params = serde_json::to_value(online).unwrap_or_default();
+        self.notify(GATEWAY_MODULE, ONLINE_METHOD, params);
+    }
+
+    fn sender(&self) -> Option<mpsc::Sender<String>> {
+        self.out.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn pending_lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Done>> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Connects, serves the link until it breaks, and again, for ever.
+    async fn run(self: &Arc<Self>) {
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            match self.connect().await {
+                Ok(()) => backoff = Duration::from_millis(50),
+                Err(e) => tracing::debug!(%e, url = %self.url, "backend link not connected"),
+            }
+            self.lost();
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    /// The link broke (or never was): nothing can be sent, and every request waiting fails.
+    fn lost(&self) {
+        *self.out.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.up.send_replace(false);
+        let waiting: Vec<Done> = self.pending_lock().drain().map(|(_, d)| d).collect();
+        for done in waiting {
+            done(Err(unavailable()));
+        }
+    }
+
+    async fn connect(self: &Arc<Self>) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let mut request = self.url.as_str().into_client_request()?;
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {}", self.key).parse()?);
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(LINK_FRAME_LIMIT))
+            .max_frame_size(Some(LINK_FRAME_LIMIT));
+        let (socket, _) =
+            tokio_tungstenite::connect_async_with_config(request, Some(config), true).await?;
+        let (mut sink, mut stream) = socket.split();
+        let (tx, mut rx) = mpsc::channel::<String>(OUT_QUEUE);
+        let writer = tokio::spawn(async move {
+            while let Some(text) = rx.recv().await {
+                if sink.send(Message::text(text)).await.is_err() {
+                    break;
+                }
+            }
+        });
+        // What the backend must know before anything else, queued first on the new link
+        // (the backend takes both in order): that this gateway started (once), and the
+        // sessions it holds (after a backend restart, they are still here).
+        if !self.started.swap(true, Ordering::Relaxed) {
+            let rid = self.next_rid.fetch_add(1, Ordering::Relaxed) + 1;
+            let done: Done = Box::new(|out| {
+                if let Err(e) = out {
+                    tracing::warn!(%e, "serverStart failed");
+                }
+            });
+            self.pending_lock().insert(rid, done);
+            let _ = tx.try_send(frame(Some(rid), None, "chat", SERVER_START, Value::Null));
+        }
+        *self.out.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+        for (user, sessions) in self.hub.online_counts() {
+            self.report(user, sessions);
+        }
+        self.up.send_replace(true);
+        tracing::info!(url = %self.url, "backend link up");
+        while let Some(Ok(frame)) = stream.next().await {
+            match frame {
+                Message::Text(text) => self.on_event(text.as_str()),
+                Message::Close(_) => break,
+                _ => {}
+            }
+        }
+        writer.abort();
+        tracing::warn!(url = %self.url, "backend link lost");
+        Ok(())
+    }
+
+    /// One event from the backend.
+    fn on_event(&self, text: &str) {
+        let event: LinkEvent = match serde_json::from_str(text) {
+            Ok(e) => e,
+            Err(e) => return tracing::warn!(%e, "malformed link event"),
+        };
+        match event {
+            LinkEvent::Answer {
+                rid,
+                code,
+                message,
+                data,
+                ..
+            } => {
+                if let Some(done) = self.pending_lock().remove(&rid) {
+                    done(outcome(code, message, data));
+                }
+            }
+            LinkEvent::Push { push } => self.hub.deliver(&[push]),
+            LinkEvent::Message { row, users } => {
+                let missed = self.hub.deliver_message(&row, &users);
+                if !missed.is_empty() {
+                    let report = Undelivered {
+                        id: row.id,
+                        users: missed,
+                    };
+                    let params = serde_json::to_value(report).unwrap_or_default();
+                    self.notify(Undelivered::MODULE, Undelivered::METHOD, params);
+                }
+            }
+            LinkEvent::Close { hashes, reason } => self.hub.close_sessions(&hashes, &reason),
+        }
+    }
+}
+
+/// A request frame.
+fn frame(rid: Option<u64>, me: Option<i64>, module: &str, method: &str, params: Value) -> String {
+    let req = LinkRequest {
+        rid,
+        envelope: BackendRequest {
+            user_id: me,
+            module: module.into(),
+            method: method.into(),
+            test: false,
+            params,
+            data: Value::Null,
+        },
+    };
+    render::text(&req).to_string()
+}

@@ -1,0 +1,360 @@
+//! Seed 000's split as separate processes: `chinwag-server backend` and `chinwag-server
+//! gateway`, linked over loopback. What only this topology has: the backend's key, the
+//! gateway's `serverStart`, a backend that dies (each dialect's error, then recovery) and a
+//! gateway killed while SDK clients chat (they reconnect; nothing acknowledged is lost or shown
+//! twice). The dialect suites themselves run against this topology too (`CHINWAG_TOPOLOGY`).
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chinwag::runtime::{Runtime, TokioRuntime};
+use chinwag::{Client, ConnectionState, Content, Event, EventStream, Target};
+use common::*;
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+/// A backend and a gateway as child processes, with what it takes to kill and restart each
+/// on the same address.
+struct Cluster {
+    dir: tempfile::TempDir,
+    config: chinwag_server::Config,
+    backend: Option<std::process::Child>,
+    gateway: Option<std::process::Child>,
+    backend_addr: String,
+    gateway_addr: String,
+    http: reqwest::Client,
+}
+
+impl Cluster {
+    async fn start() -> Cluster {
+        let dir = tempfile::tempdir().unwrap();
+        let config = chinwag_server::Config {
+            db: dir.path().join("chinwag.db").to_str().unwrap().into(),
+            files: dir.path().join("files"),
+            notify_key: Some(NOTIFY_KEY.into()),
+            ..Default::default()
+        };
+        let (backend, backend_addr) =
+            spawn_server(dir.path(), "backend", &backend_args(&config)).await;
+        let args = gateway_args(&config, &backend_addr);
+        let (gateway, gateway_addr) = spawn_server(dir.path(), "gateway", &args).await;
+        let c = Cluster {
+            dir,
+            config,
+            backend: Some(backend),
+            gateway: Some(gateway),
+            backend_addr,
+            gateway_addr,
+            http: reqwest::Client::new(),
+        };
+        wait_healthy(&c.http, &c.base()).await;
+        c
+    }
+
+    fn base(&self) -> String {
+        format!("http://{}", self.gateway_addr)
+    }
+
+    fn kill(child: &mut Option<std::process::Child>) {
+        let mut child = child.take().unwrap();
+        child.kill().unwrap(); // SIGKILL: no goodbye, as a crash
+        child.wait().unwrap();
+    }
+
+    /// Starts `name` again with `args` on `addr`, its old port (retried while the port is
+    /// not free yet).
+    async fn again(&self, name: &str, args: Vec<String>, addr: &str) -> std::process::Child {
+        for _ in 0..100 {
+            if let Some((child, _)) = try_spawn_server(self.dir.path(), name, &args, addr).await {
+                return child;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{name} could not bind {addr} again");
+    }
+
+    async fn restart_backend(&mut self) {
+        let args = backend_args(&self.config);
+        let addr = self.backend_addr.clone();
+        self.backend = Some(self.again("backend", args, &addr).await);
+    }
+
+    async fn restart_gateway(&mut self) {
+        let args = gateway_args(&self.config, &self.backend_addr);
+        let addr = self.gateway_addr.clone();
+        self.gateway = Some(self.again("gateway", args, &addr).await);
+        wait_healthy(&self.http, &self.base()).await;
+    }
+
+    /// A 000 envelope posted to the backend with the gateway's key.
+    async fn backend_call(&self, module: &str, method: &str, params: Value) -> Value {
+        self.http
+            .post(format!("http://{}/backend", self.backend_addr))
+            .bearer_auth(GATEWAY_KEY)
+            .json(&json!({"module": module, "method": method, "params": params}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// `name`'s status as the backend has it.
+    async fn status(&self, name: &str) -> Value {
+        let user = self
+            .backend_call("user", "byName", json!({ "name": name }))
+            .await;
+        user["data"]["status"].clone()
+    }
+
+    /// Registers `name` through 002 and logs in: (id, token).
+    async fn user(&self, name: &str) -> (i64, String) {
+        let form = json!({"name": name, "password": "pw", "password_repete": "pw"});
+        let reg: Value = self.post("/register", form).await;
+        let login: Value = self
+            .post("/login", json!({"name": name, "password": "pw"}))
+            .await;
+        assert_eq!(reg["data"]["id"], login["data"]["id"], "{reg} {login}");
+        let token = login["data"]["token"].as_str().unwrap().to_string();
+        (login["data"]["id"].as_i64().unwrap(), token)
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        let resp = self.http.post(format!("{}{path}", self.base())).json(&body);
+        resp.send().await.unwrap().json().await.unwrap()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for child in [&mut self.gateway, &mut self.backend].into_iter().flatten() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_backend_refuses_callers_without_the_gateway_key() {
+    let c = Cluster::start().await;
+    let url = format!("http://{}/backend", c.backend_addr);
+    let env = json!({"module": "user", "method": "byName", "params": {"name": "x"}});
+    for key in [None, Some("wrong")] {
+        let mut req = c.http.post(&url).json(&env);
+        if let Some(k) = key {
+            req = req.bearer_auth(k);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 401);
+        let body: Value = resp.json().await.unwrap();
+        assert!(
+            body["error"].as_str().unwrap().contains("gateway key"),
+            "{body}"
+        );
+    }
+    // The link's socket is refused the same way.
+    let ws = format!("ws://{}/backend/link", c.backend_addr);
+    match tokio_tungstenite::connect_async(ws).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            assert_eq!(resp.status().as_u16(), 401)
+        }
+        other => panic!("the link opened without the key: {:?}", other.map(|_| ())),
+    }
+    // No client endpoint on the backend; with the key, 000's answer.
+    let dialect = c.http.get(format!("http://{}/api/friend", c.backend_addr));
+    assert_eq!(dialect.send().await.unwrap().status().as_u16(), 404);
+    let answer = c.backend_call("user", "byName", json!({"name": "x"})).await;
+    assert_eq!(answer["result"], "fail");
+    assert!(
+        answer["message"].as_str().unwrap().contains("x"),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn a_starting_gateway_sends_server_start_and_everyone_goes_offline() {
+    let mut c = Cluster::start().await;
+    c.user("ann").await;
+    let url = format!("ws://{}/ws", c.gateway_addr);
+    let mut xa = Ws::connect(&url).await;
+    let login = xa
+        .request("login", json!({"account": "ann", "password": "pw"}))
+        .await;
+    assert_eq!(login["result"], "success", "{login}");
+    assert_eq!(c.status("ann").await, "online");
+    // The gateway dies without a word: the backend still has ann online …
+    Cluster::kill(&mut c.gateway);
+    assert_eq!(c.status("ann").await, "online");
+    // … until a gateway starts and says so.
+    c.restart_gateway().await;
+    assert_eq!(c.status("ann").await, "offline");
+}
+
+#[tokio::test]
+async fn a_dead_backend_answers_each_dialect_in_its_format_then_recovers() {
+    let mut c = Cluster::start().await;
+    let (_, at) = c.user("ann").await;
+    let (b, bt) = c.user("bob").await;
+    let base = c.base();
+    let mut module = Ws::connect(&format!("ws://{}/ws?access_token={at}", c.gateway_addr)).await;
+    let mut xx = Ws::connect(&format!("ws://{}/ws", c.gateway_addr)).await;
+    let login = xx
+        .request("login", json!({"account": "bob", "password": "pw"}))
+        .await;
+    assert_eq!(login["result"], "success");
+
+    Cluster::kill(&mut c.backend);
+    // 002: its envelope, code 500 (the server failed; retry).
+    let info = c
+        .post("/user/info", json!({"token": bt, "name": "ann"}))
+        .await;
+    assert_eq!(info["code"], 500, "{info}");
+    assert!(
+        info["msg"].as_str().unwrap().contains("unreachable"),
+        "{info}"
+    );
+    // 003 REST: 503 with its JSON error.
+    let friends = c.http.get(format!("{base}/api/friend")).bearer_auth(&at);
+    let resp = friends.send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 503);
+    let body: Value = resp.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("unreachable"),
+        "{body}"
+    );
+    // 003 socket: an ERROR frame, and the socket stays open.
+    module
+        .send(json!({"type": "unicast", "receiverId": b, "content": "hi"}))
+        .await;
+    let frame = module.recv().await;
+    assert_eq!(
+        (frame["type"].as_str(), frame["code"].as_i64()),
+        (Some("ERROR"), Some(503))
+    );
+    // xuanxuan: result fail with the reason.
+    let list = xx.request("getList", json!({})).await;
+    assert_eq!(list["result"], "fail", "{list}");
+    assert!(
+        list["message"].as_str().unwrap().contains("unreachable"),
+        "{list}"
+    );
+    // The gateway says so on /health.
+    let health = c.http.get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 503);
+
+    // The backend comes back: the gateway links again by itself, and every dialect works.
+    c.restart_backend().await;
+    wait_healthy(&c.http, &base).await;
+    let info = c
+        .post("/user/info", json!({"token": bt, "name": "ann"}))
+        .await;
+    assert_eq!(info["code"], 0, "{info}");
+    let list = xx.request("getList", json!({})).await;
+    assert_eq!(list["result"], "success", "{list}");
+    module
+        .send(json!({"type": "multicast", "groupId": 999, "content": "x"}))
+        .await;
+    let frame = module.recv().await;
+    // The rule's answer (a group one is not in), not the outage's.
+    assert_eq!(
+        frame["code"], 403,
+        "the socket reached the backend again: {frame}"
+    );
+}
+
+/// Collects `count` messages, each checked to arrive once; and whether the connection was
+/// lost meanwhile.
+async fn collect(events: &mut EventStream, count: usize) -> (Vec<String>, bool) {
+    let mut seen = HashSet::new();
+    let mut bodies = Vec::new();
+    let mut reconnected = false;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while bodies.len() < count {
+        let event = tokio::time::timeout_at(deadline, events.next()).await;
+        let event = event.expect("messages missing after 60 s").unwrap();
+        match event {
+            Event::Message(m) => {
+                assert!(seen.insert(m.id), "message {} delivered twice", m.id);
+                bodies.push(m.content.body().to_string());
+            }
+            Event::Connection(ConnectionState::Reconnecting { .. }) => reconnected = true,
+            _ => {}
+        }
+    }
+    (bodies, reconnected)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sdk_clients_ride_out_a_killed_gateway() {
+    const EACH: usize = 300;
+    let mut c = Cluster::start().await;
+    let rt: Arc<dyn Runtime> =
+        Arc::new(TokioRuntime::with_handle(tokio::runtime::Handle::current()));
+    let client = || {
+        Client::builder(c.base())
+            .runtime(rt.clone())
+            .heartbeat_interval(Duration::from_millis(500))
+            .backoff(Duration::from_millis(50), Duration::from_millis(400))
+            .build()
+            .unwrap()
+    };
+    let (alice, bob) = (client(), client());
+    let mut ids = Vec::new();
+    for (app, name) in [(&alice, "alice"), (&bob, "bob")] {
+        app.auth().register(name, "pass-word-1").await.unwrap();
+        ids.push(app.auth().login(name, "pass-word-1").await.unwrap().user_id);
+    }
+    let (a, b) = (ids[0], ids[1]);
+    assert!(!alice.friends().ask(b).await.unwrap());
+    assert!(bob.friends().ask(a).await.unwrap());
+    let (mut to_alice, mut to_bob) = (alice.events(), bob.events());
+    let mut receipts = Vec::new();
+    for i in 0..EACH {
+        let text = |tag: &str| Content::Text(format!("{tag}{i}"));
+        receipts.push(
+            alice
+                .messages()
+                .enqueue(Target::User(b), text("a"))
+                .unwrap(),
+        );
+        receipts.push(bob.messages().enqueue(Target::User(a), text("b")).unwrap());
+        if i == EACH / 3 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Cluster::kill(&mut c.gateway);
+        }
+        if i == 2 * EACH / 3 {
+            c.restart_gateway().await;
+        }
+    }
+    for receipt in receipts {
+        assert!(receipt.await.unwrap().id.is_some());
+    }
+    let (got_bob, got_alice) =
+        futures::join!(collect(&mut to_bob, EACH), collect(&mut to_alice, EACH));
+    let expected = |tag: &str| (0..EACH).map(|i| format!("{tag}{i}")).collect::<Vec<_>>();
+    assert!(
+        got_bob.1 && got_alice.1,
+        "the gateway's death went unnoticed"
+    );
+    assert_eq!(got_bob.0, expected("a"));
+    assert_eq!(got_alice.0, expected("b"));
+    // Nothing more: each arrived once.
+    alice
+        .messages()
+        .send_text(Target::User(b), "end")
+        .await
+        .unwrap();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(20), to_bob.next()).await;
+        if let Event::Message(m) = event.unwrap().unwrap() {
+            assert_eq!(m.content.body(), "end");
+            break;
+        }
+    }
+    alice.close().await;
+    bob.close().await;
+}
