@@ -312,7 +312,7 @@ impl XuanxuanConn {
 /// Runs one xuanxuan method as user `me`, without a socket: every chat and attach method but
 /// `login`, `logout` and `getOfflineMessages`, which need one (the socket handles those).
 /// `module` and `method` are matched case-insensitively (an empty module is `chat`). The
-/// backend answers (see [`router::handle`]); `message` goes through the live message path.
+/// backend answers (see [`crate::backend::router::handle`]); `message` goes through the live message path.
 /// The pushes the method causes go out as on the socket. `POST /api/call` uses this too.
 pub async fn dispatch(
     app: &AppState,
