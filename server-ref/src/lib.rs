@@ -123,6 +123,9 @@ impl Default for Config {
     }
 }
 
+/// Any error starting a server.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// A running server.
 pub struct Server {
     addr: SocketAddr,
@@ -138,7 +141,7 @@ pub struct Server {
 async fn open_backend(
     config: &Config,
     gateway: Arc<dyn backend::Gateway>,
-) -> Result<Arc<backend::Backend>, Box<dyn std::error::Error + Send + Sync>> {
+) -> Result<Arc<backend::Backend>, BoxError> {
     tokio::fs::create_dir_all(&config.files).await?;
     let db_path = config.db.clone();
     let db = tokio::task::spawn_blocking(move || Db::open(&db_path)).await??;
@@ -161,10 +164,26 @@ async fn open_backend(
 impl Server {
     /// Starts the server in its [`Role`]: opens the database (unless a gateway), binds the
     /// address and starts serving.
-    pub async fn start(config: Config) -> Result<Server, Box<dyn std::error::Error + Send + Sync>> {
+    pub async fn start(config: Config) -> Result<Server, BoxError> {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let hub = Arc::new(hub::Hub::default());
-        let (backend, link, gateways) = match &config.role {
+        // The gateway's state, if this server is one (with the dialects' routes), and the
+        // backend, if this server is one.
+        let gateway = |link: link::Link| -> Result<(Arc<App>, Router), BoxError> {
+            let app = Arc::new(App {
+                link,
+                hub: hub.clone(),
+                shutdown: shutdown_rx.clone(),
+                sockets: Default::default(),
+            });
+            let routes = router(app.clone());
+            let routes = match cors::layer(&config.cors_origins)? {
+                Some(cors) => routes.layer(cors),
+                None => routes,
+            };
+            Ok((app, routes))
+        };
+        let (app, backend, routes) = match &config.role {
             Role::Gateway {
                 backend,
                 gateway_key,
@@ -175,45 +194,27 @@ impl Server {
                     hub.clone(),
                     shutdown_rx.clone(),
                 );
-                (None, Some(link::Link::Remote(remote)), None)
+                let (app, routes) = gateway(link::Link::Remote(remote))?;
+                (Some(app), None, routes)
             }
-            Role::Backend { .. } => {
+            Role::Backend { gateway_key } => {
                 let gateways = Arc::new(link::server::Gateways::default());
                 let backend = open_backend(&config, gateways.clone()).await?;
-                (Some(backend), None, Some(gateways))
+                let routes = link::server::routes(Arc::new(link::server::LinkServer {
+                    backend: backend.clone(),
+                    gateways,
+                    key: gateway_key.clone(),
+                }));
+                (None, Some(backend), routes)
             }
             Role::Both => {
                 let backend = open_backend(&config, hub.clone()).await?;
                 let link = link::Link::Local(backend.clone());
                 // Seed 000: a starting gateway tells the backend, which sets everyone offline.
                 link.call(None, backend::ops::ServerStart {}).await?;
-                (Some(backend), Some(link), None)
+                let (app, routes) = gateway(link)?;
+                (Some(app), Some(backend), routes)
             }
-        };
-        let app = link.map(|link| {
-            Arc::new(App {
-                link,
-                hub,
-                shutdown: shutdown_rx.clone(),
-                sockets: Default::default(),
-            })
-        });
-        let routes = match (&app, &backend, gateways, &config.role) {
-            (_, Some(backend), Some(gateways), Role::Backend { gateway_key }) => {
-                link::server::routes(Arc::new(link::server::LinkServer {
-                    backend: backend.clone(),
-                    gateways,
-                    key: gateway_key.clone(),
-                }))
-            }
-            (Some(app), ..) => {
-                let routes = router(app.clone());
-                match cors::layer(&config.cors_origins)? {
-                    Some(cors) => routes.layer(cors),
-                    None => routes,
-                }
-            }
-            _ => unreachable!("every role serves the link or the dialects"),
         };
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;

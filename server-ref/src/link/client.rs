@@ -120,24 +120,24 @@ impl Remote {
         params: Value,
     ) -> ApiResult<Value> {
         let (tx, rx) = oneshot::channel();
-        self.send(
-            me,
-            module,
-            method,
-            params,
-            Box::new(move |out| {
-                let _ = tx.send(out);
-            }),
-        )
-        .await;
+        let done = Box::new(move |out| {
+            let _ = tx.send(out);
+        });
+        let rid = self.send(me, module, method, params, done).await;
         match tokio::time::timeout(ANSWER_TIMEOUT, rx).await {
             Ok(Ok(out)) => out,
-            _ => Err(unavailable()),
+            Ok(Err(_)) => Err(unavailable()),
+            Err(_) => {
+                // Never answered: forget it, so a link that stays up does not pile them up.
+                self.pending_lock().remove(&rid);
+                Err(unavailable())
+            }
         }
     }
 
     /// Sends a request in order; `done` gets its answer (or [`unavailable`]) from the link's
-    /// reader, so answers are reported in the order the backend sent them.
+    /// reader, so answers are reported in the order the backend sent them. Returns the
+    /// request's `rid`.
     pub async fn send(
         &self,
         me: Option<i64>,
@@ -145,11 +145,12 @@ impl Remote {
         method: &str,
         params: Value,
         done: Done,
-    ) {
+    ) -> u64 {
         let rid = self.next_rid.fetch_add(1, Ordering::Relaxed) + 1;
         let text = frame(Some(rid), me, module, method, params);
         let Some(out) = self.sender() else {
-            return done(Err(unavailable()));
+            done(Err(unavailable()));
+            return rid;
         };
         self.pending_lock().insert(rid, done);
         if out.send(text).await.is_err() {
@@ -157,6 +158,7 @@ impl Remote {
                 done(Err(unavailable()));
             }
         }
+        rid
     }
 
     /// Sends a request whose answer nobody waits for.

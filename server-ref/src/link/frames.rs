@@ -92,16 +92,44 @@ pub enum LinkEvent {
 impl LinkEvent {
     /// The answer to `rid` carrying `out`.
     pub fn answer(rid: u64, out: ApiResult<Value>) -> LinkEvent {
+        let Answered {
+            result,
+            code,
+            message,
+            data,
+        } = Answered::from(out);
+        LinkEvent::Answer {
+            rid,
+            result,
+            code,
+            message,
+            data,
+        }
+    }
+}
+
+/// An outcome in 000's terms.
+pub struct Answered {
+    /// Success, fail (an error) or denied (not authenticated).
+    pub result: Outcome,
+    /// The error's HTTP-like status (0 on success).
+    pub code: u16,
+    /// Why, on failure.
+    pub message: Option<String>,
+    /// The data, on success.
+    pub data: Value,
+}
+
+impl From<ApiResult<Value>> for Answered {
+    fn from(out: ApiResult<Value>) -> Answered {
         match out {
-            Ok(data) => LinkEvent::Answer {
-                rid,
+            Ok(data) => Answered {
                 result: Outcome::Success,
                 code: 0,
                 message: None,
                 data,
             },
-            Err(e) => LinkEvent::Answer {
-                rid,
+            Err(e) => Answered {
                 result: if e.kind == ErrorKind::Unauthorized {
                     Outcome::Denied
                 } else {

@@ -93,7 +93,7 @@ impl Link {
                 let report = Box::new(move |out: ApiResult<Value>| done(out.and_then(decode)));
                 remote
                     .send(Some(me), Post::MODULE, Post::METHOD, params, report)
-                    .await
+                    .await;
             }
         }
     }

@@ -327,15 +327,12 @@ async fn call(State(server): State<Arc<LinkServer>>, req: Request) -> Response {
         )
         .await
     };
-    let LinkEvent::Answer {
+    let Answered {
         result,
         message,
         data,
         ..
-    } = LinkEvent::answer(0, out)
-    else {
-        unreachable!("LinkEvent::answer makes an answer")
-    };
+    } = Answered::from(out);
     Json(BackendResponse {
         module: env.module,
         method: env.method,
