@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use md5::Md5;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
@@ -92,22 +93,33 @@ impl Passwords {
         }
     }
 
-    /// Hashes a new password (argon2id, random salt, PHC string).
+    /// Hashes a new password for storage: argon2id (random salt, PHC string) of its MD5 hex,
+    /// marked [`MD5_SCHEME`].
     pub async fn hash(&self, password: String) -> ApiResult<String> {
-        self.run(move |scratch| hash_password(&password, scratch))
-            .await?
+        let digest = md5_hex(&password);
+        let phc = self
+            .run(move |scratch| hash_password(&digest, scratch))
+            .await??;
+        Ok(format!("{MD5_SCHEME}{phc}"))
     }
 
-    /// Checks `password` against `stored`; with no stored hash (an unknown name) it checks
-    /// against a decoy hash, taking the same time, and answers false.
-    pub async fn verify(&self, password: String, stored: Option<String>) -> ApiResult<bool> {
+    /// Checks `password` against `stored` (either stored form); with `md5_ok`, `password` may
+    /// also be the MD5 hex of the password (xuanxuan logins). With no stored hash (an unknown
+    /// name) it checks against a decoy hash, taking the same time, and answers false.
+    pub async fn verify(
+        &self,
+        password: String,
+        stored: Option<String>,
+        md5_ok: bool,
+    ) -> ApiResult<bool> {
         let known = stored.is_some();
         let stored = match stored {
             Some(s) => s,
             None => self.decoy().await?,
         };
+        let (phc, tries) = candidates(&password, &stored, md5_ok);
         let ok = self
-            .run(move |scratch| verify_password(&password, &stored, scratch))
+            .run(move |scratch| tries.iter().any(|t| verify_password(t, &phc, scratch)))
             .await?;
         Ok(ok && known)
     }
@@ -270,6 +282,39 @@ pub fn verify_password(password: &str, stored: &str, scratch: &mut Scratch) -> b
     check().unwrap_or(false)
 }
 
+/// The prefix of a stored password hash made from the MD5 hex of the password rather than
+/// the password itself (`md5:` + the argon2id PHC string). Every new hash has it, so that a
+/// client sending that form — the real xuanxuan client, whose login sends "the password,
+/// encrypted" (seed 000) as MD5 hex — can be verified as well as one sending the password.
+pub const MD5_SCHEME: &str = "md5:";
+
+/// The lowercase MD5 hex of `password`, the form the xuanxuan client sends.
+pub fn md5_hex(password: &str) -> String {
+    hex::encode(Md5::digest(password.as_bytes()))
+}
+
+/// Whether `s` looks like an MD5 hex digest (32 hex digits).
+pub fn is_md5_hex(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The password forms to try against `stored`, and the PHC string to try them on: for an
+/// `md5:` hash, the MD5 hex of `presented`, and first — when `md5_ok` and it has the form —
+/// `presented` itself as the digest; for an older hash (the password itself), `presented`.
+fn candidates(presented: &str, stored: &str, md5_ok: bool) -> (String, Vec<String>) {
+    match stored.strip_prefix(MD5_SCHEME) {
+        Some(phc) => {
+            let mut tries = Vec::with_capacity(2);
+            if md5_ok && is_md5_hex(presented) {
+                tries.push(presented.to_ascii_lowercase());
+            }
+            tries.push(md5_hex(presented));
+            (phc.to_string(), tries)
+        }
+        None => (stored.to_string(), vec![presented.to_string()]),
+    }
+}
+
 /// A new random token (256 bits, hex).
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];
@@ -317,6 +362,75 @@ mod tests {
         assert!(Argon2::default().verify_password(b"secret", &ours).is_ok());
     }
 
+    #[tokio::test]
+    async fn a_password_verifies_as_typed_or_as_its_md5_where_allowed() {
+        let pool = Passwords::new(HashLimits {
+            concurrent: 2,
+            queue: 8,
+        });
+        let stored = pool.hash("s3cret".into()).await.unwrap();
+        assert!(stored.starts_with("md5:$argon2id$"), "{stored}");
+        let digest = md5_hex("s3cret");
+        assert!(
+            pool.verify("s3cret".into(), Some(stored.clone()), false)
+                .await
+                .unwrap()
+        );
+        assert!(
+            pool.verify("s3cret".into(), Some(stored.clone()), true)
+                .await
+                .unwrap()
+        );
+        assert!(
+            pool.verify(digest.clone(), Some(stored.clone()), true)
+                .await
+                .unwrap()
+        );
+        assert!(
+            pool.verify(digest.to_uppercase(), Some(stored.clone()), true)
+                .await
+                .unwrap()
+        );
+        // The digest is not the password where only the password is taken (002, the SDK).
+        assert!(
+            !pool
+                .verify(digest, Some(stored.clone()), false)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !pool
+                .verify(md5_hex("other"), Some(stored.clone()), true)
+                .await
+                .unwrap()
+        );
+        // A password that itself looks like a digest still works as typed.
+        let hexy = "0123456789abcdef0123456789abcdef".to_string();
+        let stored_hexy = pool.hash(hexy.clone()).await.unwrap();
+        assert!(pool.verify(hexy, Some(stored_hexy), true).await.unwrap());
+        // An older hash of the password itself verifies the password only.
+        let older = hash_password("s3cret", &mut Scratch::default()).unwrap();
+        assert!(
+            pool.verify("s3cret".into(), Some(older.clone()), true)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !pool
+                .verify(md5_hex("s3cret"), Some(older), true)
+                .await
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn md5_hex_is_the_lowercase_digest() {
+        assert_eq!(md5_hex(""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(md5_hex("123456"), "e10adc3949ba59abbe56e057f20f883e");
+        assert!(is_md5_hex("E10ADC3949BA59ABBE56E057F20F883E"));
+        assert!(!is_md5_hex("e10adc3949ba59abbe56e057f20f883"));
+    }
+
     #[test]
     fn tokens_are_random_and_hashed() {
         let t = new_token();
@@ -336,7 +450,7 @@ mod tests {
         let calls: Vec<_> = (0..16)
             .map(|_| {
                 let (pool, stored) = (pool.clone(), stored.clone());
-                tokio::spawn(async move { pool.verify("wrong".into(), Some(stored)).await })
+                tokio::spawn(async move { pool.verify("wrong".into(), Some(stored), false).await })
             })
             .collect();
         let mut refused = 0;
@@ -355,9 +469,13 @@ mod tests {
         assert_eq!(stats.refused, refused);
         // An unknown name is checked too (against the decoy: one hash to make it, one run).
         let before = pool.stats().runs;
-        assert!(!pool.verify("x".into(), None).await.unwrap());
+        assert!(!pool.verify("x".into(), None, false).await.unwrap());
         assert!(pool.stats().runs > before);
-        assert!(pool.verify("right".into(), Some(stored)).await.unwrap());
+        assert!(
+            pool.verify("right".into(), Some(stored), false)
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -371,14 +489,20 @@ mod tests {
         // its turn at once, the next request would hash beside it.
         for _ in 0..3 {
             let (p, stored) = (pool.clone(), stored.clone());
-            let asked = tokio::spawn(async move { p.verify("x".into(), Some(stored)).await });
+            let asked =
+                tokio::spawn(async move { p.verify("x".into(), Some(stored), false).await });
             while pool.stats().running == 0 {
                 tokio::task::yield_now().await;
             }
             asked.abort();
             let _ = asked.await;
         }
-        assert!(!pool.verify("wrong".into(), Some(stored)).await.unwrap());
+        assert!(
+            !pool
+                .verify("wrong".into(), Some(stored), false)
+                .await
+                .unwrap()
+        );
         assert_eq!(pool.stats().peak, 1, "{:?}", pool.stats());
     }
 }

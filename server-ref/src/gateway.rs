@@ -33,11 +33,13 @@ impl Gateway for Hub {
             };
             let event = render::text(&render::event(&push.method, push.data.clone()));
             let text = xuanxuan.then(|| {
+                let mut data = push.data.clone();
+                render::plain_members(&mut data);
                 render::text(&render::push(
                     self.next_push_id(),
                     "chat",
                     &push.method,
-                    push.data.clone(),
+                    data,
                 ))
             });
             for session in targets(self, users, except) {
@@ -52,33 +54,11 @@ impl Gateway for Hub {
         }
     }
 
-    /// Each dialect's text is rendered once, and only if a recipient speaks that dialect.
     fn deliver_message(&self, row: &MessageRow, recipients: &[i64]) -> Vec<i64> {
-        let receiver = render::one2one_receiver(row);
-        let module_text = OnceCell::new();
-        let sdk_text = OnceCell::new();
-        let xx_text = OnceCell::new();
         let mut missed = Vec::new();
-        for &user in recipients {
+        for (user, frames) in message_frames(self, row, recipients) {
             let mut reached = false;
-            for session in self.sessions_of(user) {
-                let text = match session.dialect {
-                    Dialect::Module => module_text
-                        .get_or_init(|| render::text(&render::module_frame(row, receiver))),
-                    Dialect::Sdk => {
-                        sdk_text.get_or_init(|| render::text(&render::sdk_frame(row, receiver)))
-                    }
-                    Dialect::Xuanxuan(_) => xx_text.get_or_init(|| {
-                        let data = serde_json::to_value(row.to_wire()).unwrap_or_default();
-                        render::text(&render::push(
-                            self.next_push_id(),
-                            "chat",
-                            "message",
-                            Value::Array(vec![data]),
-                        ))
-                    }),
-                }
-                .clone();
+            for (session, text) in frames {
                 reached |= session.send(Outbound::Frame(text));
             }
             if !reached {
@@ -95,6 +75,70 @@ impl Gateway for Hub {
             }
         }
     }
+}
+
+/// Each recipient's live sessions, each with the message's frame in its dialect (rendered
+/// once per dialect, and only if a recipient speaks it).
+fn message_frames(
+    hub: &Hub,
+    row: &MessageRow,
+    recipients: &[i64],
+) -> Vec<(i64, Vec<(Session, Utf8Bytes)>)> {
+    let receiver = render::one2one_receiver(row);
+    let module_text = OnceCell::new();
+    let sdk_text = OnceCell::new();
+    let xx_text = OnceCell::new();
+    recipients
+        .iter()
+        .map(|&user| {
+            let frames =
+                hub.sessions_of(user)
+                    .into_iter()
+                    .map(|session| {
+                        let text = match session.dialect {
+                            Dialect::Module => module_text
+                                .get_or_init(|| render::text(&render::module_frame(row, receiver))),
+                            Dialect::Sdk => sdk_text
+                                .get_or_init(|| render::text(&render::sdk_frame(row, receiver))),
+                            Dialect::Xuanxuan(_) => xx_text.get_or_init(|| {
+                                let data = serde_json::to_value(row.to_wire()).unwrap_or_default();
+                                render::text(&render::push(
+                                    hub.next_push_id(),
+                                    "chat",
+                                    "message",
+                                    Value::Array(vec![data]),
+                                ))
+                            }),
+                        }
+                        .clone();
+                        (session, text)
+                    })
+                    .collect();
+            (user, frames)
+        })
+        .collect()
+}
+
+/// [`Gateway::deliver_message`] for a gateway whose backend is in another process: a session
+/// whose queue is full gets up to `wait` to make room (the link's reader waits, and the link
+/// holds what follows), since the messages of a whole commit arrive here at once.
+pub async fn deliver_message_waiting(
+    hub: &Hub,
+    row: &MessageRow,
+    recipients: &[i64],
+    wait: std::time::Duration,
+) -> Vec<i64> {
+    let mut missed = Vec::new();
+    for (user, frames) in message_frames(hub, row, recipients) {
+        let mut reached = false;
+        for (session, text) in frames {
+            reached |= session.send_waiting(Outbound::Frame(text), wait).await;
+        }
+        if !reached {
+            missed.push(user);
+        }
+    }
+    missed
 }
 
 /// The live sessions of `users` (every live session if `None`), each once, minus those of

@@ -119,6 +119,21 @@ impl Session {
     pub fn kill(&self) {
         self.out.kill();
     }
+
+    /// Queues a frame, waiting up to `wait` for room in a full queue; false if the session is
+    /// gone or stayed full (an extension session is then closed, as by [`Session::send`]).
+    pub async fn send_waiting(&self, out: Outbound, wait: std::time::Duration) -> bool {
+        let out = match self.out.tx.try_send(out) {
+            Ok(()) => return true,
+            Err(mpsc::error::TrySendError::Closed(_)) => return false,
+            Err(mpsc::error::TrySendError::Full(out)) => out,
+        };
+        let ok = self.out.tx.send_timeout(out, wait).await.is_ok();
+        if !ok && self.dialect == Dialect::Sdk {
+            self.out.kill();
+        }
+        ok
+    }
 }
 
 /// Told, under the hub's lock, how many sessions a user holds after each change.

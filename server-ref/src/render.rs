@@ -75,6 +75,29 @@ pub fn text<T: serde::Serialize>(frame: &T) -> Utf8Bytes {
     Utf8Bytes::from(serde_json::to_string(frame).unwrap_or_else(|_| "{}".into()))
 }
 
+/// Chat members as xuanxuan sockets show them: plain ids (`[1, 2]`, seed 001's convention of
+/// id arrays, which the real client reads), where the model writes 000's `[{id}]`. Applies
+/// to a chat, or to each chat of a list; other data is left as it is.
+pub fn plain_members(data: &mut Value) {
+    match data {
+        Value::Array(items) => items.iter_mut().for_each(plain_members),
+        Value::Object(chat) if chat.contains_key("gid") => {
+            if let Some(Value::Array(members)) = chat.get_mut("members") {
+                for m in members.iter_mut() {
+                    if let Some(id) = m
+                        .as_object()
+                        .filter(|o| o.len() == 1)
+                        .and_then(|o| o.get("id"))
+                    {
+                        *m = id.clone();
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// A xuanxuan push frame.
 pub fn push(id: u64, module: &str, method: &str, data: Value) -> Push {
     Push {

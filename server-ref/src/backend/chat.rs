@@ -166,10 +166,15 @@ pub async fn create(db: &Db, me: i64, p: CreateParams) -> ApiResult<Reply<ChatRo
                     "a one2one chat has exactly one other member",
                 ));
             };
+            // Either order names the chat (clients sort the ids as numbers or as text).
             let canonical = chinwag_wire::one2one_gid(me, other);
-            if p.gid.as_ref().is_some_and(|g| *g != canonical) {
+            if p.gid
+                .as_ref()
+                .is_some_and(|g| chats::canonical_gid(g) != canonical)
+            {
+                let (lo, hi) = (me.min(other), me.max(other));
                 return Err(ApiError::invalid(format!(
-                    "a one2one chat's gid must be \"{canonical}\""
+                    "a one2one chat's gid must be \"{lo}&{hi}\" or \"{hi}&{lo}\""
                 )));
             }
             canonical

@@ -55,6 +55,10 @@ pub enum Posted {
     New(MessageRow),
     /// The gid was seen before: the stored message, not delivered again.
     Duplicate(MessageRow),
+    /// The gid of one of the sender's file or image messages, with new content (the xuanxuan
+    /// client re-sends its file message with the upload's progress, then the file): the
+    /// content was replaced and the message delivered again.
+    Updated(MessageRow),
     /// Silently not delivered (blocked, or not friends under 003's rule); not stored.
     Dropped,
 }
@@ -63,7 +67,7 @@ impl Posted {
     /// The stored message, if any.
     pub fn message(&self) -> Option<&MessageRow> {
         match self {
-            Posted::New(m) | Posted::Duplicate(m) => Some(m),
+            Posted::New(m) | Posted::Duplicate(m) | Posted::Updated(m) => Some(m),
             Posted::Dropped => None,
         }
     }
@@ -191,8 +195,10 @@ pub async fn submit(
             // queued in commit order, which is id order, on every socket.
             move |conn, out| {
                 let out = out.map(|(posted, online)| {
-                    if let Posted::New(row) = &posted {
+                    if let Posted::New(row) | Posted::Updated(row) = &posted {
                         deliver(&b3, conn, row, &online);
+                    }
+                    if let Posted::New(_) = &posted {
                         b3.db.count_messages(1);
                     }
                     posted
@@ -221,16 +227,18 @@ fn store_message(
             return Err(ApiError::invalid("gid must be at most 128 bytes"));
         }
         if let Some(existing) = messages::by_sender_gid(conn, sender, gid)? {
-            return Ok((Posted::Duplicate(existing), Vec::new()));
+            if !updates_file(&existing, draft) {
+                return Ok((Posted::Duplicate(existing), Vec::new()));
+            }
+            let row = messages::set_content(conn, existing.id, &draft.content)?;
+            let (online, offline) = recipients(backend, conn, existing.chat_id, sender)?;
+            messages::inbox_add(conn, &offline, row.id)?;
+            return Ok((Posted::Updated(row), online));
         }
     }
     let Some(chat) = resolve_chat(conn, sender, target, policy)? else {
         return Ok((Posted::Dropped, Vec::new()));
     };
-    let blockers = social::blockers_of(conn, sender)?;
-    let recipients = chats::member_ids(conn, chat.id)?
-        .into_iter()
-        .filter(|m| *m != sender && !blockers.contains(m));
     let now = now_ms();
     let row = messages::insert(
         conn,
@@ -256,10 +264,37 @@ fn store_message(
         },
     )?;
     chats::touch(conn, chat.id, now)?;
-    let (online, offline): (Vec<i64>, Vec<i64>) =
-        recipients.partition(|u| backend.gateway.is_online(*u));
+    let (online, offline) = recipients(backend, conn, chat.id, sender)?;
     messages::inbox_add(conn, &offline, row.id)?;
     Ok((Posted::New(row), online))
+}
+
+/// Whether `draft`, re-sent with the gid of `existing`, replaces its content: only a file or
+/// image message's, and only with different content (seed 000's backend does so; the
+/// xuanxuan client re-sends a file message with its upload's progress, then the file).
+fn updates_file(existing: &MessageRow, draft: &Draft) -> bool {
+    matches!(existing.content_type.as_str(), "file" | "image")
+        && draft
+            .content_type
+            .as_deref()
+            .is_none_or(|t| t.is_empty() || t == existing.content_type)
+        && !draft.content.is_empty()
+        && draft.content != existing.content
+}
+
+/// The recipients of a message of `sender` in chat `chat_id` (its members but the sender
+/// and those who blocked them), split into those the gateway has online and the others.
+fn recipients(
+    backend: &Backend,
+    conn: &Connection,
+    chat_id: i64,
+    sender: i64,
+) -> ApiResult<(Vec<i64>, Vec<i64>)> {
+    let blockers = social::blockers_of(conn, sender)?;
+    Ok(chats::member_ids(conn, chat_id)?
+        .into_iter()
+        .filter(|m| *m != sender && !blockers.contains(m))
+        .partition(|u| backend.gateway.is_online(*u)))
 }
 
 /// Finds (or for one-to-one, creates) the chat a message goes to, checking the sender may

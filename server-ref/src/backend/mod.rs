@@ -158,3 +158,20 @@ pub fn chat_data(conn: &Connection, chat_id: i64) -> ApiResult<Option<(Value, Ve
     let data = serde_json::to_value(chat.to_wire(None, Some(&members))).unwrap_or_default();
     Ok(Some((data, members)))
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A backend on an in-memory database, delivering to a hub without sessions.
+    pub fn backend() -> Arc<Backend> {
+        Arc::new(Backend {
+            db: Db::open(":memory:").unwrap(),
+            files_dir: std::env::temp_dir().join("chinwag-backend-test"),
+            passwords: crate::auth::Passwords::new(Default::default()),
+            throttle: crate::throttle::LoginThrottle::new(Default::default()),
+            notify_key: "key".into(),
+            gateway: Arc::new(crate::hub::Hub::default()),
+        })
+    }
+}

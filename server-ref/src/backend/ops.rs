@@ -139,7 +139,12 @@ operations! {
         password: String,
         /// The client's address, for the throttle.
         addr: Option<IpAddr>,
-    } -> (UserRow, String) = |b, me, p| sessions::login(b, p.name, p.password, p.addr).await;
+        /// The password may also come as the MD5 hex of what the user typed (xuanxuan).
+        #[serde(default)]
+        md5: bool,
+    } -> (UserRow, String) = |b, me, p| {
+        sessions::login(b, p.name, p.password, p.addr, p.md5).await
+    };
 
     /// Seed 000's `serverStart`, sent by a gateway when it starts: every user is offline.
     "chat"."serverStart" => ServerStart {} -> () = |b, me, p| sessions::server_start(b).await;
@@ -467,20 +472,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::db::Db;
+    use crate::backend::tests::backend;
     use crate::error::ErrorKind;
-    use crate::hub::Hub;
-
-    fn backend() -> Arc<Backend> {
-        Arc::new(Backend {
-            db: Db::open(":memory:").unwrap(),
-            files_dir: std::env::temp_dir().join("chinwag-ops-test"),
-            passwords: crate::auth::Passwords::new(Default::default()),
-            throttle: crate::throttle::LoginThrottle::new(Default::default()),
-            notify_key: "key".into(),
-            gateway: Arc::new(Hub::default()),
-        })
-    }
 
     #[tokio::test]
     async fn an_envelope_runs_the_operation_it_names_and_answers_json() {

@@ -17,7 +17,7 @@ use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::rules::ChatRef;
 use crate::store::chats::Flag;
-use crate::store::{files, users};
+use crate::store::{chats, files, users};
 
 /// Most messages `history` returns without a pager.
 pub const HISTORY_DEFAULT_LIMIT: u32 = 1000;
@@ -243,6 +243,8 @@ pub async fn handle(
             "unknown method {module_raw}/{method_raw}"
         ))),
     }?;
+    let mut answer = answer;
+    respell(&mut answer.data, &spellings(params));
     Ok(Reply {
         value: answer,
         pushes,
@@ -254,6 +256,50 @@ async fn create(db: &Db, me: i64, pushes: &mut Vec<Push>, p: CreateParams) -> Ap
     let chat = keep(pushes, chat_ops::create(db, me, p).await?);
     let data = full_chat(db, chat.id).await?;
     Ok(Answer { data, pager: None })
+}
+
+/// The one-to-one gids in `params` written with the larger id first (`"10&3"`: the xuanxuan
+/// client sorts ids as text), each with its stored form.
+fn spellings(params: &Value) -> Vec<(String, String)> {
+    fn collect(v: &Value, out: &mut Vec<(String, String)>) {
+        match v {
+            Value::String(s) if chinwag_wire::parse_one2one_gid(s).is_some() => {
+                let stored = chats::canonical_gid(s);
+                if stored != *s {
+                    out.push((stored, s.clone()));
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|x| collect(x, out)),
+            Value::Object(map) => map.values().for_each(|x| collect(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    collect(params, &mut out);
+    out
+}
+
+/// Shows the chats of an answer under the gids the client used (`gid`, `cgid` fields).
+pub fn respell(data: &mut Value, spellings: &[(String, String)]) {
+    if spellings.is_empty() {
+        return;
+    }
+    match data {
+        Value::Array(items) => items.iter_mut().for_each(|x| respell(x, spellings)),
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match value {
+                    Value::String(s) if key == "gid" || key == "cgid" => {
+                        if let Some((_, used)) = spellings.iter().find(|(stored, _)| stored == s) {
+                            *s = used.clone();
+                        }
+                    }
+                    other => respell(other, spellings),
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A chat's full information with members.

@@ -37,6 +37,7 @@ pub async fn login(
     name: String,
     password: String,
     addr: Option<IpAddr>,
+    md5_ok: bool,
 ) -> ApiResult<(UserRow, String)> {
     backend.throttle.check(&name, addr, Instant::now())?;
     let lookup = name.clone();
@@ -48,12 +49,27 @@ pub async fn login(
         Some((id, hash)) => (Some(id), Some(hash)),
         None => (None, None),
     };
-    let ok = backend.passwords.verify(password, hash).await?;
+    // A hash stored before the MD5 form (the password itself) is replaced once the password
+    // is known, so the account can then log in with either form.
+    let older = hash
+        .as_deref()
+        .is_some_and(|h| !h.starts_with(crate::auth::MD5_SCHEME));
+    let ok = backend
+        .passwords
+        .verify(password.clone(), hash, md5_ok)
+        .await?;
     let Some(id) = id.filter(|_| ok) else {
         backend.throttle.failed(&name, addr, Instant::now());
         return Err(ApiError::unauthorized("wrong name or password"));
     };
     backend.throttle.succeeded(&name);
+    if older {
+        let upgraded = backend.passwords.hash(password).await?;
+        backend
+            .db
+            .call(move |conn| users::set_password_hash(conn, id, &upgraded))
+            .await?;
+    }
     backend
         .db
         .call(move |conn| {
@@ -219,5 +235,45 @@ mod tests {
             .await
             .unwrap();
         assert_eq!((user.status.as_str(), token), ("offline", None));
+    }
+
+    #[tokio::test]
+    async fn an_older_hash_of_the_password_is_replaced_at_its_first_login() {
+        let b = crate::backend::tests::backend();
+        let older = crate::auth::hash_password("pw", &mut Default::default()).unwrap();
+        async fn stored(b: &Backend) -> ApiResult<String> {
+            b.db.call(|conn| Ok(users::credentials(conn, "eve")?.unwrap().1))
+                .await
+        }
+        b.db.call(move |conn| users::create(conn, "eve", &older))
+            .await
+            .unwrap();
+        // The MD5 form cannot be checked against a hash of the password itself …
+        let md5 = crate::auth::md5_hex("pw");
+        assert!(
+            login(&b, "eve".into(), md5.clone(), None, true)
+                .await
+                .is_err()
+        );
+        assert!(
+            !stored(&b)
+                .await
+                .unwrap()
+                .starts_with(crate::auth::MD5_SCHEME)
+        );
+        // … until the password itself logs in once, which stores the new form.
+        login(&b, "eve".into(), "pw".into(), None, false)
+            .await
+            .unwrap();
+        assert!(
+            stored(&b)
+                .await
+                .unwrap()
+                .starts_with(crate::auth::MD5_SCHEME)
+        );
+        login(&b, "eve".into(), md5, None, true).await.unwrap();
+        login(&b, "eve".into(), "pw".into(), None, false)
+            .await
+            .unwrap();
     }
 }

@@ -95,6 +95,7 @@ async fn login(State(app): State<AppState>, req: Request) -> Response {
                 name: p.name,
                 password: p.password,
                 addr: params.addr,
+                md5: false,
             };
             let (user, token) = app.link.call(None, login).await?;
             Ok(Some(LoginData {

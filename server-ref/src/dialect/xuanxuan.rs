@@ -115,7 +115,10 @@ impl XuanxuanConn {
         };
         let sid = self.login.as_ref().map(|l| l.sid.clone());
         let (result, message, data, pager) = match result {
-            Ok(a) => (Outcome::Success, None, a.data, a.pager),
+            Ok(mut a) => {
+                render::plain_members(&mut a.data);
+                (Outcome::Success, None, a.data, a.pager)
+            }
             Err(e) => {
                 let outcome = if e.kind == ErrorKind::Unauthorized {
                     Outcome::Denied
@@ -167,6 +170,8 @@ impl XuanxuanConn {
             name: p.account,
             password: p.password,
             addr: self.addr,
+            // The real client sends the MD5 hex of the password (000: "已加密").
+            md5: true,
         };
         let (user, sid) = app.link.call(None, login).await?;
         self.end_session(app, false).await;
@@ -227,7 +232,8 @@ impl XuanxuanConn {
                 data,
             ));
         }
-        if let Ok(list) = chat_list(app, me).await {
+        if let Ok(mut list) = chat_list(app, me).await {
+            render::plain_members(&mut list);
             self.send(&render::push(
                 app.hub.next_push_id(),
                 "chat",
@@ -364,7 +370,11 @@ async fn message(app: &AppState, me: i64, params: &Value) -> ApiResult<Answer> {
         };
         let posted = app.link.call(Some(me), post).await?;
         out.push(match posted {
-            Posted::New(row) | Posted::Duplicate(row) => row.to_wire(),
+            // Under the gid the client used (either order names a one-to-one chat).
+            Posted::New(row) | Posted::Duplicate(row) | Posted::Updated(row) => Message {
+                cgid: m.cgid.clone(),
+                ..row.to_wire()
+            },
             Posted::Dropped => Message {
                 user: Some(me),
                 ..m

@@ -26,6 +26,7 @@ use super::server::LINK_FRAME_LIMIT;
 use crate::backend::Gateway;
 use crate::backend::ops::{Operation, Undelivered};
 use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::gateway;
 use crate::hub::Hub;
 use crate::render;
 
@@ -33,6 +34,8 @@ use crate::render;
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 /// Requests queued for the link's writer.
 const OUT_QUEUE: usize = 4096;
+/// How long a message waits for room in a recipient's full session queue.
+const DELIVERY_WAIT: Duration = Duration::from_secs(2);
 /// The longest wait between two connection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
@@ -247,7 +250,7 @@ impl Remote {
         tracing::info!(url = %self.url, "backend link up");
         while let Some(Ok(frame)) = stream.next().await {
             match frame {
-                Message::Text(text) => self.on_event(text.as_str()),
+                Message::Text(text) => self.on_event(text.as_str()).await,
                 Message::Close(_) => break,
                 _ => {}
             }
@@ -258,7 +261,7 @@ impl Remote {
     }
 
     /// One event from the backend.
-    fn on_event(&self, text: &str) {
+    async fn on_event(&self, text: &str) {
         let event: LinkEvent = match serde_json::from_str(text) {
             Ok(e) => e,
             Err(e) => return tracing::warn!(%e, "malformed link event"),
@@ -277,7 +280,8 @@ impl Remote {
             }
             LinkEvent::Push { push } => self.hub.deliver(&[push]),
             LinkEvent::Message { row, users } => {
-                let missed = self.hub.deliver_message(&row, &users);
+                let missed =
+                    gateway::deliver_message_waiting(&self.hub, &row, &users, DELIVERY_WAIT).await;
                 if !missed.is_empty() {
                     let report = Undelivered {
                         id: row.id,

@@ -47,6 +47,8 @@ pub struct Gateways {
 
 struct Peer {
     tx: mpsc::Sender<Utf8Bytes>,
+    /// Closes the link (its gateway reconnects and reports its sessions again).
+    drop: Arc<tokio::sync::Notify>,
     /// Sessions per user on this gateway, as it reported them.
     online: HashMap<i64, u32>,
 }
@@ -64,17 +66,19 @@ impl Gateways {
         links.retain(|id, peer| {
             let ok = peer.tx.try_send(text.clone()).is_ok();
             if !ok {
-                tracing::warn!(link = id, "gateway link stuck or gone; dropped");
+                tracing::warn!(link = id, "gateway link stuck or gone; closed");
+                peer.drop.notify_one();
             }
             ok
         });
         !links.is_empty()
     }
 
-    fn connect(&self, tx: mpsc::Sender<Utf8Bytes>) -> u64 {
+    fn connect(&self, tx: mpsc::Sender<Utf8Bytes>, drop: Arc<tokio::sync::Notify>) -> u64 {
         let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         let peer = Peer {
             tx,
+            drop,
             online: HashMap::new(),
         };
         self.lock().insert(id, peer);
@@ -183,14 +187,22 @@ async fn link(State(server): State<Arc<LinkServer>>, req: Request) -> Response {
 async fn serve_link(server: Arc<LinkServer>, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     let (tx, mut rx) = mpsc::channel::<Utf8Bytes>(LINK_QUEUE);
-    let id = server.gateways.connect(tx.clone());
+    let dropped = Arc::new(tokio::sync::Notify::new());
+    let id = server.gateways.connect(tx.clone(), dropped.clone());
     tracing::info!(link = id, "gateway connected");
     let writer = tokio::spawn(async move {
-        while let Some(text) = rx.recv().await {
-            if sink.send(Message::Text(text)).await.is_err() {
-                break;
+        loop {
+            tokio::select! {
+                next = rx.recv() => {
+                    let Some(text) = next else { break };
+                    if sink.send(Message::Text(text)).await.is_err() {
+                        break;
+                    }
+                }
+                _ = dropped.notified() => break,
             }
         }
+        let _ = sink.send(Message::Close(None)).await;
     });
     while let Some(Ok(frame)) = stream.next().await {
         let text = match frame {

@@ -135,9 +135,18 @@ pub fn by_gid(conn: &Connection, gid: &str) -> ApiResult<Option<ChatRow>> {
     one(
         conn,
         &format!("{CHAT_SELECT} WHERE c.gid = ?1 AND c.dissolved = 0"),
-        [gid],
+        [canonical_gid(gid)],
         chat_row,
     )
+}
+
+/// The stored form of a gid: a one-to-one gid with its ids in numeric order (`"3&10"`, which
+/// clients sorting the ids as text write `"10&3"`), any other gid as it is.
+pub fn canonical_gid(gid: &str) -> String {
+    match chinwag_wire::parse_one2one_gid(gid) {
+        Some((a, b)) => chinwag_wire::one2one_gid(a, b),
+        None => gid.to_string(),
+    }
 }
 
 /// A live chat by id.
@@ -273,9 +282,10 @@ pub fn create(
     by_id(conn, id)?.ok_or_else(|| ApiError::internal("chat vanished"))
 }
 
-/// The one-to-one chat of `a` and `b`, created if it does not exist yet.
-pub fn ensure_one2one(conn: &Connection, a: i64, b: i64) -> ApiResult<ChatRow> {
-    let gid = chinwag_wire::one2one_gid(a, b);
+/// The one-to-one chat of `creator` and `other`, created by `creator` (its `createdBy`: the
+/// one who sent its first message or asked for it) if it does not exist yet.
+pub fn ensure_one2one(conn: &Connection, creator: i64, other: i64) -> ApiResult<ChatRow> {
+    let gid = chinwag_wire::one2one_gid(creator, other);
     if let Some(chat) = by_gid(conn, &gid)? {
         return Ok(chat);
     }
@@ -284,7 +294,7 @@ pub fn ensure_one2one(conn: &Connection, a: i64, b: i64) -> ApiResult<ChatRow> {
         kind: ONE2ONE,
         ..Default::default()
     };
-    create(conn, &new, a.min(b), &[a.max(b)])
+    create(conn, &new, creator, &[other])
 }
 
 /// Adds (or re-adds) members; unknown user ids are an `Invalid` error.

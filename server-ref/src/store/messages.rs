@@ -76,6 +76,26 @@ pub fn by_sender_gid(conn: &Connection, sender: i64, gid: &str) -> ApiResult<Opt
     )
 }
 
+/// Replaces a message's content; returns the message as it is now.
+pub fn set_content(conn: &Connection, id: i64, content: &str) -> ApiResult<MessageRow> {
+    conn.execute(
+        "UPDATE messages SET content = ?2 WHERE id = ?1",
+        params![id, content],
+    )?;
+    by_id(conn, id)
+}
+
+/// A stored message by id.
+fn by_id(conn: &Connection, id: i64) -> ApiResult<MessageRow> {
+    one(
+        conn,
+        &format!("{MESSAGE_SELECT} WHERE m.id = ?1"),
+        [id],
+        message_row,
+    )?
+    .ok_or_else(|| ApiError::internal("message vanished"))
+}
+
 /// What a new message is made of.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
@@ -111,13 +131,7 @@ pub fn insert(conn: &Connection, m: &NewMessage) -> ApiResult<MessageRow> {
         m.content
     ])?;
     let id = conn.last_insert_rowid();
-    one(
-        conn,
-        &format!("{MESSAGE_SELECT} WHERE m.id = ?1"),
-        [id],
-        message_row,
-    )?
-    .ok_or_else(|| ApiError::internal("message vanished"))
+    by_id(conn, id)
 }
 
 /// Number of messages in a chat.

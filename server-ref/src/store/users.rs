@@ -160,6 +160,15 @@ pub fn credentials(conn: &Connection, account: &str) -> ApiResult<Option<(i64, S
     )
 }
 
+/// Replaces a user's stored password hash.
+pub fn set_password_hash(conn: &Connection, id: i64, hash: &str) -> ApiResult<()> {
+    conn.execute(
+        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+        params![id, hash],
+    )?;
+    Ok(())
+}
+
 /// Every user, by id.
 pub fn all(conn: &Connection) -> ApiResult<Vec<UserRow>> {
     many(
