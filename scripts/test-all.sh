@@ -52,7 +52,7 @@ cargo test --workspace --exclude uniffi-bindgen --locked
 step "server suites again, split: backend and gateway as two processes (seed 000)"
 CHINWAG_TOPOLOGY=split cargo test -p chinwag-server --locked \
   --test room_002 --test module_003 --test xuanxuan --test cross_dialect --test sdk_ext \
-  --test rules --test revocation --test hardening --test real_client
+  --test rules --test revocation --test hardening --test real_client --test xxd
 
 step "C SDK: header drift, pkg-config install, C example and misuse tests under valgrind"
 bash scripts/c-sdk.sh test

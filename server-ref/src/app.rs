@@ -13,6 +13,8 @@ pub struct App {
     pub link: Link,
     /// Live sessions (the backend's [`crate::backend::Gateway`]).
     pub hub: Arc<Hub>,
+    /// Tokens of xxd's encrypted transport (`POST /serverInfo`).
+    pub tickets: crate::dialect::xxd::Tickets,
     /// Turns true when the server shuts down; socket tasks watch it and close.
     pub shutdown: watch::Receiver<bool>,
     /// Socket tasks still running (the server's stop waits for them).

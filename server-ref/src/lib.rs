@@ -173,6 +173,7 @@ impl Server {
             let app = Arc::new(App {
                 link,
                 hub: hub.clone(),
+                tickets: Default::default(),
                 shutdown: shutdown_rx.clone(),
                 sockets: Default::default(),
             });
@@ -323,6 +324,10 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/ws", get(dialect::ws::upgrade))
+        .route(
+            "/serverInfo",
+            axum::routing::post(dialect::xxd::server_info),
+        )
         .merge(dialect::room::routes())
         .merge(dialect::module_rest::routes())
         .merge(dialect::sdk_ext::routes())

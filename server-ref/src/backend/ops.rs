@@ -149,6 +149,19 @@ operations! {
     /// Seed 000's `serverStart`, sent by a gateway when it starts: every user is offline.
     "chat"."serverStart" => ServerStart {} -> () = |b, me, p| sessions::server_start(b).await;
 
+    /// Checks credentials without logging in (xxd's `/serverInfo`); answers the user's id.
+    "user"."verify" => CheckPassword {
+        /// Account name.
+        name: String,
+        /// Password, as typed or (with `md5`) as its MD5 hex.
+        password: String,
+        /// The client's address, for the throttle.
+        addr: Option<IpAddr>,
+        /// The password may be the MD5 hex of what the user typed.
+        #[serde(default)]
+        md5: bool,
+    } -> i64 = |b, me, p| sessions::verify(b, p.name, p.password, p.addr, p.md5).await;
+
     /// The user a token belongs to (401 if unknown or revoked).
     "user"."authenticate" => Authenticate {
         /// The token.

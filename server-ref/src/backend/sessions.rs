@@ -29,9 +29,7 @@ pub async fn register(backend: &Backend, name: String, password: String) -> ApiR
 }
 
 /// Checks credentials and issues a token; shared by 002 `/login` and xuanxuan `login`.
-/// `addr` is the client's IP address, for throttling. A name with too many recent failures
-/// (or an address with too many) is refused before any check; an unknown name costs the same
-/// password check as a wrong password, and both answer alike.
+/// See [`verify`].
 pub async fn login(
     backend: &Backend,
     name: String,
@@ -39,6 +37,27 @@ pub async fn login(
     addr: Option<IpAddr>,
     md5_ok: bool,
 ) -> ApiResult<(UserRow, String)> {
+    let id = verify(backend, name, password, addr, md5_ok).await?;
+    backend
+        .db
+        .call(move |conn| {
+            let token = users::issue_token(conn, id)?;
+            Ok((users::get(conn, id)?, token))
+        })
+        .await
+}
+
+/// Checks credentials; answers the user's id. `addr` is the client's IP address, for
+/// throttling. A name with too many recent failures (or an address with too many) is refused
+/// before any check; an unknown name costs the same password check as a wrong password, and
+/// both answer alike. With `md5_ok` the password may be its MD5 hex (xuanxuan).
+pub async fn verify(
+    backend: &Backend,
+    name: String,
+    password: String,
+    addr: Option<IpAddr>,
+    md5_ok: bool,
+) -> ApiResult<i64> {
     backend.throttle.check(&name, addr, Instant::now())?;
     let lookup = name.clone();
     let found = backend
@@ -70,13 +89,7 @@ pub async fn login(
             .call(move |conn| users::set_password_hash(conn, id, &upgraded))
             .await?;
     }
-    backend
-        .db
-        .call(move |conn| {
-            let token = users::issue_token(conn, id)?;
-            Ok((users::get(conn, id)?, token))
-        })
-        .await
+    Ok(id)
 }
 
 /// The user `token` belongs to; 401 if it is unknown or revoked.

@@ -98,8 +98,9 @@ async fn store_upload(
     token: Option<String>,
     mut multipart: Multipart,
 ) -> ApiResult<UploadedFile> {
-    let me = authenticate(app, token).await?;
+    let me = uploader(app, token).await?;
     let mut gid = None;
+    let mut user_id = None;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = multipart
         .next_field()
@@ -115,6 +116,10 @@ async fn store_upload(
                         .map_err(|e| ApiError::invalid(format!("bad gid field: {e}")))?,
                 )
             }
+            "userID" => {
+                let text = field.text().await.unwrap_or_default();
+                user_id = Some(text.trim().to_string());
+            }
             "file" => {
                 let name = field.file_name().unwrap_or("file").to_string();
                 let bytes = field.bytes().await.map_err(|e| {
@@ -129,11 +134,24 @@ async fn store_upload(
             _ => {}
         }
     }
+    // The real client names itself too (000 §上传文件): it must be the token's user.
+    if user_id.is_some_and(|u| !u.is_empty() && u != me.to_string()) {
+        return Err(ApiError::forbidden("userID is not the user of this token"));
+    }
     let gid = gid
         .filter(|g| !g.trim().is_empty())
         .ok_or_else(|| ApiError::invalid("missing form field `gid`"))?;
     let (name, bytes) = file.ok_or_else(|| ApiError::invalid("missing form field `file`"))?;
     store_file(app, me, gid, &name, bytes).await
+}
+
+/// The user an upload's token names: the token of an open socket of xxd's transport (the
+/// real client sends that one), or a login token.
+async fn uploader(app: &AppState, token: Option<String>) -> ApiResult<i64> {
+    if let Some(user) = token.as_deref().and_then(|t| app.tickets.user_of(t)) {
+        return Ok(user);
+    }
+    authenticate(app, token).await
 }
 
 /// The SDK extension's upload: the body is the file, `gid` and `name` are query parameters.
@@ -202,16 +220,51 @@ async fn download_query(
     headers: HeaderMap,
 ) -> Response {
     let id = query.get("id").cloned().unwrap_or_default();
-    download(&app, &id, token_of(&headers, &query)).await
+    let token = token_of(&headers, &query);
+    // The real client's form: no token, but `gid` (its user id) and `sid`, the MD5 hex of its
+    // session id followed by `fileName`.
+    let signed = match (&token, query.get("sid"), query.get("gid")) {
+        (None, Some(sid), Some(user)) => Some(Signed {
+            user: user.trim().parse().unwrap_or(0),
+            file_name: query.get("fileName").cloned().unwrap_or_default(),
+            signature: sid.clone(),
+        }),
+        _ => None,
+    };
+    download_as(&app, &id, token, signed).await
+}
+
+/// A download signed with a xuanxuan session's id instead of a token.
+struct Signed {
+    user: i64,
+    file_name: String,
+    signature: String,
 }
 
 async fn download(app: &AppState, id: &str, token: Option<String>) -> Response {
+    download_as(app, id, token, None).await
+}
+
+async fn download_as(
+    app: &AppState,
+    id: &str,
+    token: Option<String>,
+    signed: Option<Signed>,
+) -> Response {
     let result = async {
         let id: i64 = id
             .trim()
             .parse()
             .map_err(|_| ApiError::invalid(format!("file id must be an integer, got \"{id}\"")))?;
-        let me = authenticate(app, token).await?;
+        let me = match signed {
+            Some(s) if app.tickets.signed_by(s.user, &s.file_name, &s.signature) => s.user,
+            Some(_) => {
+                return Err(ApiError::unauthorized(
+                    "sid is not md5(sessionID + fileName) of a session of user gid",
+                ));
+            }
+            None => authenticate(app, token).await?,
+        };
         let file = app.link.call(Some(me), ops::FetchFile { id }).await?;
         Ok::<_, ApiError>((file.row, file.bytes))
     }

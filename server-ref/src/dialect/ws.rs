@@ -5,13 +5,14 @@
 //! Each socket has a reader (this task) and a writer task draining the session queue, so
 //! fan-out never waits on a slow socket.
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{Extensions, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
 
 use chinwag_wire::MAX_FRAME_BYTES;
 use chinwag_wire::ext::{EXT_PARAM, EXT_VALUE};
@@ -19,6 +20,7 @@ use chinwag_wire::ext::{EXT_PARAM, EXT_VALUE};
 use super::module_rest::error_response;
 use super::module_ws::ModuleConn;
 use super::xuanxuan::XuanxuanConn;
+use super::xxd::{self, Cipher};
 use crate::app::AppState;
 use crate::auth::token_hash;
 use crate::hub::{Drain, Hub, Outbound, Outlet};
@@ -134,6 +136,14 @@ async fn run(
     let _running = app.sockets.enter();
     let (mut sink, mut stream) = socket.split();
     let Drain { mut rx, kill } = drain;
+    // Set when the socket turns out to speak xxd's encrypted transport: every frame out is
+    // then encrypted too.
+    let cipher: Arc<OnceLock<Cipher>> = Arc::default();
+    let sealing = cipher.clone();
+    let seal = move |text: Utf8Bytes| match sealing.get() {
+        Some(c) => Message::Binary(c.encrypt(text.as_bytes()).into()),
+        None => Message::Text(text),
+    };
     let mut writer = tokio::spawn(async move {
         // A kill (an extension socket that fell behind) stops the writer at once, even in the
         // middle of a send to a client that does not read; the socket is then dropped.
@@ -152,7 +162,7 @@ async fn run(
                             return;
                         }
                     };
-                    if sink.feed(Message::Text(text)).await.is_err() {
+                    if sink.feed(seal(text)).await.is_err() {
                         return;
                     }
                     if last {
@@ -177,6 +187,8 @@ async fn run(
     };
     let mut shutdown = app.shutdown.clone();
     let mut closing = false;
+    let mut first = true;
+    let mut xxd_token = None;
     loop {
         // Shutdown first: once the server stops, no frame more is handled.
         let msg = tokio::select! {
@@ -198,10 +210,10 @@ async fn run(
             None => break,
         };
         // Text frames are UTF-8 already (the WebSocket layer checks); binary frames are
-        // accepted when they hold UTF-8 JSON.
-        let bytes = match msg {
-            Message::Text(text) => text.into(),
-            Message::Binary(bytes) => bytes,
+        // accepted when they hold UTF-8 JSON, or, on a socket of xxd's transport, its cipher.
+        let (bytes, binary) = match msg {
+            Message::Text(text) => (text.into(), false),
+            Message::Binary(bytes) => (bytes, true),
             Message::Close(_) => break,
             Message::Ping(_) | Message::Pong(_) => continue,
         };
@@ -209,6 +221,32 @@ async fn run(
             conn.too_large(&bytes);
             continue;
         }
+        let opening = std::mem::replace(&mut first, false);
+        let bytes = if let Some(c) = cipher.get() {
+            match c.decrypt(&bytes).filter(|_| binary) {
+                Some(plain) => plain.into(),
+                None => {
+                    conn.undecryptable();
+                    continue;
+                }
+            }
+        } else if binary && opening && !conn.is_module() && !xxd::is_plain_json(&bytes) {
+            // xxd's transport: the first frame is a login sealed with a /serverInfo token.
+            match app.tickets.redeem(&bytes) {
+                Some((token, c, text)) => {
+                    let _ = cipher.set(c);
+                    xxd_token = Some(token);
+                    text.into()
+                }
+                None => {
+                    let reason = "cannot decrypt the first frame: POST /serverInfo for a token";
+                    closing = tx.send(Outbound::CloseCode(1008, reason.into()));
+                    break;
+                }
+            }
+        } else {
+            bytes
+        };
         // The handlers' futures are boxed: inline, the largest of them (a xuanxuan method)
         // would make every idle socket's task that large for its whole life.
         match std::str::from_utf8(&bytes) {
@@ -222,6 +260,9 @@ async fn run(
     match &mut conn {
         Conn::Module(c) => Box::pin(c.close(&app)).await,
         Conn::Xuanxuan(c) => Box::pin(c.close(&app)).await,
+    }
+    if let Some(token) = xxd_token {
+        app.tickets.closed(&token);
     }
     drop(tx);
     if closing {
@@ -245,6 +286,21 @@ fn close_code(e: axum::Error) -> Option<(u16, &'static str)> {
 }
 
 impl Conn {
+    fn is_module(&self) -> bool {
+        matches!(self, Conn::Module(_))
+    }
+
+    /// A frame an encrypted socket cannot read (not binary, or not under its key).
+    fn undecryptable(&self) {
+        let msg = "this socket speaks xxd's encrypted transport: every frame is binary, \
+                   AES-256-CBC under its token"
+            .to_string();
+        match self {
+            Conn::Module(c) => c.error(400, msg),
+            Conn::Xuanxuan(c) => c.error(msg),
+        }
+    }
+
     fn too_large(&self, frame: &[u8]) {
         let len = frame.len();
         let msg = format!("frame of {len} bytes exceeds the limit of {MAX_FRAME_BYTES} bytes");

@@ -200,6 +200,7 @@ impl XuanxuanConn {
             .link
             .call(Some(user.id), ops::LoggedIn { status })
             .await?;
+        app.tickets.session_opened(session.id, user.id, sid.clone());
         self.login = Some(LoggedIn {
             session,
             sid,
@@ -277,6 +278,7 @@ impl XuanxuanConn {
     async fn end_session(&mut self, app: &AppState, announce: bool) -> Option<i64> {
         let login = self.login.take()?;
         let user = login.session.user;
+        app.tickets.session_ended(login.session.id);
         let last = app.hub.unregister(user, login.session.id);
         let ended = ops::Ended {
             sid: login.sid,
