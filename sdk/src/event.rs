@@ -56,6 +56,9 @@ pub enum ChatChange {
 pub enum Event {
     /// A message from someone else, each exactly once, in order per chat.
     Message(Message),
+    /// A message handed over before has new content (a file message whose upload finished:
+    /// its sender re-sent it under the same gid); same `id`, the content as it is now.
+    MessageUpdated(Message),
     /// A notification from the application's backend.
     Notification(Notification),
     /// A chat you are in changed; `chat` is its state after the change.
@@ -106,11 +109,21 @@ mod tests {
             content: Content::Text("hi".into()),
             timestamp_ms: 5,
         });
+        let Event::Message(m) = &message else {
+            unreachable!()
+        };
+        let updated = Event::MessageUpdated(m.clone());
         let cases = [
             (
                 message,
                 r#"{"type": "message", "data": {"id": 41, "gid": "c-17", "chat_gid": "1&2",
                     "chat": {"user": 1}, "sender": 1,
+                    "content": {"content_type": "text", "body": "hi"}, "timestamp_ms": 5}}"#,
+            ),
+            (
+                updated,
+                r#"{"type": "message_updated", "data": {"id": 41, "gid": "c-17",
+                    "chat_gid": "1&2", "chat": {"user": 1}, "sender": 1,
                     "content": {"content_type": "text", "body": "hi"}, "timestamp_ms": 5}}"#,
             ),
             (

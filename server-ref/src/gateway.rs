@@ -9,7 +9,7 @@ use axum::extract::ws::Utf8Bytes;
 use serde_json::Value;
 
 use chinwag_wire::ext::{KICKED_TYPE, KickedFrame};
-use chinwag_wire::module::ErrorFrame;
+use chinwag_wire::module::{ErrorFrame, MessageFrame};
 use chinwag_wire::xuanxuan::Kickoff;
 
 use crate::backend::{Audience, Gateway, Push};
@@ -54,9 +54,9 @@ impl Gateway for Hub {
         }
     }
 
-    fn deliver_message(&self, row: &MessageRow, recipients: &[i64]) -> Vec<i64> {
+    fn deliver_message(&self, row: &MessageRow, recipients: &[i64], updated: bool) -> Vec<i64> {
         let mut missed = Vec::new();
-        for (user, frames) in message_frames(self, row, recipients) {
+        for (user, frames) in message_frames(self, row, recipients, updated) {
             let mut reached = false;
             for (session, text) in frames {
                 reached |= session.send(Outbound::Frame(text));
@@ -78,11 +78,13 @@ impl Gateway for Hub {
 }
 
 /// Each recipient's live sessions, each with the message's frame in its dialect (rendered
-/// once per dialect, and only if a recipient speaks it).
+/// once per dialect, and only if a recipient speaks it). An update is marked as one on
+/// extension sockets.
 fn message_frames(
     hub: &Hub,
     row: &MessageRow,
     recipients: &[i64],
+    updated: bool,
 ) -> Vec<(i64, Vec<(Session, Utf8Bytes)>)> {
     let receiver = render::one2one_receiver(row);
     let module_text = OnceCell::new();
@@ -91,29 +93,31 @@ fn message_frames(
     recipients
         .iter()
         .map(|&user| {
-            let frames =
-                hub.sessions_of(user)
-                    .into_iter()
-                    .map(|session| {
-                        let text = match session.dialect {
-                            Dialect::Module => module_text
-                                .get_or_init(|| render::text(&render::module_frame(row, receiver))),
-                            Dialect::Sdk => sdk_text
-                                .get_or_init(|| render::text(&render::sdk_frame(row, receiver))),
-                            Dialect::Xuanxuan(_) => xx_text.get_or_init(|| {
-                                let data = serde_json::to_value(row.to_wire()).unwrap_or_default();
-                                render::text(&render::push(
-                                    hub.next_push_id(),
-                                    "chat",
-                                    "message",
-                                    Value::Array(vec![data]),
-                                ))
-                            }),
-                        }
-                        .clone();
-                        (session, text)
-                    })
-                    .collect();
+            let frames = hub
+                .sessions_of(user)
+                .into_iter()
+                .map(|session| {
+                    let text = match session.dialect {
+                        Dialect::Module => module_text
+                            .get_or_init(|| render::text(&render::module_frame(row, receiver))),
+                        Dialect::Sdk => sdk_text.get_or_init(|| {
+                            let frame = render::sdk_frame(row, receiver);
+                            render::text(&MessageFrame { updated, ..frame })
+                        }),
+                        Dialect::Xuanxuan(_) => xx_text.get_or_init(|| {
+                            let data = serde_json::to_value(row.to_wire()).unwrap_or_default();
+                            render::text(&render::push(
+                                hub.next_push_id(),
+                                "chat",
+                                "message",
+                                Value::Array(vec![data]),
+                            ))
+                        }),
+                    }
+                    .clone();
+                    (session, text)
+                })
+                .collect();
             (user, frames)
         })
         .collect()
@@ -126,10 +130,11 @@ pub async fn deliver_message_waiting(
     hub: &Hub,
     row: &MessageRow,
     recipients: &[i64],
+    updated: bool,
     wait: std::time::Duration,
 ) -> Vec<i64> {
     let mut missed = Vec::new();
-    for (user, frames) in message_frames(hub, row, recipients) {
+    for (user, frames) in message_frames(hub, row, recipients, updated) {
         let mut reached = false;
         for (session, text) in frames {
             reached |= session.send_waiting(Outbound::Frame(text), wait).await;

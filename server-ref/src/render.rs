@@ -42,6 +42,7 @@ pub fn module_frame(m: &MessageRow, receiver: Option<i64>) -> MessageFrame {
         gid: Some(m.gid.clone()),
         content_type: None,
         cgid: None,
+        updated: false,
     }
 }
 

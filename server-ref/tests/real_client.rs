@@ -118,9 +118,11 @@ async fn a_xuanxuan_login_takes_the_password_or_its_md5() {
 async fn a_file_message_resent_under_its_gid_is_updated_for_everyone() {
     let t = TestServer::start().await;
     let (a, _) = t.user("fay").await;
-    let (b, _) = t.user("gus").await;
+    let (b, gus_token) = t.user("gus").await;
     let (mut wa, _) = t.xx_login("fay").await;
     let (mut wb, _) = t.xx_login("gus").await;
+    // gus's SDK too, on the extension socket.
+    let mut sdk = Ws::connect(&t.ws_url(&format!("?access_token={gus_token}&ext=chinwag"))).await;
     let cgid = format!("{}&{}", a.min(b), a.max(b));
     let file = |content: &str| json!([{"gid": "file-1", "cgid": cgid, "type": "normal", "contentType": "file", "content": content}]);
     // The client sends the file card first, then again with the upload's progress, then
@@ -130,6 +132,9 @@ async fn a_file_message_resent_under_its_gid_is_updated_for_everyone() {
         .await;
     let id = first["data"][0]["id"].clone();
     assert_eq!(wb.recv_method("message").await["data"][0]["id"], id);
+    let frame = next_message(&mut sdk).await;
+    assert_eq!(frame["id"], id.to_string());
+    assert!(frame.get("updated").is_none(), "{frame}");
     let done = r#"{"name":"a.txt","send":1,"id":7,"url":"/files/7"}"#;
     let second = wa.request("message", file(done)).await;
     assert_eq!(second["data"][0]["id"], id, "the same message");
@@ -142,6 +147,13 @@ async fn a_file_message_resent_under_its_gid_is_updated_for_everyone() {
         ),
         (&id, Some(done))
     );
+    // The extension marks it, so the SDK hands it over as an update.
+    let frame = next_message(&mut sdk).await;
+    assert_eq!(frame["updated"], true, "{frame}");
+    assert_eq!(
+        (&frame["id"], &frame["content"]),
+        (&json!(id.to_string()), &json!(done))
+    );
     let history = wb.request("history", json!({"gid": cgid})).await;
     assert_eq!(history["data"].as_array().unwrap().len(), 1, "{history}");
     assert_eq!(history["data"][0]["content"], done);
@@ -152,6 +164,16 @@ async fn a_file_message_resent_under_its_gid_is_updated_for_everyone() {
     let again = wa.request("message", text("two")).await;
     assert_eq!(again["data"][0]["content"], "one");
     wb.silent(300).await;
+}
+
+/// The next message frame on an extension socket (skipping events).
+async fn next_message(ws: &mut Ws) -> Value {
+    loop {
+        let frame = ws.recv().await;
+        if frame["type"] == "unicast" || frame["type"] == "multicast" {
+            return frame;
+        }
+    }
 }
 
 #[tokio::test]

@@ -210,6 +210,7 @@ fn say(text: &str) -> chinwag::Result<()> {
 fn print_event(event: Event) {
     match event {
         Event::Message(m) => println!("<< {:?} user {}: {}", m.chat, m.sender, m.content.body()),
+        Event::MessageUpdated(m) => println!("<< message {} now: {}", m.id, m.content.body()),
         Event::Notification(n) => println!("<< notification {}: {}", n.kind, n.content),
         Event::ChatChanged { change, chat } => println!("<< chat {} {change:?}", chat.gid),
         Event::MembersChanged { chat } => println!("<< members of {} changed", chat.gid),

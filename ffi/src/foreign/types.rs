@@ -209,6 +209,7 @@ pub enum ChatChange {
 #[uniffi::remote(Enum)]
 pub enum Event {
     Message(Message),
+    MessageUpdated(Message),
     Notification(Notification),
     ChatChanged { change: ChatChange, chat: Chat },
     MembersChanged { chat: Chat },

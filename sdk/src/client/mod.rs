@@ -415,7 +415,7 @@ impl State {
         let me = self.session.as_ref().map_or(0, |s| s.user_id);
         for event in events {
             let seen = match event {
-                Event::Message(m) => {
+                Event::Message(m) | Event::MessageUpdated(m) => {
                     let (cache, store) = self.cache();
                     cache.receive(m, me, store);
                     continue;

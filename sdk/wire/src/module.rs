@@ -112,6 +112,10 @@ pub struct MessageFrame {
     /// The chat's gid (SDK extension, as `content_type`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cgid: Option<String>,
+    /// This frame replaces the content of message `id`, sent before (SDK extension: a file
+    /// message completed under its gid).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub updated: bool,
 }
 
 /// The value of `type` on a pushed notification.
@@ -457,6 +461,7 @@ mod tests {
             gid: None,
             content_type: None,
             cgid: None,
+            updated: false,
         };
         let v = serde_json::to_value(&f).unwrap();
         assert_eq!(

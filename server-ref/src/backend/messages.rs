@@ -196,7 +196,8 @@ pub async fn submit(
             move |conn, out| {
                 let out = out.map(|(posted, online)| {
                     if let Posted::New(row) | Posted::Updated(row) = &posted {
-                        deliver(&b3, conn, row, &online);
+                        let updated = matches!(posted, Posted::Updated(_));
+                        deliver(&b3, conn, row, &online, updated);
                     }
                     if let Posted::New(_) = &posted {
                         b3.db.count_messages(1);
@@ -341,8 +342,14 @@ fn resolve_chat(
 
 /// Hands a stored message to the gateway; recipients it could not reach get it in their
 /// offline inbox. Runs with the writer's connection held, right after the commit.
-fn deliver(backend: &Backend, conn: &Connection, row: &MessageRow, recipients: &[i64]) {
-    let missed = backend.gateway.deliver_message(row, recipients);
+fn deliver(
+    backend: &Backend,
+    conn: &Connection,
+    row: &MessageRow,
+    recipients: &[i64],
+    updated: bool,
+) {
+    let missed = backend.gateway.deliver_message(row, recipients, updated);
     if !missed.is_empty() {
         if let Err(e) = messages::inbox_add(conn, &missed, row.id) {
             tracing::warn!(%e, "could not queue undelivered message");

@@ -66,9 +66,10 @@ pub trait Gateway: Send + Sync + 'static {
     fn is_online(&self, user: i64) -> bool;
     /// Delivers pushes, in order, to the sessions their audiences name.
     fn deliver(&self, pushes: &[Push]);
-    /// Delivers a stored message to the sessions of `recipients`; returns those it could not
+    /// Delivers a stored message to the sessions of `recipients` (`updated`: its content
+    /// replaced that of the message with its id, delivered before); returns those it could not
     /// reach at once (they get it in their offline inbox).
-    fn deliver_message(&self, row: &MessageRow, recipients: &[i64]) -> Vec<i64>;
+    fn deliver_message(&self, row: &MessageRow, recipients: &[i64], updated: bool) -> Vec<i64>;
     /// Closes, with `reason`, every session opened with a token whose hash is in `hashes`.
     fn close_sessions(&self, hashes: &[String], reason: &str);
 }

@@ -279,9 +279,19 @@ impl Remote {
                 }
             }
             LinkEvent::Push { push } => self.hub.deliver(&[push]),
-            LinkEvent::Message { row, users } => {
-                let missed =
-                    gateway::deliver_message_waiting(&self.hub, &row, &users, DELIVERY_WAIT).await;
+            LinkEvent::Message {
+                row,
+                users,
+                updated,
+            } => {
+                let missed = gateway::deliver_message_waiting(
+                    &self.hub,
+                    &row,
+                    &users,
+                    updated,
+                    DELIVERY_WAIT,
+                )
+                .await;
                 if !missed.is_empty() {
                     let report = Undelivered {
                         id: row.id,

@@ -79,6 +79,9 @@ pub enum LinkEvent {
         row: MessageRow,
         /// Its recipients.
         users: Vec<i64>,
+        /// Its content replaced that of the message with its id (a file message completed).
+        #[serde(default)]
+        updated: bool,
     },
     /// Close the sessions opened with these token hashes.
     Close {

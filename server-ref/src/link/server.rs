@@ -118,10 +118,11 @@ impl Gateway for Gateways {
 
     /// Handed to every gateway; those a gateway cannot reach come back as
     /// `message.undelivered`. With no gateway connected, every recipient missed it.
-    fn deliver_message(&self, row: &MessageRow, recipients: &[i64]) -> Vec<i64> {
+    fn deliver_message(&self, row: &MessageRow, recipients: &[i64], updated: bool) -> Vec<i64> {
         let event = LinkEvent::Message {
             row: row.clone(),
             users: recipients.to_vec(),
+            updated,
         };
         if self.send_all(&event) {
             Vec::new()

@@ -4243,6 +4243,8 @@ public enum Event: Equatable, Hashable {
     
     case message(Message
     )
+    case messageUpdated(Message
+    )
     case notification(Notification
     )
     case chatChanged(change: ChatChange, chat: Chat
@@ -4281,25 +4283,28 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
         case 1: return .message(try FfiConverterTypeMessage.read(from: &buf)
         )
         
-        case 2: return .notification(try FfiConverterTypeNotification.read(from: &buf)
+        case 2: return .messageUpdated(try FfiConverterTypeMessage.read(from: &buf)
         )
         
-        case 3: return .chatChanged(change: try FfiConverterTypeChatChange.read(from: &buf), chat: try FfiConverterTypeChat.read(from: &buf)
+        case 3: return .notification(try FfiConverterTypeNotification.read(from: &buf)
         )
         
-        case 4: return .membersChanged(chat: try FfiConverterTypeChat.read(from: &buf)
+        case 4: return .chatChanged(change: try FfiConverterTypeChatChange.read(from: &buf), chat: try FfiConverterTypeChat.read(from: &buf)
         )
         
-        case 5: return .presence(user: try FfiConverterInt64.read(from: &buf), status: try FfiConverterString.read(from: &buf)
+        case 5: return .membersChanged(chat: try FfiConverterTypeChat.read(from: &buf)
         )
         
-        case 6: return .userChanged(try FfiConverterTypeUser.read(from: &buf)
+        case 6: return .presence(user: try FfiConverterInt64.read(from: &buf), status: try FfiConverterString.read(from: &buf)
         )
         
-        case 7: return .kicked(reason: try FfiConverterString.read(from: &buf)
+        case 7: return .userChanged(try FfiConverterTypeUser.read(from: &buf)
         )
         
-        case 8: return .connection(try FfiConverterTypeConnectionState.read(from: &buf)
+        case 8: return .kicked(reason: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 9: return .connection(try FfiConverterTypeConnectionState.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -4315,40 +4320,45 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
             FfiConverterTypeMessage.write(v1, into: &buf)
             
         
-        case let .notification(v1):
+        case let .messageUpdated(v1):
             writeInt(&buf, Int32(2))
+            FfiConverterTypeMessage.write(v1, into: &buf)
+            
+        
+        case let .notification(v1):
+            writeInt(&buf, Int32(3))
             FfiConverterTypeNotification.write(v1, into: &buf)
             
         
         case let .chatChanged(change,chat):
-            writeInt(&buf, Int32(3))
+            writeInt(&buf, Int32(4))
             FfiConverterTypeChatChange.write(change, into: &buf)
             FfiConverterTypeChat.write(chat, into: &buf)
             
         
         case let .membersChanged(chat):
-            writeInt(&buf, Int32(4))
+            writeInt(&buf, Int32(5))
             FfiConverterTypeChat.write(chat, into: &buf)
             
         
         case let .presence(user,status):
-            writeInt(&buf, Int32(5))
+            writeInt(&buf, Int32(6))
             FfiConverterInt64.write(user, into: &buf)
             FfiConverterString.write(status, into: &buf)
             
         
         case let .userChanged(v1):
-            writeInt(&buf, Int32(6))
+            writeInt(&buf, Int32(7))
             FfiConverterTypeUser.write(v1, into: &buf)
             
         
         case let .kicked(reason):
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(8))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .connection(v1):
-            writeInt(&buf, Int32(8))
+            writeInt(&buf, Int32(9))
             FfiConverterTypeConnectionState.write(v1, into: &buf)
             
         }

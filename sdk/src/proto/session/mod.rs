@@ -294,7 +294,13 @@ impl<W> SessionMachine<W> {
         };
         match incoming {
             Incoming::Message(frame) => {
+                let updated = frame.updated;
                 if let Some(message) = Message::from_frame(frame, self.me) {
+                    // An update of a message handed over already; one not seen yet is new.
+                    if updated && self.cursor.last().is_some_and(|last| message.id <= last) {
+                        self.events.push_back(Event::MessageUpdated(message));
+                        return;
+                    }
                     if self.phase == Phase::CatchingUp {
                         self.held.push(message);
                     } else {

@@ -588,3 +588,31 @@ fn a_send_the_server_failed_to_store_waits_and_goes_out_again_on_the_next_link()
     m.handle_frame(at, &ack("a", 31));
     assert_eq!(completions(&mut m)[0].1.as_ref().unwrap().id, Some(31));
 }
+
+#[test]
+fn an_updated_message_is_handed_over_as_an_update_once_seen_and_as_new_before() {
+    let mut m = open(ms(0));
+    m.handle_frame(ms(1), &message(11));
+    let update = |id: i64, body: &str| {
+        format!(
+            r#"{{"type":"unicast","senderId":"2","receiverId":"1","content":"{body}","timestamp":{id},"id":"{id}","gid":"p{id}","contentType":"file","updated":true}}"#
+        )
+    };
+    // Message 11 was handed over: its update comes as one, with the new content.
+    m.handle_frame(ms(2), &update(11, "done"));
+    // Message 12 was not: its "update" is the message, new.
+    m.handle_frame(ms(3), &update(12, "first seen"));
+    let got = events(&mut m);
+    assert_eq!(message_ids(&got), vec![11, 12]);
+    let updates: Vec<_> = got
+        .iter()
+        .filter_map(|e| match e {
+            Event::MessageUpdated(u) => Some((u.id, u.content.body().to_string())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(updates, vec![(11, "done".to_string())]);
+    // A plain repeat of a message seen stays dropped.
+    m.handle_frame(ms(4), &message(11));
+    assert!(events(&mut m).is_empty());
+}

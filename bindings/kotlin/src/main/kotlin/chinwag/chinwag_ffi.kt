@@ -5772,6 +5772,15 @@ sealed class Event {
         companion object
     }
     
+    data class MessageUpdated(
+        val v1: chinwag.Message) : Event()
+        
+    {
+        
+
+        companion object
+    }
+    
     data class Notification(
         val v1: chinwag.Notification) : Event()
         
@@ -5856,27 +5865,30 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
             1 -> Event.Message(
                 FfiConverterTypeMessage.read(buf),
                 )
-            2 -> Event.Notification(
+            2 -> Event.MessageUpdated(
+                FfiConverterTypeMessage.read(buf),
+                )
+            3 -> Event.Notification(
                 FfiConverterTypeNotification.read(buf),
                 )
-            3 -> Event.ChatChanged(
+            4 -> Event.ChatChanged(
                 FfiConverterTypeChatChange.read(buf),
                 FfiConverterTypeChat.read(buf),
                 )
-            4 -> Event.MembersChanged(
+            5 -> Event.MembersChanged(
                 FfiConverterTypeChat.read(buf),
                 )
-            5 -> Event.Presence(
+            6 -> Event.Presence(
                 FfiConverterLong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            6 -> Event.UserChanged(
+            7 -> Event.UserChanged(
                 FfiConverterTypeUser.read(buf),
                 )
-            7 -> Event.Kicked(
+            8 -> Event.Kicked(
                 FfiConverterString.read(buf),
                 )
-            8 -> Event.Connection(
+            9 -> Event.Connection(
                 FfiConverterTypeConnectionState.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
@@ -5885,6 +5897,13 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
 
     override fun allocationSize(value: Event): ULong = when(value) {
         is Event.Message -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeMessage.allocationSize(value.v1)
+            )
+        }
+        is Event.MessageUpdated -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
@@ -5951,40 +5970,45 @@ public object FfiConverterTypeEvent : FfiConverterRustBuffer<Event>{
                 FfiConverterTypeMessage.write(value.v1, buf)
                 Unit
             }
-            is Event.Notification -> {
+            is Event.MessageUpdated -> {
                 buf.putInt(2)
+                FfiConverterTypeMessage.write(value.v1, buf)
+                Unit
+            }
+            is Event.Notification -> {
+                buf.putInt(3)
                 FfiConverterTypeNotification.write(value.v1, buf)
                 Unit
             }
             is Event.ChatChanged -> {
-                buf.putInt(3)
+                buf.putInt(4)
                 FfiConverterTypeChatChange.write(value.`change`, buf)
                 FfiConverterTypeChat.write(value.`chat`, buf)
                 Unit
             }
             is Event.MembersChanged -> {
-                buf.putInt(4)
+                buf.putInt(5)
                 FfiConverterTypeChat.write(value.`chat`, buf)
                 Unit
             }
             is Event.Presence -> {
-                buf.putInt(5)
+                buf.putInt(6)
                 FfiConverterLong.write(value.`user`, buf)
                 FfiConverterString.write(value.`status`, buf)
                 Unit
             }
             is Event.UserChanged -> {
-                buf.putInt(6)
+                buf.putInt(7)
                 FfiConverterTypeUser.write(value.v1, buf)
                 Unit
             }
             is Event.Kicked -> {
-                buf.putInt(7)
+                buf.putInt(8)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is Event.Connection -> {
-                buf.putInt(8)
+                buf.putInt(9)
                 FfiConverterTypeConnectionState.write(value.v1, buf)
                 Unit
             }
