@@ -46,7 +46,9 @@ pub struct Remote {
     url: String,
     key: String,
     hub: Arc<Hub>,
-    out: Mutex<Option<mpsc::Sender<String>>>,
+    /// The open link's queue, and which link it is (a count of connections).
+    out: Mutex<Option<(u64, mpsc::Sender<String>)>>,
+    links: AtomicU64,
     pending: Mutex<HashMap<u64, Done>>,
     next_rid: AtomicU64,
     started: AtomicBool,
@@ -82,6 +84,7 @@ impl Remote {
             key,
             hub: hub.clone(),
             out: Mutex::new(None),
+            links: AtomicU64::new(0),
             pending: Mutex::new(HashMap::new()),
             next_rid: AtomicU64::new(0),
             started: AtomicBool::new(false),
@@ -151,12 +154,15 @@ impl Remote {
     ) -> u64 {
         let rid = self.next_rid.fetch_add(1, Ordering::Relaxed) + 1;
         let text = frame(Some(rid), me, module, method, params);
-        let Some(out) = self.sender() else {
+        let Some((link, out)) = self.sender() else {
             done(Err(unavailable()));
             return rid;
         };
         self.pending_lock().insert(rid, done);
-        if out.send(text).await.is_err() {
+        // Failed if that link broke meanwhile (its waiting requests were failed before this
+        // one was listed).
+        let sent = out.send(text).await.is_ok() && self.sender().is_some_and(|(l, _)| l == link);
+        if !sent {
             if let Some(done) = self.pending_lock().remove(&rid) {
                 done(Err(unavailable()));
             }
@@ -166,7 +172,7 @@ impl Remote {
 
     /// Sends a request whose answer nobody waits for.
     fn notify(&self, module: &str, method: &str, params: Value) {
-        if let Some(out) = self.sender() {
+        if let Some((_, out)) = self.sender() {
             let _ = out.try_send(frame(None, None, module, method, params));
         }
     }
@@ -178,7 +184,7 @@ impl Remote {
         self.notify(GATEWAY_MODULE, ONLINE_METHOD, params);
     }
 
-    fn sender(&self) -> Option<mpsc::Sender<String>> {
+    fn sender(&self) -> Option<(u64, mpsc::Sender<String>)> {
         self.out.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
@@ -242,7 +248,8 @@ impl Remote {
             self.pending_lock().insert(rid, done);
             let _ = tx.try_send(frame(Some(rid), None, "chat", SERVER_START, Value::Null));
         }
-        *self.out.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+        let link = self.links.fetch_add(1, Ordering::Relaxed) + 1;
+        *self.out.lock().unwrap_or_else(|p| p.into_inner()) = Some((link, tx));
         for (user, sessions) in self.hub.online_counts() {
             self.report(user, sessions);
         }
