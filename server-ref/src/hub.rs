@@ -65,6 +65,9 @@ impl Dialect {
 pub struct Outlet {
     tx: mpsc::Sender<Outbound>,
     kill: Arc<Notify>,
+    /// Set when a wait for room in the full queue timed out: until the queue takes a frame
+    /// again, nothing more waits for it (see [`Session::send_waiting`]).
+    stalled: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Outlet {
@@ -122,15 +125,28 @@ impl Session {
 
     /// Queues a frame, waiting up to `wait` for room in a full queue; false if the session is
     /// gone or stayed full (an extension session is then closed, as by [`Session::send`]).
+    /// A client that stopped reading makes its sender wait once: after a wait that timed
+    /// out the session is stalled, and until it has read half its queue, frames for it fail
+    /// at once, so it cannot hold up the frames of everyone else for long.
     pub async fn send_waiting(&self, out: Outbound, wait: std::time::Duration) -> bool {
+        let roomy = self.out.tx.capacity() >= SESSION_QUEUE / 2;
         let out = match self.out.tx.try_send(out) {
-            Ok(()) => return true,
+            Ok(()) => {
+                if roomy {
+                    self.out.stalled.store(false, Ordering::Relaxed);
+                }
+                return true;
+            }
             Err(mpsc::error::TrySendError::Closed(_)) => return false,
             Err(mpsc::error::TrySendError::Full(out)) => out,
         };
-        let ok = self.out.tx.send_timeout(out, wait).await.is_ok();
-        if !ok && self.dialect == Dialect::Sdk {
-            self.out.kill();
+        let ok = !self.out.stalled.load(Ordering::Relaxed)
+            && self.out.tx.send_timeout(out, wait).await.is_ok();
+        if !ok {
+            self.out.stalled.store(true, Ordering::Relaxed);
+            if self.dialect == Dialect::Sdk {
+                self.out.kill();
+            }
         }
         ok
     }
@@ -161,6 +177,7 @@ impl Hub {
             Outlet {
                 tx,
                 kill: kill.clone(),
+                stalled: Arc::default(),
             },
             Drain { rx, kill },
         )
@@ -334,5 +351,38 @@ mod tests {
         assert!(!killed(&plain).await);
         assert_eq!(hub.sessions_with_token("h").len(), 1);
         assert_eq!(hub.every_session().len(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_session_that_stops_reading_makes_senders_wait_once_per_stall() {
+        let hub = Hub::default();
+        let (out, mut drain) = Hub::queue();
+        let (s, _) = hub.register(4, Dialect::Module, None, out);
+        let frame = || Outbound::Frame(Utf8Bytes::from_static("x"));
+        let wait = std::time::Duration::from_millis(50);
+        for _ in 0..SESSION_QUEUE {
+            assert!(s.send_waiting(frame(), wait).await);
+        }
+        let start = tokio::time::Instant::now();
+        assert!(
+            !s.send_waiting(frame(), wait).await,
+            "full: waited, then missed"
+        );
+        assert_eq!(start.elapsed(), wait);
+        assert!(
+            !s.send_waiting(frame(), wait).await,
+            "stalled: missed at once"
+        );
+        assert_eq!(start.elapsed(), wait);
+        // Reading a few frames does not end the stall; reading half the queue does.
+        for _ in 0..SESSION_QUEUE / 2 {
+            drain.rx.recv().await.unwrap();
+        }
+        assert!(s.send_waiting(frame(), wait).await);
+        assert!(s.send_waiting(frame(), wait).await);
+        while s.send(frame()) {}
+        let again = tokio::time::Instant::now();
+        assert!(!s.send_waiting(frame(), wait).await);
+        assert_eq!(again.elapsed(), wait, "a new stall waits once more");
     }
 }

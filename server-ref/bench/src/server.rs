@@ -2,9 +2,10 @@
 //! binary started again as `chinwag-bench serve`, which prints `addr HOST:PORT`, then answers
 //! each `stats` line on stdin with a JSON line of [`DbStats`], and exits when stdin closes.
 //!
-//! `serve --no-throttle` turns the failed-login throttle off. `serve --split` runs seed 000's
-//! split in the child: a backend and a gateway, two servers linked over a loopback
-//! WebSocket, the gateway's address printed. `serve --bare` runs the baseline instead: a bare async-tungstenite server that accepts
+//! `serve --no-throttle` turns the failed-login throttle off. Seed 000's split runs as two
+//! such children: `serve --db PATH --backend-only` (the backend) and `serve --gateway-for
+//! HOST:PORT` (a gateway linked to it over loopback, which prints its own address once the
+//! link is up). `serve --bare` runs the baseline instead: a bare async-tungstenite server that accepts
 //! WebSocket connections and holds them, with the same buffer settings as chinwag-server.
 
 use std::path::Path;
@@ -23,19 +24,22 @@ use crate::Fallible;
 pub enum Topology {
     /// Gateway and backend in one server (the default).
     One,
-    /// A backend and a gateway linked over loopback (in one child process, so the link's
-    /// serialisation and hop are measured, not a second process's scheduling).
+    /// A backend and a gateway, two processes linked over loopback.
     Split,
 }
 
-/// A running server process.
+/// A running server process (with the gateway process in front of it, when split).
 pub struct ServerProcess {
-    /// `host:port` it listens on.
+    /// `host:port` clients connect to.
     pub addr: String,
     child: Child,
     stdin: ChildStdin,
     stdout: tokio::io::Lines<BufReader<ChildStdout>>,
+    gateway: Option<Box<ServerProcess>>,
 }
+
+/// The key the bench's gateway and backend share.
+const GATEWAY_KEY: &str = "bench-gateway-key";
 
 impl ServerProcess {
     /// Starts chinwag-server on the database at `db` (`None`: the bare baseline server).
@@ -46,12 +50,28 @@ impl ServerProcess {
     /// [`ServerProcess::start`] with more `serve` flags (`--no-throttle`: failed logins are
     /// not throttled).
     pub async fn start_with(db: Option<&Path>, flags: &[&str]) -> Fallible<ServerProcess> {
-        let mut cmd = Command::new(std::env::current_exe()?);
-        cmd.arg("serve").args(flags);
+        let mut args: Vec<&std::ffi::OsStr> = vec!["serve".as_ref()];
+        args.extend(flags.iter().map(std::ffi::OsStr::new));
         match db {
-            Some(db) => cmd.arg("--db").arg(db),
-            None => cmd.arg("--bare"),
+            Some(db) => args.extend(["--db".as_ref(), db.as_os_str()]),
+            None => args.push("--bare".as_ref()),
         };
+        Self::spawn(&args).await
+    }
+
+    /// A backend on the database at `db`, and a gateway process in front of it.
+    pub async fn start_split(db: &Path) -> Fallible<ServerProcess> {
+        let mut backend = Self::start_with(Some(db), &["--backend-only"]).await?;
+        let front = format!("--gateway-for={}", backend.addr);
+        let gateway = Self::spawn(&["serve".as_ref(), front.as_ref()]).await?;
+        backend.addr = gateway.addr.clone();
+        backend.gateway = Some(Box::new(gateway));
+        Ok(backend)
+    }
+
+    async fn spawn(args: &[&std::ffi::OsStr]) -> Fallible<ServerProcess> {
+        let mut cmd = Command::new(std::env::current_exe()?);
+        cmd.args(args);
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -72,6 +92,7 @@ impl ServerProcess {
             child,
             stdin,
             stdout,
+            gateway: None,
         })
     }
 
@@ -99,8 +120,11 @@ impl ServerProcess {
         Ok(serde_json::from_str(&line)?)
     }
 
-    /// Stops the process.
+    /// Stops the process (the gateway first, when split).
     pub async fn stop(mut self) {
+        if let Some(gateway) = self.gateway.take() {
+            Box::pin(gateway.stop()).await;
+        }
         drop(self.stdin);
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), self.child.wait()).await;
         let _ = self.child.kill().await;
@@ -109,6 +133,13 @@ impl ServerProcess {
 
 /// `chinwag-bench serve …`: runs in the child process.
 pub fn serve(args: &[String]) -> Fallible {
+    // The server's own log, on stderr, when asked for (`RUST_LOG=warn chinwag-bench …`).
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -135,35 +166,36 @@ pub fn serve(args: &[String]) -> Fallible {
                 .await
                 .map_err(|e| e.to_string())
         };
-        let split = args.iter().any(|a| a == "--split");
-        // The server whose counters `stats` reads, and the gateway in front of it, if any.
-        let (server, gateway) = match db {
-            Some(db) if split => {
-                let key = "bench-gateway-key".to_string();
-                let backend = start(chinwag_server::Config {
-                    role: chinwag_server::Role::Backend {
-                        gateway_key: key.clone(),
-                    },
-                    ..config(db)
-                })
-                .await?;
+        let backend_only = args.iter().any(|a| a == "--backend-only");
+        let gateway_for = args.iter().find_map(|a| a.strip_prefix("--gateway-for="));
+        let server = match (db, gateway_for) {
+            (_, Some(backend)) => {
                 let gateway = start(chinwag_server::Config {
                     role: chinwag_server::Role::Gateway {
-                        backend: format!("http://{}", backend.addr()),
-                        gateway_key: key,
+                        backend: format!("http://{backend}"),
+                        gateway_key: GATEWAY_KEY.into(),
                     },
-                    ..config(db)
+                    ..config(&String::new())
                 })
                 .await?;
                 wait_healthy(gateway.addr()).await?;
-                (Some(backend), Some(gateway))
+                Some(gateway)
             }
-            Some(db) => (Some(start(config(db)).await?), None),
-            None => (None, None),
+            (Some(db), None) if backend_only => Some(
+                start(chinwag_server::Config {
+                    role: chinwag_server::Role::Backend {
+                        gateway_key: GATEWAY_KEY.into(),
+                    },
+                    ..config(db)
+                })
+                .await?,
+            ),
+            (Some(db), None) => Some(start(config(db)).await?),
+            (None, None) => None,
         };
-        let addr = match (&gateway, &server) {
-            (Some(g), _) | (None, Some(g)) => g.addr(),
-            (None, None) => bare().await?,
+        let addr = match &server {
+            Some(s) => s.addr(),
+            None => bare().await?,
         };
         let mut out = tokio::io::stdout();
         out.write_all(format!("addr {addr}\n").as_bytes()).await?;
@@ -176,9 +208,6 @@ pub fn serve(args: &[String]) -> Fallible {
                     .await?;
                 out.flush().await?;
             }
-        }
-        if let Some(gateway) = gateway {
-            gateway.stop().await;
         }
         if let Some(server) = server {
             server.stop().await;

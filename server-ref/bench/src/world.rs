@@ -95,7 +95,7 @@ impl World {
     pub async fn serve_in(&self, topology: Topology) -> Fallible<ServerProcess> {
         match topology {
             Topology::One => self.serve().await,
-            Topology::Split => ServerProcess::start_with(Some(&self.db), &["--split"]).await,
+            Topology::Split => ServerProcess::start_split(&self.db).await,
         }
     }
 }

@@ -34,8 +34,9 @@ use crate::render;
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 /// Requests queued for the link's writer.
 const OUT_QUEUE: usize = 4096;
-/// How long a message waits for room in a recipient's full session queue.
-const DELIVERY_WAIT: Duration = Duration::from_secs(2);
+/// How long a message waits for room in a recipient's full session queue (once per stall,
+/// see [`crate::hub::Session::send_waiting`]).
+const DELIVERY_WAIT: Duration = Duration::from_secs(1);
 /// The longest wait between two connection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 

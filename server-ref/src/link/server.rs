@@ -63,13 +63,14 @@ impl Gateways {
     fn send_all(&self, event: &LinkEvent) -> bool {
         let text = render::text(event);
         let mut links = self.lock();
-        links.retain(|id, peer| {
-            let ok = peer.tx.try_send(text.clone()).is_ok();
-            if !ok {
-                tracing::warn!(link = id, "gateway link stuck or gone; closed");
+        links.retain(|id, peer| match peer.tx.try_send(text.clone()) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(link = id, "gateway link stuck; closed");
                 peer.drop.notify_one();
+                false
             }
-            ok
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
         });
         !links.is_empty()
     }
