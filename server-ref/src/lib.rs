@@ -189,6 +189,7 @@ impl Server {
                 backend,
                 gateway_key,
             } => {
+                link::client::check_backend_url(backend)?;
                 let remote = link::client::Remote::start(
                     backend,
                     gateway_key.clone(),

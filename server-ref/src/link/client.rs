@@ -64,8 +64,20 @@ pub fn unavailable() -> ApiError {
     )
 }
 
+/// Refuses a backend URL the link cannot use: it speaks plain `ws://` (run it on a private
+/// network, or put TLS in front of both parts).
+pub fn check_backend_url(backend: &str) -> Result<(), String> {
+    match backend.split_once("://") {
+        None | Some(("http", _)) | Some(("ws", _)) => Ok(()),
+        Some((scheme, _)) => Err(format!(
+            "--backend {backend}: the backend link speaks http:// (plain WebSocket) only, not {scheme}://"
+        )),
+    }
+}
+
 impl Remote {
-    /// Starts linking to the backend at `backend` (`http://host:port`) with `key`; delivers
+    /// Starts linking to the backend at `backend` (`http://host:port`; see
+    /// [`check_backend_url`]) with `key`; delivers
     /// the backend's events to `hub` and reports its sessions. Stops when `shutdown` turns
     /// true.
     pub fn start(
@@ -75,11 +87,8 @@ impl Remote {
         mut shutdown: watch::Receiver<bool>,
     ) -> Arc<Remote> {
         let base = backend.trim_end_matches('/');
-        let url = match base.split_once("://") {
-            Some(("https", rest)) => format!("wss://{rest}{LINK_PATH}"),
-            Some((_, rest)) => format!("ws://{rest}{LINK_PATH}"),
-            None => format!("ws://{base}{LINK_PATH}"),
-        };
+        let host = base.split_once("://").map_or(base, |(_, rest)| rest);
+        let url = format!("ws://{host}{LINK_PATH}");
         let remote = Arc::new(Remote {
             url,
             key,
@@ -106,11 +115,6 @@ impl Remote {
             runner.lost();
         });
         remote
-    }
-
-    /// Waits until the link is up (for tests and start-up logs).
-    pub async fn wait_up(&self) {
-        let _ = self.up.subscribe().wait_for(|up| *up).await;
     }
 
     /// Whether the link is up now.
@@ -328,4 +332,17 @@ fn frame(rid: Option<u64>, me: Option<i64>, module: &str, method: &str, params: 
         },
     };
     render::text(&req).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_backend_url;
+
+    #[test]
+    fn the_link_takes_plain_urls_only() {
+        assert!(check_backend_url("http://127.0.0.1:8081").is_ok());
+        assert!(check_backend_url("127.0.0.1:8081").is_ok());
+        let refused = check_backend_url("https://chat.example.com").unwrap_err();
+        assert!(refused.contains("https://"), "{refused}");
+    }
 }
