@@ -9,7 +9,10 @@ use axum::extract::ws::Utf8Bytes;
 use serde_json::Value;
 
 use chinwag_wire::ext::{KICKED_TYPE, KickedFrame};
-use chinwag_wire::module::{ErrorFrame, MessageFrame};
+use chinwag_wire::module::{
+    ErrorFrame, MessageFrame, NOTIFICATION_TYPE, Notification, NotificationFrame,
+};
+use chinwag_wire::xuanxuan::KICKOFF_MESSAGE;
 use chinwag_wire::xuanxuan::Kickoff;
 
 use crate::backend::{Audience, Gateway, Push};
@@ -66,6 +69,22 @@ impl Gateway for Hub {
             }
         }
         missed
+    }
+
+    fn replace_xuanxuan(&self, user: i64, keep: &str) {
+        for session in self.sessions_of(user) {
+            if session.dialect.is_xuanxuan() && session.token_hash.as_deref() != Some(keep) {
+                close_session(&session, KICKOFF_MESSAGE);
+            }
+        }
+    }
+
+    fn notify(&self, users: &[i64], body: &Notification) {
+        let frame = render::text(&NotificationFrame {
+            kind: NOTIFICATION_TYPE.into(),
+            body: body.clone(),
+        });
+        push_frame(self, users, frame);
     }
 
     fn close_sessions(&self, hashes: &[String], reason: &str) {
@@ -162,12 +181,11 @@ fn targets(hub: &Hub, users: Option<&[i64]>, except: Option<i64>) -> Vec<Session
     sessions
 }
 
-/// Queues a rendered frame on the sessions of one dialect family (`xuanxuan` true: 000/001,
-/// false: 003 with or without the extension) belonging to `users`. Users without such a
-/// session miss it.
-pub fn push_frame(hub: &Hub, users: &[i64], xuanxuan: bool, text: Utf8Bytes) {
+/// Queues a rendered frame on the 003 sessions (with or without the extension) of `users`.
+/// Users without such a session miss it.
+fn push_frame(hub: &Hub, users: &[i64], text: Utf8Bytes) {
     for session in targets(hub, Some(users), None) {
-        if session.dialect.is_xuanxuan() == xuanxuan {
+        if !session.dialect.is_xuanxuan() {
             session.send(Outbound::Frame(text.clone()));
         }
     }

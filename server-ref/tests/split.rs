@@ -358,3 +358,71 @@ async fn sdk_clients_ride_out_a_killed_gateway() {
     alice.close().await;
     bob.close().await;
 }
+
+#[tokio::test]
+async fn two_gateways_behind_one_backend_act_as_one_server() {
+    let c = Cluster::start().await;
+    // A second gateway on the same backend.
+    let args = gateway_args(&c.config, &c.backend_addr);
+    let (second, second_addr) = spawn_server(c.dir.path(), "gateway-2", &args).await;
+    let one = c.gateway_addr.clone();
+    wait_healthy(&c.http, &format!("http://{second_addr}")).await;
+    let (a, at) = c.user("ann").await;
+    let (b, _) = c.user("bob").await;
+    // ann on gateway 1 (003 socket and xuanxuan), bob on gateway 2 (xuanxuan).
+    let mut ann_003 = Ws::connect(&format!("ws://{one}/ws?access_token={at}")).await;
+    let xx = |addr: &str, account: &str| {
+        let url = format!("ws://{addr}/ws");
+        let account = account.to_string();
+        async move {
+            let mut ws = Ws::connect(&url).await;
+            let params = json!({"account": account, "password": "pw", "status": "online"});
+            let login = ws.request("login", params).await;
+            assert_eq!(login["result"], "success", "{login}");
+            ws
+        }
+    };
+    let mut ann_xx = xx(&one, "ann").await;
+    let mut bob_xx = xx(&second_addr, "bob").await;
+    // A direct message crosses gateways, to each of ann's sessions.
+    let gid = format!("{}&{}", a.min(b), a.max(b));
+    let message = json!([{"gid": "m-1", "cgid": gid, "type": "normal", "contentType": "text", "content": "across"}]);
+    let sent = bob_xx.request("message", message).await;
+    assert_eq!(sent["result"], "success", "{sent}");
+    assert_eq!(
+        ann_xx.recv_method("message").await["data"][0]["content"],
+        "across"
+    );
+    assert_eq!(ann_003.recv().await["content"], json!("across"));
+    // A notification reaches the 003 socket on the other gateway than the one it was posted to.
+    let notified = c
+        .http
+        .post(format!("http://{second_addr}/notification?to={a}"))
+        .header("X-Notify-Key", NOTIFY_KEY)
+        .json(&json!({"notificationType": "order", "content": {"n": 1}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(notified.status().as_u16(), 200);
+    loop {
+        let frame = ann_003.recv().await;
+        if frame["type"] == "NOTIFICATION" {
+            assert_eq!(frame["content"], json!({"n": 1}));
+            break;
+        }
+    }
+    // ann logs in again on gateway 2: her xuanxuan session on gateway 1 gets the kickoff.
+    let _ann_again = xx(&second_addr, "ann").await;
+    let kicked = ann_xx.recv_method("null").await;
+    assert!(
+        kicked["message"]
+            .as_str()
+            .unwrap()
+            .contains("another place"),
+        "{kicked}"
+    );
+    assert!(ann_xx.next().await.is_none(), "closed after the kickoff");
+    let mut second = second;
+    let _ = second.kill();
+    let _ = second.wait();
+}

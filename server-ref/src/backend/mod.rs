@@ -72,6 +72,12 @@ pub trait Gateway: Send + Sync + 'static {
     fn deliver_message(&self, row: &MessageRow, recipients: &[i64], updated: bool) -> Vec<i64>;
     /// Closes, with `reason`, every session opened with a token whose hash is in `hashes`.
     fn close_sessions(&self, hashes: &[String], reason: &str);
+    /// Closes, with the kickoff, the xuanxuan sessions of `user` but the one opened with the
+    /// sid whose hash is `keep` (a new login replaced them, on whichever gateway they are).
+    fn replace_xuanxuan(&self, user: i64, keep: &str);
+    /// Pushes a notification of the application's backend to the 003 sessions of `users`
+    /// (003 `POST /notification`; users offline miss it, as the seed says).
+    fn notify(&self, users: &[i64], body: &chinwag_wire::module::Notification);
 }
 
 /// Who receives a push.

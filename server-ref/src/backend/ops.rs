@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use chinwag_wire::module::{GroupInfo, GroupRequest, NotificationParams};
+use chinwag_wire::module::{GroupInfo, GroupRequest, Notification, NotificationParams};
 
 use super::messages::{self, DirectPolicy, Draft, Posted, Target};
 use super::{Backend, Reply, chat, files, notify, rooms, sessions, social, users};
@@ -202,7 +202,15 @@ operations! {
     "session"."loggedIn" => LoggedIn {
         /// online, away or busy.
         status: String,
-    } -> Reply<UserRow> = |b, me, p| sessions::logged_in(&b.db, caller(me)?, p.status).await;
+        /// The new session's sid hash: the caller's other xuanxuan sessions, on any gateway,
+        /// are closed with the kickoff.
+        keep: String,
+    } -> Reply<UserRow> = |b, me, p| {
+        let me = caller(me)?;
+        let reply = sessions::logged_in(&b.db, me, p.status).await?;
+        b.gateway.replace_xuanxuan(me, &p.keep);
+        Ok(reply)
+    };
 
     /// The caller logs out of xuanxuan (announced to everyone else).
     "session"."loggingOut" => LoggingOut {} -> UserRow = |b, me, p| {
@@ -443,13 +451,20 @@ operations! {
         Ok(FetchedFile { row, bytes })
     };
 
-    /// 003 `POST /notification`: checks the key, answers who receives it.
-    "notification"."recipients" => NotifyRecipients {
+    /// 003 `POST /notification`: checks the key and pushes the notification to the 003
+    /// sessions of those it is for; answers how many users it was for.
+    "notification"."send" => SendNotification {
         /// The `X-Notify-Key` the request carried.
         key: String,
         /// Who it is for.
         target: NotificationParams,
-    } -> Vec<i64> = |b, me, p| notify::recipients(b, &p.key, p.target).await;
+        /// What is pushed.
+        body: Notification,
+    } -> usize = |b, me, p| {
+        let users = notify::recipients(b, &p.key, p.target).await?;
+        b.gateway.notify(&users, &p.body);
+        Ok(users.len())
+    };
 }
 
 /// A file and its content (the answer of [`FetchFile`]).
@@ -536,8 +551,9 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::Invalid);
         assert!(e.message.contains("group.create"), "{}", e.message);
         // A wrong notification key is refused by the backend.
-        let notify = json!({"key": "nope", "target": {"to": 1}});
-        let e = serve(&b, None, "notification", "recipients", notify)
+        let notify = json!({"key": "nope", "target": {"to": 1},
+                            "body": {"notificationType": "x", "content": {}}});
+        let e = serve(&b, None, "notification", "send", notify)
             .await
             .unwrap();
         assert_eq!(e.unwrap_err().kind, ErrorKind::Forbidden);

@@ -15,7 +15,6 @@ use chinwag_wire::module::*;
 use crate::app::AppState;
 use crate::backend::ops;
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::gateway;
 use crate::params::{Params, TOKEN_KEYS};
 use crate::render;
 use crate::rules::ChatRef;
@@ -312,16 +311,9 @@ async fn notification(State(app): State<AppState>, req: Request) -> Response {
         }
         let body: Notification = serde_json::from_value(Value::Object(map))
             .map_err(|e| ApiError::invalid(format!("invalid notification body: {e}")))?;
-        let frame = render::text(&NotificationFrame {
-            kind: NOTIFICATION_TYPE.into(),
-            body,
-        });
-        let recipients = app
-            .link
-            .call(None, ops::NotifyRecipients { key, target })
-            .await?;
         // Offline users miss it: the seed drops notifications to them.
-        gateway::push_frame(&app.hub, &recipients, false, frame);
+        let send = ops::SendNotification { key, target, body };
+        app.link.call(None, send).await?;
         Ok::<_, ApiError>(())
     }
     .await;

@@ -196,10 +196,11 @@ impl XuanxuanConn {
         for old in &replaced {
             gateway::close_session(old, KICKOFF_MESSAGE);
         }
-        let reply = app
-            .link
-            .call(Some(user.id), ops::LoggedIn { status })
-            .await?;
+        let logged_in = ops::LoggedIn {
+            status,
+            keep: crate::auth::token_hash(&sid),
+        };
+        let reply = app.link.call(Some(user.id), logged_in).await?;
         app.tickets.session_opened(session.id, user.id, sid.clone());
         self.login = Some(LoggedIn {
             session,

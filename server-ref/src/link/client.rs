@@ -314,6 +314,8 @@ impl Remote {
                 }
             }
             LinkEvent::Close { hashes, reason } => self.hub.close_sessions(&hashes, &reason),
+            LinkEvent::Replace { user, keep } => self.hub.replace_xuanxuan(user, &keep),
+            LinkEvent::Notify { users, body } => self.hub.notify(&users, &body),
         }
     }
 }

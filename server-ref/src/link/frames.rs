@@ -83,6 +83,20 @@ pub enum LinkEvent {
         #[serde(default)]
         updated: bool,
     },
+    /// Close the xuanxuan sessions of `user` but the one whose sid hash is `keep`.
+    Replace {
+        /// The user who logged in again.
+        user: i64,
+        /// The new session's sid hash.
+        keep: String,
+    },
+    /// A notification for the 003 sessions of `users`.
+    Notify {
+        /// Who.
+        users: Vec<i64>,
+        /// The notification (the request's body).
+        body: chinwag_wire::module::Notification,
+    },
     /// Close the sessions opened with these token hashes.
     Close {
         /// SHA-256 hashes of the revoked tokens.

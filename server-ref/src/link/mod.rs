@@ -37,7 +37,7 @@ impl Link {
     }
 
     /// Runs `op` as `me` (`None` for the operations that need no caller: login, register,
-    /// authenticate, notification recipients, serverStart).
+    /// authenticate, verify, notifications, serverStart).
     pub async fn call<O: Operation>(&self, me: Option<i64>, op: O) -> ApiResult<O::Answer> {
         match self {
             Link::Local(backend) => op.run(backend, me).await,

@@ -132,6 +132,20 @@ impl Gateway for Gateways {
         }
     }
 
+    fn replace_xuanxuan(&self, user: i64, keep: &str) {
+        self.send_all(&LinkEvent::Replace {
+            user,
+            keep: keep.into(),
+        });
+    }
+
+    fn notify(&self, users: &[i64], body: &chinwag_wire::module::Notification) {
+        self.send_all(&LinkEvent::Notify {
+            users: users.to_vec(),
+            body: body.clone(),
+        });
+    }
+
     fn close_sessions(&self, hashes: &[String], reason: &str) {
         self.send_all(&LinkEvent::Close {
             hashes: hashes.to_vec(),
