@@ -3,7 +3,7 @@
 //! closed with the final frame their dialect understands. [`Hub`] is the one-process
 //! [`Gateway`].
 
-use std::cell::OnceCell;
+use std::sync::OnceLock;
 
 use axum::extract::ws::Utf8Bytes;
 use serde_json::Value;
@@ -58,11 +58,12 @@ impl Gateway for Hub {
     }
 
     fn deliver_message(&self, row: &MessageRow, recipients: &[i64], updated: bool) -> Vec<i64> {
+        let frames = MessageFrames::new(self, row, updated);
         let mut missed = Vec::new();
-        for (user, frames) in message_frames(self, row, recipients, updated) {
+        for &user in recipients {
             let mut reached = false;
-            for (session, text) in frames {
-                reached |= session.send(Outbound::Frame(text));
+            for session in self.sessions_of(user) {
+                reached |= session.send(Outbound::Frame(frames.text(session.dialect)));
             }
             if !reached {
                 missed.push(user);
@@ -96,50 +97,57 @@ impl Gateway for Hub {
     }
 }
 
-/// Each recipient's live sessions, each with the message's frame in its dialect (rendered
-/// once per dialect, and only if a recipient speaks it). An update is marked as one on
-/// extension sockets.
-fn message_frames(
-    hub: &Hub,
-    row: &MessageRow,
-    recipients: &[i64],
+/// A stored message's frame in each dialect, rendered on first use and shared by every
+/// session of that dialect. An update is marked as one on extension sockets.
+struct MessageFrames<'a> {
+    hub: &'a Hub,
+    row: &'a MessageRow,
     updated: bool,
-) -> Vec<(i64, Vec<(Session, Utf8Bytes)>)> {
-    let receiver = render::one2one_receiver(row);
-    let module_text = OnceCell::new();
-    let sdk_text = OnceCell::new();
-    let xx_text = OnceCell::new();
-    recipients
-        .iter()
-        .map(|&user| {
-            let frames = hub
-                .sessions_of(user)
-                .into_iter()
-                .map(|session| {
-                    let text = match session.dialect {
-                        Dialect::Module => module_text
-                            .get_or_init(|| render::text(&render::module_frame(row, receiver))),
-                        Dialect::Sdk => sdk_text.get_or_init(|| {
-                            let frame = render::sdk_frame(row, receiver);
-                            render::text(&MessageFrame { updated, ..frame })
-                        }),
-                        Dialect::Xuanxuan(_) => xx_text.get_or_init(|| {
-                            let data = serde_json::to_value(row.to_wire()).unwrap_or_default();
-                            render::text(&render::push(
-                                hub.next_push_id(),
-                                "chat",
-                                "message",
-                                Value::Array(vec![data]),
-                            ))
-                        }),
-                    }
-                    .clone();
-                    (session, text)
+    receiver: Option<i64>,
+    module: OnceLock<Utf8Bytes>,
+    sdk: OnceLock<Utf8Bytes>,
+    xuanxuan: OnceLock<Utf8Bytes>,
+}
+
+impl<'a> MessageFrames<'a> {
+    fn new(hub: &'a Hub, row: &'a MessageRow, updated: bool) -> Self {
+        MessageFrames {
+            hub,
+            row,
+            updated,
+            receiver: render::one2one_receiver(row),
+            module: OnceLock::new(),
+            sdk: OnceLock::new(),
+            xuanxuan: OnceLock::new(),
+        }
+    }
+
+    /// The frame for a session speaking `dialect`.
+    fn text(&self, dialect: Dialect) -> Utf8Bytes {
+        let (row, receiver) = (self.row, self.receiver);
+        match dialect {
+            Dialect::Module => self
+                .module
+                .get_or_init(|| render::text(&render::module_frame(row, receiver))),
+            Dialect::Sdk => self.sdk.get_or_init(|| {
+                let frame = render::sdk_frame(row, receiver);
+                render::text(&MessageFrame {
+                    updated: self.updated,
+                    ..frame
                 })
-                .collect();
-            (user, frames)
-        })
-        .collect()
+            }),
+            Dialect::Xuanxuan(_) => self.xuanxuan.get_or_init(|| {
+                let data = serde_json::to_value(row.to_wire()).unwrap_or_default();
+                render::text(&render::push(
+                    self.hub.next_push_id(),
+                    "chat",
+                    "message",
+                    Value::Array(vec![data]),
+                ))
+            }),
+        }
+        .clone()
+    }
 }
 
 /// [`Gateway::deliver_message`] for a gateway whose backend is in another process: a session
@@ -152,10 +160,12 @@ pub async fn deliver_message_waiting(
     updated: bool,
     wait: std::time::Duration,
 ) -> Vec<i64> {
+    let frames = MessageFrames::new(hub, row, updated);
     let mut missed = Vec::new();
-    for (user, frames) in message_frames(hub, row, recipients, updated) {
+    for &user in recipients {
         let mut reached = false;
-        for (session, text) in frames {
+        for session in hub.sessions_of(user) {
+            let text = frames.text(session.dialect);
             reached |= session.send_waiting(Outbound::Frame(text), wait).await;
         }
         if !reached {

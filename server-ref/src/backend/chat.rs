@@ -94,10 +94,7 @@ pub async fn files(db: &Db, me: i64, r: ChatRef) -> ApiResult<Vec<crate::store::
 pub async fn members(db: &Db, me: i64, r: ChatRef) -> ApiResult<Vec<users::UserRow>> {
     db.call(move |conn| {
         let chat = readable(conn, &r, me)?;
-        chats::member_ids(conn, chat.id)?
-            .into_iter()
-            .map(|id| users::get(conn, id))
-            .collect()
+        chats::member_users(conn, chat.id)
     })
     .await
 }

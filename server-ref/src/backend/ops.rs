@@ -47,9 +47,25 @@ pub trait Operation: Serialize + DeserializeOwned + Send + 'static {
     ) -> impl Future<Output = ApiResult<Self::Answer>> + Send;
 }
 
-/// The caller an operation needs.
-fn caller(me: Option<i64>) -> ApiResult<i64> {
+/// The caller an operation needs (the envelope's `userID`).
+pub fn caller(me: Option<i64>) -> ApiResult<i64> {
     me.ok_or_else(|| ApiError::unauthorized("this operation needs a caller (userID)"))
+}
+
+/// An envelope's JSON `params` read as operation `O` (absent params: none).
+pub fn decode<O: Operation>(params: Value) -> ApiResult<O> {
+    let params = if params.is_null() {
+        Value::Object(Default::default())
+    } else {
+        params
+    };
+    serde_json::from_value(params).map_err(|e| {
+        ApiError::invalid(format!(
+            "invalid params for {}.{}: {e}",
+            O::MODULE,
+            O::METHOD
+        ))
+    })
 }
 
 /// Decodes `params` as `O`, runs it and encodes its answer.
@@ -58,18 +74,7 @@ async fn run_json<O: Operation>(
     me: Option<i64>,
     params: Value,
 ) -> ApiResult<Value> {
-    let params = if params.is_null() {
-        Value::Object(Default::default())
-    } else {
-        params
-    };
-    let op: O = serde_json::from_value(params).map_err(|e| {
-        ApiError::invalid(format!(
-            "invalid params for {}.{}: {e}",
-            O::MODULE,
-            O::METHOD
-        ))
-    })?;
+    let op: O = decode(params)?;
     let answer = op.run(backend, me).await?;
     serde_json::to_value(answer).map_err(ApiError::internal)
 }

@@ -30,10 +30,7 @@ pub async fn channel_members(db: &Db, me: i64, name: String) -> ApiResult<Vec<Us
     db.call(move |conn| {
         let chat = chats::channel(conn, &name)?.ok_or_else(|| no_channel(&name))?;
         super::chat::readable(conn, &ChatRef::Group(chat.id), me).map_err(|_| no_channel(&name))?;
-        chats::member_ids(conn, chat.id)?
-            .into_iter()
-            .map(|id| users::get(conn, id))
-            .collect()
+        chats::member_users(conn, chat.id)
     })
     .await
 }

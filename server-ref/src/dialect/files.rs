@@ -34,7 +34,8 @@ pub fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024))
 }
 
-fn fail(e: &ApiError) -> Response {
+/// A failure in 000's file answer form, `{result: "fail", message}`, with the error's status.
+pub(super) fn fail(e: &ApiError) -> Response {
     let body = UploadResponse {
         result: Outcome::Fail,
         data: None,

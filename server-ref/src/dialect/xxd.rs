@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 use aes::Aes256;
 use axum::Json;
 use axum::extract::{FromRequest, Multipart, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use cbc::cipher::block_padding::Pkcs7;
+use cbc::cipher::block_padding::{NoPadding, Pkcs7};
 use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
 use rand::RngCore;
 use serde_json::{Value, json};
@@ -57,6 +57,23 @@ impl Cipher {
     pub fn encrypt(&self, plain: &[u8]) -> Vec<u8> {
         cbc::Encryptor::<Aes256>::new(&self.key.into(), &self.iv.into())
             .encrypt_padded_vec_mut::<Pkcs7>(plain)
+    }
+
+    /// Whether `sealed` may be JSON under this key: its first block decrypts to text that
+    /// starts a JSON object. One block, so trying many keys on a large frame stays cheap.
+    fn may_open(&self, sealed: &[u8]) -> bool {
+        let Some(first) = sealed.get(..16) else {
+            return false;
+        };
+        let Ok(plain) = cbc::Decryptor::<Aes256>::new(&self.key.into(), &self.iv.into())
+            .decrypt_padded_vec_mut::<NoPadding>(first)
+        else {
+            return false;
+        };
+        plain
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_none_or(|&b| b == b'{')
     }
 
     /// `sealed` decrypted; `None` if it is not a whole number of blocks or its padding is
@@ -112,7 +129,7 @@ impl Tickets {
         let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
         waiting.retain(|t| t.issued.elapsed() < TICKET_TTL);
         let found = waiting.iter().enumerate().rev().find_map(|(i, t)| {
-            let cipher = Cipher::new(&t.token)?;
+            let cipher = Cipher::new(&t.token).filter(|c| c.may_open(sealed))?;
             let text = String::from_utf8(cipher.decrypt(sealed)?).ok()?;
             (login_account(&text).as_deref() == Some(t.account.as_str()))
                 .then_some((i, cipher, text))
@@ -211,7 +228,7 @@ pub async fn server_info(State(app): State<AppState>, req: Request) -> Response 
             "testModel": false,
         }))
         .into_response(),
-        Err(e) => refuse(&e),
+        Err(e) => super::files::fail(&e),
     }
 }
 
@@ -251,12 +268,6 @@ async fn form_data(req: Request) -> ApiResult<(String, Option<std::net::IpAddr>)
         }
     }
     Err(missing())
-}
-
-fn refuse(e: &ApiError) -> Response {
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = json!({"result": "fail", "message": e.message});
-    (status, Json(body)).into_response()
 }
 
 /// Whether a binary first frame is plain JSON (the socket speaks in the clear) rather than

@@ -14,11 +14,11 @@ use axum::Json;
 use axum::Router;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc;
 
 use chinwag_wire::backend::{BackendRequest, BackendResponse};
@@ -27,7 +27,8 @@ use super::frames::*;
 use crate::backend::messages::{self, Posted};
 use crate::backend::ops::{self, Operation, Post};
 use crate::backend::{Backend, Gateway, Push, router};
-use crate::error::{ApiError, ApiResult};
+use crate::dialect::module_rest::error_response;
+use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::params::bearer;
 use crate::render;
 use crate::store::messages::MessageRow;
@@ -179,10 +180,9 @@ fn refused(server: &LinkServer, headers: &HeaderMap) -> Option<Response> {
     if crate::auth::keys_match(&presented, &server.key) {
         return None;
     }
-    Some(refuse(
-        StatusCode::UNAUTHORIZED,
+    Some(error_response(&ApiError::unauthorized(
         "this backend serves gateways only: send Authorization: Bearer <gateway key>",
-    ))
+    )))
 }
 
 /// `GET /backend/link`: a gateway's link.
@@ -287,14 +287,9 @@ async fn submit(
     params: Value,
     done: impl FnOnce(ApiResult<Value>) + Send + 'static,
 ) {
-    let post: Post = match serde_json::from_value(params) {
-        Ok(p) => p,
-        Err(e) => return done(Err(ApiError::invalid(format!("invalid message.post: {e}")))),
-    };
-    let Some(me) = me else {
-        return done(Err(ApiError::unauthorized(
-            "message.post needs a caller (userID)",
-        )));
+    let (post, me) = match ops::decode::<Post>(params).and_then(|p| Ok((p, ops::caller(me)?))) {
+        Ok(ready) => ready,
+        Err(e) => return done(Err(e)),
     };
     let report = move |out: ApiResult<Posted>| {
         done(out.and_then(|p| serde_json::to_value(p).map_err(ApiError::internal)))
@@ -313,7 +308,7 @@ pub async fn run(
     if let Some(out) = ops::serve(backend, me, module, method, params.clone()).await {
         return out;
     }
-    let me = me.ok_or_else(|| ApiError::unauthorized("this method needs a caller (userID)"))?;
+    let me = ops::caller(me)?;
     let reply = router::handle(&backend.db, me, module, method, &params).await?;
     serde_json::to_value(backend.delivered(reply)).map_err(ApiError::internal)
 }
@@ -326,35 +321,22 @@ async fn call(State(server): State<Arc<LinkServer>>, req: Request) -> Response {
     }
     let body = match axum::body::to_bytes(req.into_body(), LINK_FRAME_LIMIT).await {
         Ok(b) => b,
-        Err(e) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, &format!("body: {e}")),
+        Err(e) => return error_response(&ApiError::new(ErrorKind::TooLarge, format!("body: {e}"))),
     };
     let env: BackendRequest = match serde_json::from_slice(&body) {
         Ok(env) => env,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("not a 000 envelope: {e}")),
+        Err(e) => return error_response(&ApiError::invalid(format!("not a 000 envelope: {e}"))),
     };
-    let out = if env.module == Post::MODULE && env.method == Post::METHOD {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        submit(
-            &server.backend,
-            env.user_id,
-            env.params.clone(),
-            move |out| {
-                let _ = tx.send(out);
-            },
-        )
-        .await;
-        rx.await
-            .unwrap_or_else(|_| Err(ApiError::internal("the database writer has stopped")))
-    } else {
-        run(
-            &server.backend,
-            env.user_id,
-            &env.module,
-            &env.method,
-            env.params.clone(),
-        )
-        .await
-    };
+    // One request alone: `message.post` runs as any operation (it waits for its commit).
+    let params = env.params.clone();
+    let out = run(
+        &server.backend,
+        env.user_id,
+        &env.module,
+        &env.method,
+        params,
+    )
+    .await;
     let Answered {
         result,
         message,
@@ -371,8 +353,4 @@ async fn call(State(server): State<Arc<LinkServer>>, req: Request) -> Response {
         data,
     })
     .into_response()
-}
-
-fn refuse(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "error": message }))).into_response()
 }

@@ -206,6 +206,14 @@ pub fn member_ids(conn: &Connection, chat_id: i64) -> ApiResult<Vec<i64>> {
     )
 }
 
+/// The current members of a chat, as users, by id.
+pub fn member_users(conn: &Connection, chat_id: i64) -> ApiResult<Vec<super::users::UserRow>> {
+    member_ids(conn, chat_id)?
+        .into_iter()
+        .map(|id| super::users::get(conn, id))
+        .collect()
+}
+
 /// The user's flags if they are a current member.
 pub fn membership(conn: &Connection, chat_id: i64, user: i64) -> ApiResult<Option<MemberRow>> {
     one(
