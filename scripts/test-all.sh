@@ -46,10 +46,16 @@ echo "no tokio"
 step "rustdoc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --exclude uniffi-bindgen --no-deps --locked --quiet
 
+step "nats-server (the split server's broker; Debian's package)"
+if ! command -v nats-server >/dev/null && [ ! -x /usr/sbin/nats-server ]; then
+  apt_install nats-server
+fi
+"$(command -v nats-server || echo /usr/sbin/nats-server)" --version
+
 step "cargo test"
 cargo test --workspace --exclude uniffi-bindgen --locked
 
-step "server suites again, split: backend and gateway as two processes (seed 000)"
+step "server suites again, split: a backend and a gateway process over nats-server (seed 000)"
 CHINWAG_TOPOLOGY=split cargo test -p chinwag-server --locked \
   --test room_002 --test module_003 --test xuanxuan --test cross_dialect --test sdk_ext \
   --test rules --test revocation --test hardening --test real_client --test xxd

@@ -80,20 +80,26 @@ pub enum Role {
     #[default]
     Both,
     /// The backend only (`chinwag-server backend`): the database, files and rules, serving
-    /// gateways that present `gateway_key` on `/backend/link` and `POST /backend`; no client
-    /// endpoints. `db`, `files`, `notify_key` and the password and login limits apply.
+    /// the gateways over the NATS server at `nats`, and `POST /backend` for callers that
+    /// present `gateway_key`; no client endpoints. `db`, `files`, `notify_key` and the
+    /// password and login limits apply.
     Backend {
-        /// The key gateways must present.
+        /// The NATS server's URL (`nats://host:port`).
+        nats: String,
+        /// The NATS server's token, which `POST /backend` requires too.
         gateway_key: String,
     },
     /// A gateway only (`chinwag-server gateway`): every client endpoint of every dialect,
-    /// the sessions, and a link to the backend at `backend` (`http://host:port`). `listen`
-    /// and `cors_origins` apply.
+    /// the sessions, and a link to the backend over the NATS server at `nats`. `listen` and
+    /// `cors_origins` apply. Any number of gateways may serve one backend.
     Gateway {
-        /// The backend's base URL.
-        backend: String,
-        /// The key the backend requires.
+        /// The NATS server's URL (`nats://host:port`).
+        nats: String,
+        /// The NATS server's token.
         gateway_key: String,
+        /// This gateway's name among the gateways (`None`: its listening address); a gateway
+        /// started again under the same name replaces its predecessor at once.
+        name: Option<String>,
     },
 }
 
@@ -184,30 +190,44 @@ impl Server {
             };
             Ok((app, routes))
         };
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
         let (app, backend, routes) = match &config.role {
             Role::Gateway {
-                backend,
+                nats,
                 gateway_key,
+                name,
             } => {
-                link::client::check_backend_url(backend)?;
+                let name = link::frames::gateway_name(name.as_deref().unwrap_or(&addr.to_string()));
                 let remote = link::client::Remote::start(
-                    backend,
-                    gateway_key.clone(),
+                    nats,
+                    gateway_key,
+                    name,
                     hub.clone(),
                     shutdown_rx.clone(),
-                );
+                )
+                .await?;
                 let (app, routes) = gateway(link::Link::Remote(remote))?;
                 (Some(app), None, routes)
             }
-            Role::Backend { gateway_key } => {
-                let gateways = Arc::new(link::server::Gateways::default());
+            Role::Backend { nats, gateway_key } => {
+                let (gateways, outgoing) = link::server::Gateways::new(link::server::new_epoch());
                 let backend = open_backend(&config, gateways.clone()).await?;
-                let routes = link::server::routes(Arc::new(link::server::LinkServer {
+                // Nobody is online until a gateway says so.
+                backend::sessions::server_start(&backend).await?;
+                let (client, _) = link::bus::connect(nats, gateway_key, "backend").await?;
+                let server = Arc::new(link::server::LinkServer {
                     backend: backend.clone(),
                     gateways,
                     key: gateway_key.clone(),
-                }));
-                (None, Some(backend), routes)
+                });
+                tokio::spawn(link::server::serve(
+                    server.clone(),
+                    client,
+                    outgoing,
+                    shutdown_rx.clone(),
+                ));
+                (None, Some(backend), link::server::routes(server))
             }
             Role::Both => {
                 let backend = open_backend(&config, hub.clone()).await?;
@@ -218,8 +238,6 @@ impl Server {
                 (Some(app), Some(backend), routes)
             }
         };
-        let listener = tokio::net::TcpListener::bind(config.listen).await?;
-        let addr = listener.local_addr()?;
         // Pushes are small frames that must leave at once: no Nagle delay waiting for the
         // client's (delayed) TCP acknowledgement of the previous one.
         let listener = listener.tap_io(|tcp| {

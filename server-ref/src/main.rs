@@ -53,22 +53,30 @@ struct Cli {
 /// Seed 000's split, one part per process.
 #[derive(Debug, Subcommand)]
 enum RoleCmd {
-    /// The backend only: database, files and rules, serving gateways that present the key
-    /// (`--listen`, `--db`, `--files`, `--notify-key` and the login limits apply).
+    /// The backend only: database, files and rules, serving the gateways over NATS
+    /// (`--listen` for `/health` and `POST /backend`, `--db`, `--files`, `--notify-key` and the
+    /// login limits apply).
     Backend {
-        /// The key every gateway must present.
+        /// The NATS server, e.g. `nats://127.0.0.1:4222`.
+        #[arg(long)]
+        nats: String,
+        /// The NATS server's token (also required by `POST /backend`).
         #[arg(long)]
         gateway_key: String,
     },
-    /// A gateway only: every client endpoint, the sessions, and a link to the backend
-    /// (`--listen` and `--cors-origin` apply).
+    /// A gateway only: every client endpoint and the sessions, linked to the backend over
+    /// NATS (`--listen` and `--cors-origin` apply). Run as many as you like.
     Gateway {
-        /// The backend's base URL, e.g. `http://127.0.0.1:8081`.
+        /// The NATS server, e.g. `nats://127.0.0.1:4222`.
         #[arg(long)]
-        backend: String,
-        /// The key the backend requires.
+        nats: String,
+        /// The NATS server's token.
         #[arg(long)]
         gateway_key: String,
+        /// This gateway's name among the gateways (default: its listening address). A
+        /// gateway started again under its old name replaces its predecessor at once.
+        #[arg(long)]
+        name: Option<String>,
     },
 }
 
@@ -97,13 +105,17 @@ async fn main() -> std::process::ExitCode {
         },
         role: match cli.role {
             None => chinwag_server::Role::Both,
-            Some(RoleCmd::Backend { gateway_key }) => chinwag_server::Role::Backend { gateway_key },
+            Some(RoleCmd::Backend { nats, gateway_key }) => {
+                chinwag_server::Role::Backend { nats, gateway_key }
+            }
             Some(RoleCmd::Gateway {
-                backend,
+                nats,
                 gateway_key,
+                name,
             }) => chinwag_server::Role::Gateway {
-                backend,
+                nats,
                 gateway_key,
+                name,
             },
         },
     };

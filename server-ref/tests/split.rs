@@ -1,8 +1,9 @@
 //! Seed 000's split as separate processes: `chinwag-server backend` and `chinwag-server
-//! gateway`, linked over loopback. What only this topology has: the backend's key, the
-//! gateway's `serverStart`, a backend that dies (each dialect's error, then recovery) and a
-//! gateway killed while SDK clients chat (they reconnect; nothing acknowledged is lost or shown
-//! twice). The dialect suites themselves run against this topology too (`CHINWAG_TOPOLOGY`).
+//! gateway`, linked over a real nats-server on loopback. What only this topology has: the
+//! key, the gateway's `serverStart` and a silent gateway forgotten, a backend that dies (each
+//! dialect's error, then recovery) and a gateway killed while SDK clients chat (they
+//! reconnect; nothing acknowledged is lost or shown twice). The dialect suites themselves run
+//! against this topology too (`CHINWAG_TOPOLOGY`); tests/scale.rs runs three gateways.
 
 mod common;
 
@@ -16,9 +17,10 @@ use common::*;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-/// A backend and a gateway as child processes, with what it takes to kill and restart each
-/// on the same address.
+/// A nats-server, a backend and a gateway as child processes, with what it takes to kill and
+/// restart each on the same address.
 struct Cluster {
+    nats: nats::Nats,
     dir: tempfile::TempDir,
     config: chinwag_server::Config,
     backend: Option<std::process::Child>,
@@ -37,11 +39,13 @@ impl Cluster {
             notify_key: Some(NOTIFY_KEY.into()),
             ..Default::default()
         };
+        let nats = nats::Nats::start(dir.path()).await;
         let (backend, backend_addr) =
-            spawn_server(dir.path(), "backend", &backend_args(&config)).await;
-        let args = gateway_args(&config, &backend_addr);
+            spawn_server(dir.path(), "backend", &backend_args(&config, &nats.url())).await;
+        let args = gateway_args(&config, &nats.url());
         let (gateway, gateway_addr) = spawn_server(dir.path(), "gateway", &args).await;
         let c = Cluster {
+            nats,
             dir,
             config,
             backend: Some(backend),
@@ -77,13 +81,13 @@ impl Cluster {
     }
 
     async fn restart_backend(&mut self) {
-        let args = backend_args(&self.config);
+        let args = backend_args(&self.config, &self.nats.url());
         let addr = self.backend_addr.clone();
         self.backend = Some(self.again("backend", args, &addr).await);
     }
 
     async fn restart_gateway(&mut self) {
-        let args = gateway_args(&self.config, &self.backend_addr);
+        let args = gateway_args(&self.config, &self.nats.url());
         let addr = self.gateway_addr.clone();
         self.gateway = Some(self.again("gateway", args, &addr).await);
         wait_healthy(&self.http, &self.base()).await;
@@ -156,14 +160,12 @@ async fn the_backend_refuses_callers_without_the_gateway_key() {
             "{body}"
         );
     }
-    // The link's socket is refused the same way.
-    let ws = format!("ws://{}/backend/link", c.backend_addr);
-    match tokio_tungstenite::connect_async(ws).await {
-        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
-            assert_eq!(resp.status().as_u16(), 401)
-        }
-        other => panic!("the link opened without the key: {:?}", other.map(|_| ())),
-    }
+    // NATS, where the gateways and the backend talk, takes only the key.
+    let wrong = async_nats::ConnectOptions::new()
+        .token("wrong".into())
+        .connect(c.nats.url())
+        .await;
+    assert!(wrong.is_err(), "NATS took a client without the key");
     // No client endpoint on the backend; with the key, 000's answer.
     let dialect = c.http.get(format!("http://{}/api/friend", c.backend_addr));
     assert_eq!(dialect.send().await.unwrap().status().as_u16(), 404);
@@ -176,22 +178,40 @@ async fn the_backend_refuses_callers_without_the_gateway_key() {
 }
 
 #[tokio::test]
-async fn a_starting_gateway_sends_server_start_and_everyone_goes_offline() {
+async fn a_gateway_started_again_resets_its_own_sessions_and_a_silent_one_is_forgotten() {
     let mut c = Cluster::start().await;
     c.user("ann").await;
-    let url = format!("ws://{}/ws", c.gateway_addr);
-    let mut xa = Ws::connect(&url).await;
-    let login = xa
-        .request("login", json!({"account": "ann", "password": "pw"}))
-        .await;
-    assert_eq!(login["result"], "success", "{login}");
+    c.user("bob").await;
+    // bob on a second gateway.
+    let args = gateway_args(&c.config, &c.nats.url());
+    let (mut second, second_addr) = spawn_server(c.dir.path(), "gateway-2", &args).await;
+    wait_healthy(&c.http, &format!("http://{second_addr}")).await;
+    let login = |addr: String, account: &'static str| async move {
+        let mut ws = Ws::connect(&format!("ws://{addr}/ws")).await;
+        let params = json!({"account": account, "password": "pw"});
+        let login = ws.request("login", params).await;
+        assert_eq!(login["result"], "success", "{login}");
+        ws
+    };
+    let _ann = login(c.gateway_addr.clone(), "ann").await;
+    let _bob = login(second_addr.clone(), "bob").await;
     assert_eq!(c.status("ann").await, "online");
-    // The gateway dies without a word: the backend still has ann online …
+    assert_eq!(c.status("bob").await, "online");
+    // Gateway 1 dies without a word and starts again under its name at once: its
+    // `serverStart` sets ann offline, and only her (bob's gateway is alive).
     Cluster::kill(&mut c.gateway);
-    assert_eq!(c.status("ann").await, "online");
-    // … until a gateway starts and says so.
     c.restart_gateway().await;
     assert_eq!(c.status("ann").await, "offline");
+    assert_eq!(c.status("bob").await, "online");
+    // Gateway 2 dies and nobody replaces it: once silent for long enough, the backend forgets
+    // it, and bob is offline.
+    let _ = second.kill();
+    let _ = second.wait();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while c.status("bob").await != "offline" {
+        assert!(tokio::time::Instant::now() < deadline, "bob still online");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]
@@ -363,7 +383,7 @@ async fn sdk_clients_ride_out_a_killed_gateway() {
 async fn two_gateways_behind_one_backend_act_as_one_server() {
     let c = Cluster::start().await;
     // A second gateway on the same backend.
-    let args = gateway_args(&c.config, &c.backend_addr);
+    let args = gateway_args(&c.config, &c.nats.url());
     let (second, second_addr) = spawn_server(c.dir.path(), "gateway-2", &args).await;
     let one = c.gateway_addr.clone();
     wait_healthy(&c.http, &format!("http://{second_addr}")).await;

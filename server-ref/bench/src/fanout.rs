@@ -37,6 +37,9 @@ pub async fn run(
     .await?;
     let server = world.serve_in(topology).await?;
     let addr = server.addr.clone();
+    // Members spread over the gateways, when split.
+    let addrs = server.addrs.clone();
+    let member_addr = |i: usize| addrs[i % addrs.len()].clone();
     let total = sequential + burst;
     let tally = Tally::new(total as usize, members as u32);
     let (sender_account, member_accounts) = world.accounts.split_first().ok_or("no accounts")?;
@@ -47,7 +50,11 @@ pub async fn run(
     let mut readers = Vec::new();
     let mut sender = match kind {
         Kind::Sdk => {
-            clients = bounded(64, member_accounts.iter().map(|a| sdk_client(&addr, a))).await?;
+            let connecting = member_accounts.iter().enumerate().map(|(i, a)| {
+                let addr = member_addr(i);
+                async move { sdk_client(&addr, a).await }
+            });
+            clients = bounded(64, connecting).await?;
             readers = clients
                 .iter()
                 .map(|c| sdk_receiver(c, tally.clone()))
@@ -58,11 +65,11 @@ pub async fn run(
             )
         }
         Kind::Raw => {
-            let sockets = bounded(
-                64,
-                member_accounts.iter().map(|a| raw::connect(&addr, a, true)),
-            )
-            .await?;
+            let connecting = member_accounts.iter().enumerate().map(|(i, a)| {
+                let addr = member_addr(i);
+                async move { raw::connect(&addr, a, true).await }
+            });
+            let sockets = bounded(64, connecting).await?;
             for (_, stream) in sockets {
                 readers.push(raw_receiver(stream, Some(tally.clone()), || {}));
             }

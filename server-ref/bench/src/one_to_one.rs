@@ -32,18 +32,24 @@ struct Pair {
 }
 
 impl Pair {
-    /// `stored`: the SDK sender keeps its outbox in a SQLite store.
+    /// `stored`: the SDK sender keeps its outbox in a SQLite store. The sender connects to
+    /// the first of `addrs`, the receiver to the last (another gateway, when split).
     async fn open(
         kind: Kind,
         stored: bool,
-        addr: &str,
+        addrs: &[String],
         from: &Account,
         to: &Account,
         tally: std::sync::Arc<Tally>,
     ) -> Fallible<Pair> {
+        let (addr, to_addr) = match addrs {
+            [first, .., last] => (first.as_str(), last.as_str()),
+            [only] => (only.as_str(), only.as_str()),
+            [] => return Err("no server address".into()),
+        };
         Ok(match kind {
             Kind::Sdk => {
-                let receiving = sdk_client(addr, to).await?;
+                let receiving = sdk_client(to_addr, to).await?;
                 let receiver = sdk_receiver(&receiving, tally);
                 let dir = stored.then(tempfile::tempdir).transpose()?;
                 let store = dir.as_ref().map(|d| d.path().join("sender.db"));
@@ -56,7 +62,7 @@ impl Pair {
                 }
             }
             Kind::Raw => {
-                let (_, stream) = raw::connect(addr, to, false).await?;
+                let (_, stream) = raw::connect(to_addr, to, false).await?;
                 let receiver = raw_receiver(stream, Some(tally), || {});
                 let (sink, stream) = raw::connect(addr, from, false).await?;
                 Pair {
@@ -100,7 +106,7 @@ pub async fn latency_run(
     kind: Kind,
     stored: bool,
     world: &World,
-    addr: &str,
+    addrs: &[String],
     rate: u64,
     secs: u64,
 ) -> Fallible<[f64; 3]> {
@@ -108,7 +114,7 @@ pub async fn latency_run(
     let n = rate * secs;
     let tally = Tally::new((warmup + n) as usize, 1);
     let (from, to) = accounts(world, kind);
-    let mut pair = Pair::open(kind, stored, addr, from, to, tally.clone()).await?;
+    let mut pair = Pair::open(kind, stored, addrs, from, to, tally.clone()).await?;
     pair.sender.burst(0..warmup).await?;
     if !tally.wait_complete(warmup, Duration::from_secs(20)).await {
         return Err("warm-up messages did not arrive".into());
@@ -151,13 +157,13 @@ pub async fn latency(rate: u64, secs: u64) -> Fallible<Vec<Measure>> {
     let world = world().await?;
     let server = world.serve().await?;
     progress(&format!("latency at {rate} msg/s: SDK"));
-    let sdk = latency_run(Kind::Sdk, false, &world, &server.addr, rate, secs).await?;
+    let sdk = latency_run(Kind::Sdk, false, &world, &server.addrs, rate, secs).await?;
     progress(&format!("latency at {rate} msg/s: raw"));
-    let raw = latency_run(Kind::Raw, false, &world, &server.addr, rate, secs).await?;
+    let raw = latency_run(Kind::Raw, false, &world, &server.addrs, rate, secs).await?;
     progress(&format!(
         "latency at {rate} msg/s: SDK, the sender on a SQLite store"
     ));
-    let stored = latency_run(Kind::Sdk, true, &world, &server.addr, rate, secs).await?;
+    let stored = latency_run(Kind::Sdk, true, &world, &server.addrs, rate, secs).await?;
     server.stop().await;
     let label = if rate >= 1000 {
         format!("{}k", rate / 1000)
@@ -211,12 +217,12 @@ pub async fn throughput_run(
     kind: Kind,
     stored: bool,
     world: &World,
-    addr: &str,
+    addrs: &[String],
     n: u64,
 ) -> Fallible<Throughput> {
     let tally = Tally::new(n as usize, 1);
     let (from, to) = accounts(world, kind);
-    let mut pair = Pair::open(kind, stored, addr, from, to, tally.clone()).await?;
+    let mut pair = Pair::open(kind, stored, addrs, from, to, tally.clone()).await?;
     let cpu_before = cpu_time()?;
     let start = tally.now_ns();
     pair.sender.burst(0..n).await?;
@@ -263,11 +269,11 @@ pub async fn throughput(n: u64) -> Fallible<Vec<Measure>> {
     let world = world().await?;
     let server = world.serve().await?;
     progress(&format!("throughput, {n} messages: SDK"));
-    let sdk = throughput_run(Kind::Sdk, false, &world, &server.addr, n).await?;
+    let sdk = throughput_run(Kind::Sdk, false, &world, &server.addrs, n).await?;
     progress(&format!("throughput, {n} messages: raw"));
-    let raw = throughput_run(Kind::Raw, false, &world, &server.addr, n).await?;
+    let raw = throughput_run(Kind::Raw, false, &world, &server.addrs, n).await?;
     progress(&format!("throughput, {n} messages: SDK on a SQLite store"));
-    let stored = throughput_run(Kind::Sdk, true, &world, &server.addr, n).await?;
+    let stored = throughput_run(Kind::Sdk, true, &world, &server.addrs, n).await?;
     server.stop().await;
     Ok(vec![
         Measure::new(

@@ -2,10 +2,10 @@
 //! binary started again as `chinwag-bench serve`, which prints `addr HOST:PORT`, then answers
 //! each `stats` line on stdin with a JSON line of [`DbStats`], and exits when stdin closes.
 //!
-//! `serve --no-throttle` turns the failed-login throttle off. Seed 000's split runs as two
-//! such children: `serve --db PATH --backend-only` (the backend) and `serve --gateway-for
-//! HOST:PORT` (a gateway linked to it over loopback, which prints its own address once the
-//! link is up). `serve --bare` runs the baseline instead: a bare async-tungstenite server that accepts
+//! `serve --no-throttle` turns the failed-login throttle off. Seed 000's split, scaled out,
+//! runs as a nats-server and three such children: `serve --db PATH --backend-only --nats URL`
+//! (the backend) and twice `serve --gateway --nats URL` (gateways, each printing its address
+//! once its backend answers). `serve --bare` runs the baseline instead: a bare async-tungstenite server that accepts
 //! WebSocket connections and holds them, with the same buffer settings as chinwag-server.
 
 use std::path::Path;
@@ -24,19 +24,27 @@ use crate::Fallible;
 pub enum Topology {
     /// Gateway and backend in one server (the default).
     One,
-    /// A backend and a gateway, two processes linked over loopback.
+    /// A backend and two gateways, three processes linked over a nats-server on loopback;
+    /// clients spread over the gateways.
     Split,
 }
 
-/// A running server process (with the gateway process in front of it, when split).
+/// A running server process (with the gateway processes in front of it, and their
+/// nats-server, when split).
 pub struct ServerProcess {
-    /// `host:port` clients connect to.
+    /// `host:port` clients connect to (the first gateway, when split).
     pub addr: String,
+    /// Every `host:port` clients may connect to: the gateways when split, else `addr`.
+    pub addrs: Vec<String>,
     child: Child,
     stdin: ChildStdin,
     stdout: tokio::io::Lines<BufReader<ChildStdout>>,
-    gateway: Option<Box<ServerProcess>>,
+    gateways: Vec<ServerProcess>,
+    nats: Option<Child>,
 }
+
+/// Gateways in the split topology.
+pub const GATEWAYS: usize = 2;
 
 /// The key the bench's gateway and backend share.
 const GATEWAY_KEY: &str = "bench-gateway-key";
@@ -59,13 +67,19 @@ impl ServerProcess {
         Self::spawn(&args).await
     }
 
-    /// A backend on the database at `db`, and a gateway process in front of it.
+    /// A nats-server, a backend on the database at `db`, and [`GATEWAYS`] gateway processes
+    /// in front of it.
     pub async fn start_split(db: &Path) -> Fallible<ServerProcess> {
-        let mut backend = Self::start_with(Some(db), &["--backend-only"]).await?;
-        let front = format!("--gateway-for={}", backend.addr);
-        let gateway = Self::spawn(&["serve".as_ref(), front.as_ref()]).await?;
-        backend.addr = gateway.addr.clone();
-        backend.gateway = Some(Box::new(gateway));
+        let (nats, url) = start_nats(db.parent().ok_or("no directory")?).await?;
+        let nats_flag = format!("--nats={url}");
+        let mut backend = Self::start_with(Some(db), &["--backend-only", &nats_flag]).await?;
+        backend.nats = Some(nats);
+        for _ in 0..GATEWAYS {
+            let args = ["serve", "--gateway", &nats_flag].map(std::ffi::OsStr::new);
+            backend.gateways.push(Self::spawn(&args).await?);
+        }
+        backend.addrs = backend.gateways.iter().map(|g| g.addr.clone()).collect();
+        backend.addr = backend.addrs[0].clone();
         Ok(backend)
     }
 
@@ -88,11 +102,13 @@ impl ServerProcess {
             .ok_or("unexpected first line")?
             .to_string();
         Ok(ServerProcess {
+            addrs: vec![addr.clone()],
             addr,
             child,
             stdin,
             stdout,
-            gateway: None,
+            gateways: Vec::new(),
+            nats: None,
         })
     }
 
@@ -120,14 +136,17 @@ impl ServerProcess {
         Ok(serde_json::from_str(&line)?)
     }
 
-    /// Stops the process (the gateway first, when split).
+    /// Stops the process (the gateways first, and the nats-server last, when split).
     pub async fn stop(mut self) {
-        if let Some(gateway) = self.gateway.take() {
+        for gateway in std::mem::take(&mut self.gateways) {
             Box::pin(gateway.stop()).await;
         }
         drop(self.stdin);
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), self.child.wait()).await;
         let _ = self.child.kill().await;
+        if let Some(mut nats) = self.nats.take() {
+            let _ = nats.kill().await;
+        }
     }
 }
 
@@ -167,13 +186,19 @@ pub fn serve(args: &[String]) -> Fallible {
                 .map_err(|e| e.to_string())
         };
         let backend_only = args.iter().any(|a| a == "--backend-only");
-        let gateway_for = args.iter().find_map(|a| a.strip_prefix("--gateway-for="));
-        let server = match (db, gateway_for) {
-            (_, Some(backend)) => {
+        let gateway = args.iter().any(|a| a == "--gateway");
+        let nats = args
+            .iter()
+            .find_map(|a| a.strip_prefix("--nats="))
+            .unwrap_or_default()
+            .to_string();
+        let server = match db {
+            _ if gateway => {
                 let gateway = start(chinwag_server::Config {
                     role: chinwag_server::Role::Gateway {
-                        backend: format!("http://{backend}"),
+                        nats,
                         gateway_key: GATEWAY_KEY.into(),
+                        name: None,
                     },
                     ..config(&String::new())
                 })
@@ -181,17 +206,18 @@ pub fn serve(args: &[String]) -> Fallible {
                 wait_healthy(gateway.addr()).await?;
                 Some(gateway)
             }
-            (Some(db), None) if backend_only => Some(
+            Some(db) if backend_only => Some(
                 start(chinwag_server::Config {
                     role: chinwag_server::Role::Backend {
+                        nats,
                         gateway_key: GATEWAY_KEY.into(),
                     },
                     ..config(db)
                 })
                 .await?,
             ),
-            (Some(db), None) => Some(start(config(db)).await?),
-            (None, None) => None,
+            Some(db) => Some(start(config(db)).await?),
+            None => None,
         };
         let addr = match &server {
             Some(s) => s.addr(),
@@ -227,6 +253,44 @@ async fn wait_healthy(addr: std::net::SocketAddr) -> Fallible {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     Err("the gateway's link to its backend did not come up".into())
+}
+
+/// Starts a nats-server on an ephemeral loopback port with the gateway key as its token (its
+/// log under `dir`); answers it and its URL. The binary is `$CHINWAG_NATS_SERVER`, else
+/// `nats-server` on the `PATH`, else Debian's `/usr/sbin/nats-server`.
+async fn start_nats(dir: &Path) -> Fallible<(Child, String)> {
+    let binary = std::env::var("CHINWAG_NATS_SERVER").unwrap_or_else(|_| {
+        let on_path = std::process::Command::new("nats-server")
+            .arg("--version")
+            .output()
+            .is_ok();
+        if on_path {
+            "nats-server"
+        } else {
+            "/usr/sbin/nats-server"
+        }
+        .to_string()
+    });
+    let log = dir.join("nats.log");
+    let child = Command::new(&binary)
+        .args(["-a", "127.0.0.1", "-p", "-1", "--auth", GATEWAY_KEY, "-l"])
+        .arg(&log)
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot run {binary}: {e}"))?;
+    for _ in 0..500 {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let port = text
+            .lines()
+            .find(|l| l.contains("Listening for client connections on"))
+            .and_then(|l| l.rsplit(':').next())
+            .and_then(|p| p.trim().parse::<u16>().ok());
+        if let Some(port) = port {
+            return Ok((child, format!("nats://127.0.0.1:{port}")));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    Err(format!("nats-server did not start; see {}", log.display()).into())
 }
 
 /// The baseline server: accepts WebSocket connections and holds them, reading until they close.

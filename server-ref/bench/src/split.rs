@@ -28,13 +28,13 @@ pub async fn split(
             "{topology:?}: latency at {rate} msg/s, raw clients"
         ));
         latency.push(
-            one_to_one::latency_run(Kind::Raw, false, &world, &server.addr, rate, secs).await?,
+            one_to_one::latency_run(Kind::Raw, false, &world, &server.addrs, rate, secs).await?,
         );
         progress(&format!(
             "{topology:?}: throughput, {n} messages, raw clients"
         ));
         throughput
-            .push(one_to_one::throughput_run(Kind::Raw, false, &world, &server.addr, n).await?);
+            .push(one_to_one::throughput_run(Kind::Raw, false, &world, &server.addrs, n).await?);
         server.stop().await;
     }
     let split_fanout = fanout::run(Kind::Raw, Topology::Split, members, sequential, burst).await?;

@@ -1,28 +1,36 @@
-//! The gateway's side of the link (`chinwag-server gateway`): one WebSocket to the backend,
-//! kept open (reconnecting with backoff), carrying every request with many in flight, and
-//! bringing back answers and the backend's events, which it hands to the [`Hub`].
+//! The gateway's side of the link (`chinwag-server gateway`): requests to the backend over
+//! NATS with many in flight, and the backend's events on this gateway's own subject, handed
+//! to the [`Hub`].
 //!
-//! On its first connection the gateway sends `serverStart`; on every connection it reports
-//! the sessions it holds (`gateway.online`), and it reports each change after that. While the
-//! backend is unreachable every request fails at once with [`ErrorKind::Unavailable`], which
-//! each dialect renders as its own error.
+//! A gateway is named (`--name`, by default its listening address); the backend answers and
+//! sends events on that name's subject, numbered. On start the gateway sends `serverStart`
+//! (the backend resets only what it knew of this name) and its sessions; it reports each
+//! change, and every [`bus::HEARTBEAT`] says it is alive with the last event it handled.
+//!
+//! **Resync.** A gateway that was cut off from NATS, or finds a gap in the numbers (NATS
+//! dropped events), cannot know what its sessions missed: it closes every socket without a
+//! final frame (each client reconnects and catches up, from its sync cursor or its offline
+//! queue, as after any reconnect) and sends `serverStart` again, after which the backend puts
+//! whatever this gateway had not acknowledged into the offline inboxes.
+//!
+//! While the backend is silent (no heartbeat for [`bus::SILENCE`]) or NATS is down, every
+//! request fails at once with [`ErrorKind::Unavailable`], which each dialect renders as its
+//! own error.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use futures::{SinkExt, StreamExt};
+use axum::body::Bytes;
+use futures::StreamExt;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use chinwag_wire::backend::{BackendRequest, SERVER_START};
 
+use super::bus::{self, Connection};
 use super::frames::*;
-use super::server::LINK_FRAME_LIMIT;
 use crate::backend::Gateway;
 use crate::backend::ops::{Operation, Undelivered};
 use crate::error::{ApiError, ApiResult, ErrorKind};
@@ -32,28 +40,33 @@ use crate::render;
 
 /// How long a request waits for its answer before it fails as unavailable.
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
-/// Requests queued for the link's writer.
-const OUT_QUEUE: usize = 4096;
 /// How long a message waits for room in a recipient's full session queue (once per stall,
 /// see [`crate::hub::Session::send_waiting`]).
 const DELIVERY_WAIT: Duration = Duration::from_secs(1);
-/// The longest wait between two connection attempts.
-const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 type Done = Box<dyn FnOnce(ApiResult<Value>) + Send>;
 
+/// A request on its way to NATS.
+struct Outgoing {
+    rid: Option<u64>,
+    payload: Bytes,
+}
+
 /// A gateway's link to its backend.
 pub struct Remote {
-    url: String,
-    key: String,
+    name: String,
     hub: Arc<Hub>,
-    /// The open link's queue, and which link it is (a count of connections).
-    out: Mutex<Option<(u64, mpsc::Sender<String>)>>,
-    links: AtomicU64,
+    /// Requests and reports for the publisher, in order. Unbounded: reports must not be
+    /// lost, and requests are only queued while the backend is reachable.
+    out: mpsc::UnboundedSender<Outgoing>,
     pending: Mutex<HashMap<u64, Done>>,
     next_rid: AtomicU64,
-    started: AtomicBool,
+    /// NATS is connected and the backend was heard from within [`bus::SILENCE`].
     up: watch::Sender<bool>,
+    /// The backend run of the events handled, and the number of the last one.
+    handled: Mutex<(String, u64)>,
+    /// When the backend was last heard from.
+    backend_seen: Mutex<Option<Instant>>,
 }
 
 /// The error of every request while the backend cannot be reached.
@@ -64,60 +77,57 @@ pub fn unavailable() -> ApiError {
     )
 }
 
-/// Refuses a backend URL the link cannot use: it speaks plain `ws://` (run it on a private
-/// network, or put TLS in front of both parts).
-pub fn check_backend_url(backend: &str) -> Result<(), String> {
-    match backend.split_once("://") {
-        None | Some(("http", _)) | Some(("ws", _)) => Ok(()),
-        Some((scheme, _)) => Err(format!(
-            "--backend {backend}: the backend link speaks http:// (plain WebSocket) only, not {scheme}://"
-        )),
-    }
-}
-
 impl Remote {
-    /// Starts linking to the backend at `backend` (`http://host:port`; see
-    /// [`check_backend_url`]) with `key`; delivers
-    /// the backend's events to `hub` and reports its sessions. Stops when `shutdown` turns
-    /// true.
-    pub fn start(
-        backend: &str,
-        key: String,
+    /// Connects to the NATS server at `nats` with `key` as gateway `name` (see
+    /// [`gateway_name`]); delivers the backend's events to `hub` and reports its sessions.
+    /// Stops when `shutdown` turns true.
+    pub async fn start(
+        nats: &str,
+        key: &str,
+        name: String,
         hub: Arc<Hub>,
         mut shutdown: watch::Receiver<bool>,
-    ) -> Arc<Remote> {
-        let base = backend.trim_end_matches('/');
-        let host = base.split_once("://").map_or(base, |(_, rest)| rest);
-        let url = format!("ws://{host}{LINK_PATH}");
+    ) -> Result<Arc<Remote>, crate::BoxError> {
+        let (client, connection) = bus::connect(nats, key, &format!("gateway {name}")).await?;
+        let events = client.subscribe(gateway_subject(&name)).await?;
+        let alive = client.subscribe(BACKEND_ALIVE).await?;
+        let (out, rx) = mpsc::unbounded_channel();
         let remote = Arc::new(Remote {
-            url,
-            key,
+            name,
             hub: hub.clone(),
-            out: Mutex::new(None),
-            links: AtomicU64::new(0),
+            out,
             pending: Mutex::new(HashMap::new()),
             next_rid: AtomicU64::new(0),
-            started: AtomicBool::new(false),
             up: watch::Sender::new(false),
+            handled: Mutex::new((String::new(), 0)),
+            backend_seen: Mutex::new(None),
         });
         let weak: Weak<Remote> = Arc::downgrade(&remote);
         hub.observe(Box::new(move |user, sessions| {
             if let Some(remote) = weak.upgrade() {
-                remote.report(user, sessions);
+                remote.report(ONLINE_METHOD, Online { user, sessions });
             }
         }));
-        let runner = remote.clone();
+        // First on the link: this gateway starts with no sessions.
+        remote.start_over();
+        let tasks = [
+            tokio::spawn(remote.clone().publish(client.clone(), rx)),
+            tokio::spawn(remote.clone().take_events(events)),
+            tokio::spawn(remote.clone().take_alive(alive)),
+            tokio::spawn(remote.clone().beat(connection)),
+        ];
+        let stopping = remote.clone();
         tokio::spawn(async move {
-            tokio::select! {
-                _ = runner.run() => {}
-                _ = shutdown.wait_for(|s| *s) => {}
+            let _ = shutdown.wait_for(|s| *s).await;
+            for task in tasks {
+                task.abort();
             }
-            runner.lost();
+            stopping.lost();
         });
-        remote
+        Ok(remote)
     }
 
-    /// Whether the link is up now.
+    /// Whether the backend can be reached now.
     pub fn is_up(&self) -> bool {
         *self.up.borrow()
     }
@@ -146,7 +156,7 @@ impl Remote {
         }
     }
 
-    /// Sends a request in order; `done` gets its answer (or [`unavailable`]) from the link's
+    /// Sends a request in order; `done` gets its answer (or [`unavailable`]) from the event
     /// reader, so answers are reported in the order the backend sent them. Returns the
     /// request's `rid`.
     pub async fn send(
@@ -158,62 +168,170 @@ impl Remote {
         done: Done,
     ) -> u64 {
         let rid = self.next_rid.fetch_add(1, Ordering::Relaxed) + 1;
-        let text = frame(Some(rid), me, module, method, params);
-        let Some((link, out)) = self.sender() else {
+        if !self.is_up() {
             done(Err(unavailable()));
             return rid;
-        };
+        }
+        let payload = self.frame(Some(rid), me, module, method, params);
         self.pending_lock().insert(rid, done);
-        // Failed if that link broke meanwhile (its waiting requests were failed before this
-        // one was listed).
-        let sent = out.send(text).await.is_ok() && self.sender().is_some_and(|(l, _)| l == link);
-        if !sent {
-            if let Some(done) = self.pending_lock().remove(&rid) {
-                done(Err(unavailable()));
-            }
+        let sent = self.out.send(Outgoing {
+            rid: Some(rid),
+            payload,
+        });
+        if sent.is_err() {
+            self.fail(rid, unavailable());
         }
         rid
     }
 
     /// Sends a request whose answer nobody waits for.
     fn notify(&self, module: &str, method: &str, params: Value) {
-        if let Some((_, out)) = self.sender() {
-            let _ = out.try_send(frame(None, None, module, method, params));
-        }
+        let payload = self.frame(None, None, module, method, params);
+        // Fails only once the gateway stops.
+        let _ = self.out.send(Outgoing { rid: None, payload });
     }
 
-    /// Reports that `user` now holds `sessions` sessions here.
-    fn report(&self, user: i64, sessions: u32) {
-        let online = Online { user, sessions };
-        let params = serde_json::to_value(online).unwrap_or_default();
-        self.notify(GATEWAY_MODULE, ONLINE_METHOD, params);
-    }
-
-    fn sender(&self) -> Option<(u64, mpsc::Sender<String>)> {
-        self.out.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    /// Reports sessions to the backend (`online`: one user's count; `report`: all).
+    fn report(&self, method: &str, params: impl serde::Serialize) {
+        let params = serde_json::to_value(params).unwrap_or_default();
+        self.notify(GATEWAY_MODULE, method, params);
     }
 
     fn pending_lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Done>> {
         self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Connects, serves the link until it breaks, and again, for ever.
-    async fn run(self: &Arc<Self>) {
-        let mut backoff = Duration::from_millis(50);
-        loop {
-            match self.connect().await {
-                Ok(()) => backoff = Duration::from_millis(50),
-                Err(e) => tracing::debug!(%e, url = %self.url, "backend link not connected"),
-            }
-            self.lost();
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(MAX_BACKOFF);
+    fn fail(&self, rid: u64, e: ApiError) {
+        if let Some(done) = self.pending_lock().remove(&rid) {
+            done(Err(e));
         }
     }
 
-    /// The link broke (or never was): nothing can be sent, and every request waiting fails.
+    /// Publishes the requests in order.
+    async fn publish(
+        self: Arc<Self>,
+        client: async_nats::Client,
+        mut rx: mpsc::UnboundedReceiver<Outgoing>,
+    ) {
+        while let Some(o) = rx.recv().await {
+            if let Err(e) = client.publish(BACKEND_SUBJECT, o.payload).await {
+                tracing::warn!(%e, "request not published");
+                if let Some(rid) = o.rid {
+                    self.fail(rid, too_large_or_unavailable(&e));
+                }
+            }
+        }
+    }
+
+    /// Takes the backend's events, in order, checking their numbers.
+    async fn take_events(self: Arc<Self>, mut events: async_nats::Subscriber) {
+        while let Some(msg) = events.next().await {
+            let Some((epoch, seq)) = bus::event_number(msg.headers.as_ref()) else {
+                tracing::warn!("unnumbered link event");
+                continue;
+            };
+            let gap = {
+                let mut handled = self.handled.lock().unwrap_or_else(|p| p.into_inner());
+                if handled.0 == epoch && seq <= handled.1 {
+                    continue; // seen already
+                }
+                // A new backend run starts its own count; within a run, one must follow the
+                // other.
+                let gap = handled.0 == epoch && seq != handled.1 + 1;
+                *handled = (epoch, seq);
+                gap
+            };
+            if gap {
+                tracing::warn!(seq, "events lost on the link; resyncing");
+                self.resync();
+            }
+            self.on_event(&msg.payload).await;
+        }
+    }
+
+    /// Notes each heartbeat of the backend.
+    async fn take_alive(self: Arc<Self>, mut alive: async_nats::Subscriber) {
+        while alive.next().await.is_some() {
+            *self.backend_seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+            if !self.is_up() {
+                self.up.send_replace(true);
+                tracing::info!("backend reachable");
+            }
+        }
+    }
+
+    /// Says this gateway is alive, and watches NATS and the backend: requests fail while
+    /// either is gone, and a reconnection to NATS means events may have been missed.
+    async fn beat(self: Arc<Self>, mut connection: watch::Receiver<Connection>) {
+        let mut tick = tokio::time::interval(bus::HEARTBEAT);
+        let mut connects = 0;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                changed = connection.changed() => if changed.is_err() { return },
+            }
+            let now = *connection.borrow_and_update();
+            if now.connects > connects {
+                if connects > 0 {
+                    tracing::warn!("NATS connection restored; resyncing");
+                    self.resync();
+                }
+                connects = now.connects;
+            }
+            let heard = self
+                .backend_seen
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_some_and(|at| at.elapsed() < bus::SILENCE);
+            if !(now.up && heard) && self.is_up() {
+                tracing::warn!(nats = now.up, "backend unreachable");
+                self.lost();
+            }
+            self.say_alive();
+        }
+    }
+
+    /// Tells the backend this gateway is alive, with the last event it handled.
+    fn say_alive(&self) {
+        let (epoch, acked) = self
+            .handled
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        self.report(ALIVE_METHOD, GatewayAlive { epoch, acked });
+    }
+
+    /// Closes every socket without a final frame (each client reconnects and catches up) and
+    /// starts over with the backend.
+    fn resync(&self) {
+        for session in self.hub.every_session() {
+            session.kill();
+        }
+        self.say_alive();
+        self.start_over();
+    }
+
+    /// `serverStart` (the backend forgets what it knew of this gateway), then the sessions
+    /// held now.
+    fn start_over(&self) {
+        let payload = self.frame(None, None, "chat", SERVER_START, Value::Null);
+        let _ = self.out.send(Outgoing { rid: None, payload });
+        self.report_all();
+    }
+
+    /// Reports every user with sessions here.
+    fn report_all(&self) {
+        let all: Vec<Online> = self
+            .hub
+            .online_counts()
+            .into_iter()
+            .map(|(user, sessions)| Online { user, sessions })
+            .collect();
+        self.report(REPORT_METHOD, all);
+    }
+
+    /// The backend cannot be reached: nothing can be sent, and every request waiting fails.
     fn lost(&self) {
-        *self.out.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.up.send_replace(false);
         let waiting: Vec<Done> = self.pending_lock().drain().map(|(_, d)| d).collect();
         for done in waiting {
@@ -221,60 +339,9 @@ impl Remote {
         }
     }
 
-    async fn connect(self: &Arc<Self>) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        let mut request = self.url.as_str().into_client_request()?;
-        request
-            .headers_mut()
-            .insert("authorization", format!("Bearer {}", self.key).parse()?);
-        let config = WebSocketConfig::default()
-            .max_message_size(Some(LINK_FRAME_LIMIT))
-            .max_frame_size(Some(LINK_FRAME_LIMIT));
-        let (socket, _) =
-            tokio_tungstenite::connect_async_with_config(request, Some(config), true).await?;
-        let (mut sink, mut stream) = socket.split();
-        let (tx, mut rx) = mpsc::channel::<String>(OUT_QUEUE);
-        let writer = tokio::spawn(async move {
-            while let Some(text) = rx.recv().await {
-                if sink.send(Message::text(text)).await.is_err() {
-                    break;
-                }
-            }
-        });
-        // What the backend must know before anything else, queued first on the new link
-        // (the backend takes both in order): that this gateway started (once), and the
-        // sessions it holds (after a backend restart, they are still here).
-        if !self.started.swap(true, Ordering::Relaxed) {
-            let rid = self.next_rid.fetch_add(1, Ordering::Relaxed) + 1;
-            let done: Done = Box::new(|out| {
-                if let Err(e) = out {
-                    tracing::warn!(%e, "serverStart failed");
-                }
-            });
-            self.pending_lock().insert(rid, done);
-            let _ = tx.try_send(frame(Some(rid), None, "chat", SERVER_START, Value::Null));
-        }
-        let link = self.links.fetch_add(1, Ordering::Relaxed) + 1;
-        *self.out.lock().unwrap_or_else(|p| p.into_inner()) = Some((link, tx));
-        for (user, sessions) in self.hub.online_counts() {
-            self.report(user, sessions);
-        }
-        self.up.send_replace(true);
-        tracing::info!(url = %self.url, "backend link up");
-        while let Some(Ok(frame)) = stream.next().await {
-            match frame {
-                Message::Text(text) => self.on_event(text.as_str()).await,
-                Message::Close(_) => break,
-                _ => {}
-            }
-        }
-        writer.abort();
-        tracing::warn!(url = %self.url, "backend link lost");
-        Ok(())
-    }
-
     /// One event from the backend.
-    async fn on_event(&self, text: &str) {
-        let event: LinkEvent = match serde_json::from_str(text) {
+    async fn on_event(&self, payload: &[u8]) {
+        let event: LinkEvent = match serde_json::from_slice(payload) {
             Ok(e) => e,
             Err(e) => return tracing::warn!(%e, "malformed link event"),
         };
@@ -313,38 +380,48 @@ impl Remote {
                     self.notify(Undelivered::MODULE, Undelivered::METHOD, params);
                 }
             }
+            LinkEvent::Report => self.report_all(),
             LinkEvent::Close { hashes, reason } => self.hub.close_sessions(&hashes, &reason),
             LinkEvent::Replace { user, keep } => self.hub.replace_xuanxuan(user, &keep),
             LinkEvent::Notify { users, body } => self.hub.notify(&users, &body),
         }
     }
+
+    /// A request frame from this gateway.
+    fn frame(
+        &self,
+        rid: Option<u64>,
+        me: Option<i64>,
+        module: &str,
+        method: &str,
+        params: Value,
+    ) -> Bytes {
+        let req = LinkRequest {
+            gateway: self.name.clone(),
+            rid,
+            envelope: BackendRequest {
+                user_id: me,
+                module: module.into(),
+                method: method.into(),
+                test: false,
+                params,
+                data: Value::Null,
+            },
+        };
+        Bytes::copy_from_slice(render::text(&req).as_bytes())
+    }
 }
 
-/// A request frame.
-fn frame(rid: Option<u64>, me: Option<i64>, module: &str, method: &str, params: Value) -> String {
-    let req = LinkRequest {
-        rid,
-        envelope: BackendRequest {
-            user_id: me,
-            module: module.into(),
-            method: method.into(),
-            test: false,
-            params,
-            data: Value::Null,
-        },
-    };
-    render::text(&req).to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::check_backend_url;
-
-    #[test]
-    fn the_link_takes_plain_urls_only() {
-        assert!(check_backend_url("http://127.0.0.1:8081").is_ok());
-        assert!(check_backend_url("127.0.0.1:8081").is_ok());
-        let refused = check_backend_url("https://chat.example.com").unwrap_err();
-        assert!(refused.contains("https://"), "{refused}");
+/// The error of a request NATS would not take: too large for the NATS server's
+/// `max_payload`, or the connection is gone.
+fn too_large_or_unavailable(e: &async_nats::PublishError) -> ApiError {
+    match e.kind() {
+        async_nats::client::PublishErrorKind::MaxPayloadExceeded => ApiError::new(
+            ErrorKind::TooLarge,
+            format!(
+                "too large for the link between gateway and backend ({e}); the NATS server's max_payload limits it"
+            ),
+        ),
+        _ => unavailable(),
     }
 }

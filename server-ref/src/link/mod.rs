@@ -1,9 +1,10 @@
 //! How the gateway reaches the backend: every request a dialect codec makes goes through a
 //! [`Link`] — a backend [`Operation`], or a 000/001 method as
-//! the client sent it. In one process the link calls the backend in memory; split, it is a
-//! WebSocket to the backend process carrying seed 000's envelopes ([`frames`], [`client`] on
-//! the gateway, [`server`] on the backend).
+//! the client sent it. In one process the link calls the backend in memory; split, seed
+//! 000's envelopes travel over NATS between any number of gateway processes and the backend
+//! process ([`frames`], [`bus`], [`client`] on the gateway, [`server`] on the backend).
 
+pub mod bus;
 pub mod client;
 pub mod frames;
 pub mod server;

@@ -1,107 +1,237 @@
-//! The backend's side of the link (`chinwag-server backend`): the routes gateways call,
-//! guarded by the gateway key, and [`Gateways`], the backend's [`Gateway`] when the sessions
-//! live in other processes.
+//! The backend's side of the link (`chinwag-server backend`): the requests every gateway
+//! sends over NATS, and [`Gateways`], the backend's [`Gateway`] when the sessions live in
+//! gateway processes — which gateway holds which users, and what each has not yet
+//! acknowledged. Also `POST /backend` (one 000 envelope, guarded by the gateway key) and
+//! `/health` on the backend's HTTP address.
 //!
-//! Requests on a link are taken in arrival order. `message.post` and `message.barrier` are
-//! queued for the database writer in that order and answered after their commit, so a
-//! gateway's messages keep its order; every other request runs on its own task. A message's
-//! push and its answer leave in commit order on every link.
+//! Requests are taken in arrival order (NATS keeps one sender's order). `message.post` and
+//! `message.barrier` are queued for the database writer in that order and answered after their
+//! commit, so a gateway's messages keep its order; every other request runs on its own task.
+//! Each gateway's answers and events leave on its subject in commit order, numbered.
+//!
+//! Nothing acknowledged is lost when a gateway or NATS fails: a stored message's delivery to
+//! a gateway is kept until the gateway acknowledges the event (`gateway.alive` carries the
+//! last one it handled). A gateway silent for [`bus::SILENCE`], or one that starts again
+//! (`serverStart`: it lost its sessions, or missed events and closed them), is forgotten:
+//! its unacknowledged deliveries go to their recipients' offline inboxes, and its users who
+//! are online nowhere else go offline.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{FromRequestParts, Request, State};
+use axum::body::Bytes;
+use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use chinwag_wire::backend::{BackendRequest, BackendResponse};
 
+use super::bus;
 use super::frames::*;
 use crate::backend::messages::{self, Posted};
 use crate::backend::ops::{self, Operation, Post};
-use crate::backend::{Backend, Gateway, Push, router};
+use crate::backend::{Backend, Gateway, Push, router, sessions};
 use crate::dialect::module_rest::error_response;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::params::bearer;
 use crate::render;
 use crate::store::messages::MessageRow;
 
-/// Events queued per gateway link before the link counts as stuck and is dropped (the
-/// gateway reconnects).
-pub const LINK_QUEUE: usize = 65_536;
-/// Largest frame on a link: an upload's bytes in base64, with room for the envelope.
+/// Events queued for NATS before more are dropped (the gateways notice the gap and resync).
+pub const OUT_QUEUE: usize = 65_536;
+/// Deliveries a gateway may leave unacknowledged; one that falls further behind is forgotten
+/// (its deliveries go to the offline inboxes, and it resyncs when it notices).
+pub const UNACKED_LIMIT: usize = 65_536;
+/// Largest request a gateway sends: an upload's bytes in base64, with room for the envelope.
+/// The NATS server's `max_payload` must allow it for uploads that large.
 pub const LINK_FRAME_LIMIT: usize = chinwag_wire::MAX_UPLOAD_BYTES * 4 / 3 + 64 * 1024;
 
-/// The gateways connected to this backend.
-#[derive(Default)]
+/// The gateways this backend has heard from.
 pub struct Gateways {
-    links: Mutex<HashMap<u64, Peer>>,
-    next: std::sync::atomic::AtomicU64,
+    peers: Mutex<HashMap<String, Peer>>,
+    /// This run of the backend; event numbers count within it.
+    epoch: String,
+    out: mpsc::Sender<Outgoing>,
 }
 
+/// One gateway as the backend knows it.
 struct Peer {
-    tx: mpsc::Sender<Utf8Bytes>,
-    /// Closes the link (its gateway reconnects and reports its sessions again).
-    drop: Arc<tokio::sync::Notify>,
-    /// Sessions per user on this gateway, as it reported them.
+    /// The number of the last event sent to it.
+    seq: u64,
+    /// Sessions per user it holds, as it reported them.
     online: HashMap<i64, u32>,
+    /// When it was last heard from.
+    seen: Instant,
+    /// Stored messages handed to it and not yet acknowledged, oldest first.
+    unacked: VecDeque<Unacked>,
+}
+
+/// A delivery a gateway has not acknowledged.
+struct Unacked {
+    seq: u64,
+    message: i64,
+    users: Vec<i64>,
+}
+
+/// An event on its way to NATS.
+pub struct Outgoing {
+    subject: String,
+    seq: u64,
+    payload: Bytes,
+}
+
+/// What a forgotten gateway leaves behind.
+struct Forgotten {
+    users: Vec<i64>,
+    unacked: VecDeque<Unacked>,
+}
+
+impl Peer {
+    fn new() -> Peer {
+        Peer {
+            seq: 0,
+            online: HashMap::new(),
+            seen: Instant::now(),
+            unacked: VecDeque::new(),
+        }
+    }
+
+    fn holds_any(&self, users: &[i64]) -> bool {
+        users.iter().any(|u| self.online.contains_key(u))
+    }
 }
 
 impl Gateways {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Peer>> {
-        self.links.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Queues `event` on every link; a link that cannot take it is dropped. False if no
-    /// link took it.
-    fn send_all(&self, event: &LinkEvent) -> bool {
-        let text = render::text(event);
-        let mut links = self.lock();
-        links.retain(|id, peer| match peer.tx.try_send(text.clone()) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!(link = id, "gateway link stuck; closed");
-                peer.drop.notify_one();
-                false
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
-        });
-        !links.is_empty()
-    }
-
-    fn connect(&self, tx: mpsc::Sender<Utf8Bytes>, drop: Arc<tokio::sync::Notify>) -> u64 {
-        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        let peer = Peer {
-            tx,
-            drop,
-            online: HashMap::new(),
+    /// No gateways yet; events leave through the returned queue (which [`serve`] publishes).
+    pub fn new(epoch: String) -> (Arc<Gateways>, mpsc::Receiver<Outgoing>) {
+        let (out, rx) = mpsc::channel(OUT_QUEUE);
+        let gateways = Gateways {
+            peers: Mutex::new(HashMap::new()),
+            epoch,
+            out,
         };
-        self.lock().insert(id, peer);
-        id
+        (Arc::new(gateways), rx)
     }
 
-    fn disconnect(&self, id: u64) {
-        self.lock().remove(&id);
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Peer>> {
+        self.peers.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn set_online(&self, id: u64, online: Online) {
-        if let Some(peer) = self.lock().get_mut(&id) {
-            if online.sessions == 0 {
-                peer.online.remove(&online.user);
-            } else {
-                peer.online.insert(online.user, online.sessions);
+    /// Numbers `text` as the next event of gateway `name` and queues it.
+    fn send(&self, name: &str, peer: &mut Peer, text: &str) -> u64 {
+        peer.seq += 1;
+        let outgoing = Outgoing {
+            subject: gateway_subject(name),
+            seq: peer.seq,
+            payload: Bytes::copy_from_slice(text.as_bytes()),
+        };
+        if self.out.try_send(outgoing).is_err() {
+            tracing::warn!(gateway = name, "NATS queue full; event dropped");
+        }
+        peer.seq
+    }
+
+    /// Sends `event` to every gateway `to` picks.
+    fn send_where(&self, event: &LinkEvent, to: impl Fn(&Peer) -> bool) {
+        let text = render::text(event);
+        for (name, peer) in self.lock().iter_mut().filter(|(_, p)| to(p)) {
+            self.send(name, peer, &text);
+        }
+    }
+
+    /// Gateway `name` was heard from now; a gateway not known yet is asked for its sessions.
+    fn heard(&self, name: &str) {
+        let mut peers = self.lock();
+        if let Some(peer) = peers.get_mut(name) {
+            peer.seen = Instant::now();
+            return;
+        }
+        tracing::info!(gateway = name, "gateway joined");
+        let mut peer = Peer::new();
+        self.send(name, &mut peer, &render::text(&LinkEvent::Report));
+        peers.insert(name.to_string(), peer);
+    }
+
+    /// Sends gateway `name` the answer to its request `rid`.
+    fn answer(&self, name: &str, rid: u64, out: ApiResult<Value>) {
+        let text = render::text(&LinkEvent::answer(rid, out));
+        let mut peers = self.lock();
+        let peer = peers.entry(name.to_string()).or_insert_with(Peer::new);
+        self.send(name, peer, &text);
+    }
+
+    /// Gateway `name` handled every event up to `alive.acked`.
+    fn alive(&self, name: &str, alive: GatewayAlive) {
+        self.heard(name);
+        if alive.epoch != self.epoch {
+            return;
+        }
+        if let Some(peer) = self.lock().get_mut(name) {
+            while peer.unacked.front().is_some_and(|u| u.seq <= alive.acked) {
+                peer.unacked.pop_front();
             }
         }
     }
 
-    /// How many gateways are connected.
+    /// Records a change of gateway `name`'s sessions; `all`: the report lists every user it
+    /// holds. Answers the users who were online on no gateway before.
+    fn set_online(&self, name: &str, reports: &[Online], all: bool) -> Vec<i64> {
+        let mut peers = self.lock();
+        let was_online = |peers: &HashMap<String, Peer>, user| {
+            peers.values().any(|p| p.online.contains_key(&user))
+        };
+        let came: Vec<i64> = reports
+            .iter()
+            .filter(|r| r.sessions > 0 && !was_online(&peers, r.user))
+            .map(|r| r.user)
+            .collect();
+        let peer = peers.entry(name.to_string()).or_insert_with(Peer::new);
+        peer.seen = Instant::now();
+        if all {
+            peer.online.clear();
+        }
+        for r in reports {
+            if r.sessions == 0 {
+                peer.online.remove(&r.user);
+            } else {
+                peer.online.insert(r.user, r.sessions);
+            }
+        }
+        came
+    }
+
+    /// Forgets gateway `name` (it is silent, or started again): its sessions and what it did
+    /// not acknowledge. With `keep`, it stays known (with no sessions, numbering on).
+    fn forget(&self, name: &str, keep: bool) -> Option<Forgotten> {
+        let mut peers = self.lock();
+        let peer = peers.get_mut(name)?;
+        let gone = Forgotten {
+            users: peer.online.drain().map(|(u, _)| u).collect(),
+            unacked: std::mem::take(&mut peer.unacked),
+        };
+        if !keep {
+            peers.remove(name);
+        }
+        Some(gone)
+    }
+
+    /// Gateways not heard from for [`bus::SILENCE`].
+    fn silent(&self) -> Vec<String> {
+        self.lock()
+            .iter()
+            .filter(|(_, p)| p.seen.elapsed() > bus::SILENCE)
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// How many gateways are known.
     pub fn count(&self) -> usize {
         self.lock().len()
     }
@@ -112,64 +242,93 @@ impl Gateway for Gateways {
         self.lock().values().any(|p| p.online.contains_key(&user))
     }
 
+    /// A push for some users goes to the gateways holding any of them; one for everyone
+    /// to every gateway.
     fn deliver(&self, pushes: &[Push]) {
         for push in pushes {
-            self.send_all(&LinkEvent::Push { push: push.clone() });
+            let event = LinkEvent::Push { push: push.clone() };
+            match &push.audience {
+                crate::backend::Audience::Users(users) => {
+                    self.send_where(&event, |p| p.holds_any(users))
+                }
+                _ => self.send_where(&event, |_| true),
+            }
         }
     }
 
-    /// Handed to every gateway; those a gateway cannot reach come back as
-    /// `message.undelivered`. With no gateway connected, every recipient missed it.
+    /// Each gateway gets the message with the recipients it holds, kept until it acknowledges
+    /// it; recipients no gateway holds missed it.
     fn deliver_message(&self, row: &MessageRow, recipients: &[i64], updated: bool) -> Vec<i64> {
-        let event = LinkEvent::Message {
-            row: row.clone(),
-            users: recipients.to_vec(),
-            updated,
-        };
-        if self.send_all(&event) {
-            Vec::new()
-        } else {
-            recipients.to_vec()
+        let mut peers = self.lock();
+        let mut missed: Vec<i64> = recipients.to_vec();
+        for (name, peer) in peers.iter_mut() {
+            let users: Vec<i64> = recipients
+                .iter()
+                .copied()
+                .filter(|u| peer.online.contains_key(u))
+                .collect();
+            if users.is_empty() {
+                continue;
+            }
+            missed.retain(|u| !users.contains(u));
+            let event = LinkEvent::Message {
+                row: row.clone(),
+                users: users.clone(),
+                updated,
+            };
+            let seq = self.send(name, peer, &render::text(&event));
+            if peer.unacked.len() >= UNACKED_LIMIT {
+                tracing::warn!(gateway = %name, "gateway too far behind; its deliveries go to the inboxes");
+                peer.seen = Instant::now() - bus::SILENCE * 2;
+            }
+            peer.unacked.push_back(Unacked {
+                seq,
+                message: row.id,
+                users,
+            });
         }
+        missed
     }
 
     fn replace_xuanxuan(&self, user: i64, keep: &str) {
-        self.send_all(&LinkEvent::Replace {
+        let event = LinkEvent::Replace {
             user,
             keep: keep.into(),
-        });
+        };
+        self.send_where(&event, |p| p.online.contains_key(&user));
     }
 
     fn notify(&self, users: &[i64], body: &chinwag_wire::module::Notification) {
-        self.send_all(&LinkEvent::Notify {
+        let event = LinkEvent::Notify {
             users: users.to_vec(),
             body: body.clone(),
-        });
+        };
+        self.send_where(&event, |p| p.holds_any(users));
     }
 
     fn close_sessions(&self, hashes: &[String], reason: &str) {
-        self.send_all(&LinkEvent::Close {
+        let event = LinkEvent::Close {
             hashes: hashes.to_vec(),
             reason: reason.into(),
-        });
+        };
+        self.send_where(&event, |_| true);
     }
 }
 
-/// What the link's routes need.
+/// What the backend's side of the link needs.
 pub struct LinkServer {
     /// The backend.
     pub backend: Arc<Backend>,
     /// The gateways, the backend's [`Gateway`].
     pub gateways: Arc<Gateways>,
-    /// The key a gateway must present (`Authorization: Bearer <key>`).
+    /// The key a caller of `POST /backend` must present (`Authorization: Bearer <key>`).
     pub key: String,
 }
 
-/// The backend process's routes: the link, single envelopes, and `/health`.
+/// The backend process's HTTP routes: single envelopes, and `/health`.
 pub fn routes(server: Arc<LinkServer>) -> Router {
     Router::new()
         .route("/health", get(|| async { "ok" }))
-        .route(LINK_PATH, get(link))
         .route(CALL_PATH, post(call))
         .with_state(server)
 }
@@ -185,60 +344,132 @@ fn refused(server: &LinkServer, headers: &HeaderMap) -> Option<Response> {
     )))
 }
 
-/// `GET /backend/link`: a gateway's link.
-async fn link(State(server): State<Arc<LinkServer>>, req: Request) -> Response {
-    if let Some(refusal) = refused(&server, req.headers()) {
-        return refusal;
-    }
-    let (mut parts, _) = req.into_parts();
-    let ws = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
-        Ok(ws) => ws,
-        Err(e) => return e.into_response(),
-    };
-    ws.max_message_size(LINK_FRAME_LIMIT)
-        .max_frame_size(LINK_FRAME_LIMIT)
-        .on_upgrade(move |socket| serve_link(server, socket))
+/// A new backend run's name: events are numbered within it.
+pub fn new_epoch() -> String {
+    crate::auth::new_token()[..16].to_string()
 }
 
-async fn serve_link(server: Arc<LinkServer>, socket: WebSocket) {
-    let (mut sink, mut stream) = socket.split();
-    let (tx, mut rx) = mpsc::channel::<Utf8Bytes>(LINK_QUEUE);
-    let dropped = Arc::new(tokio::sync::Notify::new());
-    let id = server.gateways.connect(tx.clone(), dropped.clone());
-    tracing::info!(link = id, "gateway connected");
-    let writer = tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                next = rx.recv() => {
-                    let Some(text) = next else { break };
-                    if sink.send(Message::Text(text)).await.is_err() {
-                        break;
-                    }
-                }
-                _ = dropped.notified() => break,
+/// Serves the gateways over NATS until `shutdown`: takes requests, publishes events in order,
+/// says the backend is alive and forgets silent gateways.
+pub async fn serve(
+    server: Arc<LinkServer>,
+    client: async_nats::Client,
+    mut outgoing: mpsc::Receiver<Outgoing>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), crate::BoxError> {
+    let mut requests = client.subscribe(BACKEND_SUBJECT).await?;
+    let epoch = server.gateways.epoch.clone();
+    let publisher = client.clone();
+    let publishing = tokio::spawn(async move {
+        while let Some(o) = outgoing.recv().await {
+            let headers = bus::event_headers(&epoch, o.seq);
+            if let Err(e) = publisher
+                .publish_with_headers(o.subject, headers, o.payload)
+                .await
+            {
+                tracing::warn!(%e, "event not published");
             }
         }
-        let _ = sink.send(Message::Close(None)).await;
     });
-    while let Some(Ok(frame)) = stream.next().await {
-        let text = match frame {
-            Message::Text(t) => t,
-            Message::Close(_) => break,
-            _ => continue,
-        };
-        match serde_json::from_str::<LinkRequest>(&text) {
-            Ok(req) => take(&server, id, &tx, req).await,
-            Err(e) => tracing::warn!(link = id, %e, "malformed link request"),
+    let beating = tokio::spawn(heartbeat(server.clone(), client.clone()));
+    let taking = async {
+        while let Some(msg) = requests.next().await {
+            match serde_json::from_slice::<LinkRequest>(&msg.payload) {
+                Ok(req) => take(&server, req).await,
+                Err(e) => tracing::warn!(%e, "malformed link request"),
+            }
         }
+    };
+    tokio::select! {
+        _ = taking => {}
+        _ = shutdown.wait_for(|s| *s) => {}
     }
-    server.gateways.disconnect(id);
-    writer.abort();
-    tracing::info!(link = id, "gateway disconnected");
+    publishing.abort();
+    beating.abort();
+    Ok(())
 }
 
-/// Takes one request of link `id`, answering on `tx`.
-async fn take(server: &Arc<LinkServer>, id: u64, tx: &mpsc::Sender<Utf8Bytes>, req: LinkRequest) {
-    let LinkRequest { rid, envelope } = req;
+/// Says the backend is alive, and forgets gateways that stopped saying so.
+async fn heartbeat(server: Arc<LinkServer>, client: async_nats::Client) {
+    let alive = render::text(&BackendAlive {
+        epoch: server.gateways.epoch.clone(),
+    });
+    let mut tick = tokio::time::interval(bus::HEARTBEAT);
+    loop {
+        tick.tick().await;
+        let payload = Bytes::copy_from_slice(alive.as_bytes());
+        if let Err(e) = client.publish(BACKEND_ALIVE, payload).await {
+            tracing::debug!(%e, "heartbeat not published");
+        }
+        for name in server.gateways.silent() {
+            tracing::warn!(gateway = %name, "gateway silent; forgotten");
+            forget(&server, &name, false).await;
+        }
+    }
+}
+
+/// Forgets gateway `name` (see [`Gateways::forget`]): what it did not acknowledge goes to the
+/// offline inboxes, and its users online nowhere else go offline.
+async fn forget(server: &Arc<LinkServer>, name: &str, keep: bool) {
+    let Some(gone) = server.gateways.forget(name, keep) else {
+        return;
+    };
+    if !gone.unacked.is_empty() {
+        let queued = server
+            .backend
+            .db
+            .call(move |conn| {
+                for u in &gone.unacked {
+                    crate::store::messages::inbox_add(conn, &u.users, u.message)?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = queued {
+            tracing::error!(%e, "unacknowledged deliveries not queued");
+        }
+    }
+    for user in gone.users {
+        sessions::last_socket_closed(&server.backend, user).await;
+    }
+}
+
+/// Takes a gateway's own report: its sessions (`online`, `report`) or that it is alive.
+fn take_report(server: &Arc<LinkServer>, name: &str, method: &str, params: Value) {
+    let came = match method {
+        ONLINE_METHOD => serde_json::from_value::<Online>(params)
+            .map(|one| server.gateways.set_online(name, &[one], false)),
+        REPORT_METHOD => serde_json::from_value::<Vec<Online>>(params)
+            .map(|all| server.gateways.set_online(name, &all, true)),
+        ALIVE_METHOD => serde_json::from_value::<GatewayAlive>(params).map(|alive| {
+            server.gateways.alive(name, alive);
+            Vec::new()
+        }),
+        _ => return tracing::warn!(gateway = name, method, "unknown gateway method"),
+    };
+    match came {
+        // Users online on no gateway before (after a backend restart, its reports bring back
+        // who is online).
+        Ok(came) if !came.is_empty() => {
+            let backend = server.backend.clone();
+            tokio::spawn(async move {
+                for user in came {
+                    sessions::socket_opened(&backend, user).await;
+                }
+            });
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(gateway = name, %e, "malformed gateway report"),
+    }
+}
+
+/// Takes one request of a gateway, answering on its subject.
+async fn take(server: &Arc<LinkServer>, req: LinkRequest) {
+    let LinkRequest {
+        gateway: name,
+        rid,
+        envelope,
+    } = req;
     let BackendRequest {
         user_id: me,
         module,
@@ -246,21 +477,17 @@ async fn take(server: &Arc<LinkServer>, id: u64, tx: &mpsc::Sender<Utf8Bytes>, r
         params,
         ..
     } = envelope;
-    if module == GATEWAY_MODULE && method == ONLINE_METHOD {
-        match serde_json::from_value::<Online>(params) {
-            Ok(online) => server.gateways.set_online(id, online),
-            Err(e) => tracing::warn!(link = id, %e, "malformed online report"),
-        }
-        return;
+    if module == GATEWAY_MODULE {
+        return take_report(server, &name, &method, params);
     }
-    let answer = move |tx: mpsc::Sender<Utf8Bytes>| {
-        move |out: ApiResult<Value>| {
-            if let Some(rid) = rid {
-                let _ = tx.try_send(render::text(&LinkEvent::answer(rid, out)));
-            }
+    server.gateways.heard(&name);
+    let gateways = server.gateways.clone();
+    let to = name.clone();
+    let done = move |out: ApiResult<Value>| {
+        if let Some(rid) = rid {
+            gateways.answer(&to, rid, out);
         }
     };
-    let done = answer(tx.clone());
     // In order: queued for the writer now, answered after the commit.
     if module == Post::MODULE && method == Post::METHOD {
         return submit(&server.backend, me, params, done).await;
@@ -272,14 +499,15 @@ async fn take(server: &Arc<LinkServer>, id: u64, tx: &mpsc::Sender<Utf8Bytes>, r
         }
         return;
     }
-    // serverStart comes first on a gateway's first link: it ends before anything after it.
+    // A gateway (re)starting: it holds no sessions; only its own are reset. It ends before
+    // anything after it.
     if module == ops::ServerStart::MODULE && method == ops::ServerStart::METHOD {
-        return done(run(&server.backend, me, &module, &method, params).await);
+        forget(server, &name, true).await;
+        return done(Ok(Value::Null));
     }
     let backend = server.backend.clone();
     tokio::spawn(async move { done(run(&backend, me, &module, &method, params).await) });
 }
-
 /// A `message.post` queued for the writer; `done` gets its outcome after the commit.
 async fn submit(
     backend: &Arc<Backend>,

@@ -3,10 +3,13 @@
 //! (tokio-tungstenite). No SDK, no mocks.
 //!
 //! The topology comes from `CHINWAG_TOPOLOGY`: unset (or `one`), the server runs in the test
-//! process; `split`, the `chinwag-server` binary runs twice as child processes — `backend`
-//! and `gateway`, linked over loopback — and the tests talk to the gateway. The same suites
+//! process; `split`, a real `nats-server` ([`nats::Nats`]) and the `chinwag-server` binary
+//! twice, as child processes — `backend` and `gateway`, linked over NATS on loopback — and
+//! the tests talk to the gateway. The same suites
 //! run against both (scripts/test-all.sh runs them twice).
 #![allow(dead_code)]
+
+pub mod nats;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -20,7 +23,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub const NOTIFY_KEY: &str = "test-notify-key";
-/// The key the split topology's gateway presents to its backend.
+/// The NATS token of the split topology (the gateway key).
 pub const GATEWAY_KEY: &str = "test-gateway-key";
 
 /// Whether the suites run against backend + gateway processes.
@@ -28,12 +31,13 @@ pub fn split() -> bool {
     std::env::var("CHINWAG_TOPOLOGY").is_ok_and(|t| t == "split")
 }
 
-/// A backend and a gateway, each a child process.
+/// A nats-server, a backend and a gateway, each a child process.
 pub struct Split {
     pub backend: Child,
     pub gateway: Child,
     /// The backend's `host:port`.
     pub backend_addr: String,
+    pub nats: nats::Nats,
 }
 
 impl Drop for Split {
@@ -96,11 +100,13 @@ pub async fn spawn_server(dir: &Path, name: &str, args: &[String]) -> (Child, St
         })
 }
 
-/// The flags of `config` that a backend process takes.
-pub fn backend_args(config: &chinwag_server::Config) -> Vec<String> {
+/// The flags of `config` that a backend process on the NATS server `nats` takes.
+pub fn backend_args(config: &chinwag_server::Config, nats: &str) -> Vec<String> {
     let t = &config.login_throttle;
     let mut args = vec![
         "backend".into(),
+        "--nats".into(),
+        nats.into(),
         "--gateway-key".into(),
         GATEWAY_KEY.into(),
         "--db".into(),
@@ -124,14 +130,14 @@ pub fn backend_args(config: &chinwag_server::Config) -> Vec<String> {
     args
 }
 
-/// The flags of `config` that a gateway process takes, linked to the backend at `backend`.
-pub fn gateway_args(config: &chinwag_server::Config, backend: &str) -> Vec<String> {
+/// The flags of `config` that a gateway process on the NATS server `nats` takes.
+pub fn gateway_args(config: &chinwag_server::Config, nats: &str) -> Vec<String> {
     let mut args = vec![
         "gateway".into(),
         "--gateway-key".into(),
         GATEWAY_KEY.into(),
-        "--backend".into(),
-        format!("http://{backend}"),
+        "--nats".into(),
+        nats.into(),
     ];
     for origin in &config.cors_origins {
         args.extend(["--cors-origin".into(), origin.clone()]);
@@ -210,15 +216,17 @@ impl TestServer {
         let config = self.config();
         if split() {
             let dir = self.dir.path();
+            let nats = nats::Nats::start(dir).await;
             let (backend, backend_addr) =
-                spawn_server(dir, "backend", &backend_args(&config)).await;
-            let args = gateway_args(&config, &backend_addr);
+                spawn_server(dir, "backend", &backend_args(&config, &nats.url())).await;
+            let args = gateway_args(&config, &nats.url());
             let (gateway, gateway_addr) = spawn_server(dir, "gateway", &args).await;
             self.base = format!("http://{gateway_addr}");
             self.split = Some(Split {
                 backend,
                 gateway,
                 backend_addr,
+                nats,
             });
             wait_healthy(&self.http, &self.base).await;
             return;
