@@ -7,14 +7,10 @@
 
 mod common;
 
-use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::Duration;
 
-use chinwag::runtime::{Runtime, TokioRuntime};
-use chinwag::{Client, ConnectionState, Content, Event, EventStream, Target};
+use common::sdk::{chat_through, sdk_pair};
 use common::*;
-use futures::StreamExt;
 use serde_json::{Value, json};
 
 /// A nats-server, a backend and a gateway as child processes, with what it takes to kill and
@@ -33,15 +29,7 @@ struct Cluster {
 impl Cluster {
     async fn start() -> Cluster {
         let dir = tempfile::tempdir().unwrap();
-        let config = chinwag_server::Config {
-            db: dir.path().join("chinwag.db").to_str().unwrap().into(),
-            files: dir.path().join("files"),
-            notify_key: Some(NOTIFY_KEY.into()),
-            ..Default::default()
-        };
-        let nats = nats::Nats::start(dir.path()).await;
-        let (backend, backend_addr) =
-            spawn_server(dir.path(), "backend", &backend_args(&config, &nats.url())).await;
+        let (config, nats, backend, backend_addr) = start_backend(dir.path()).await;
         let args = gateway_args(&config, &nats.url());
         let (gateway, gateway_addr) = spawn_server(dir.path(), "gateway", &args).await;
         let c = Cluster {
@@ -286,95 +274,19 @@ async fn a_dead_backend_answers_each_dialect_in_its_format_then_recovers() {
     );
 }
 
-/// Collects `count` messages, each checked to arrive once; and whether the connection was
-/// lost meanwhile.
-async fn collect(events: &mut EventStream, count: usize) -> (Vec<String>, bool) {
-    let mut seen = HashSet::new();
-    let mut bodies = Vec::new();
-    let mut reconnected = false;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while bodies.len() < count {
-        let event = tokio::time::timeout_at(deadline, events.next()).await;
-        let event = event.expect("messages missing after 60 s").unwrap();
-        match event {
-            Event::Message(m) => {
-                assert!(seen.insert(m.id), "message {} delivered twice", m.id);
-                bodies.push(m.content.body().to_string());
-            }
-            Event::Connection(ConnectionState::Reconnecting { .. }) => reconnected = true,
-            _ => {}
-        }
-    }
-    (bodies, reconnected)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sdk_clients_ride_out_a_killed_gateway() {
-    const EACH: usize = 300;
     let mut c = Cluster::start().await;
-    let rt: Arc<dyn Runtime> =
-        Arc::new(TokioRuntime::with_handle(tokio::runtime::Handle::current()));
-    let client = || {
-        Client::builder(c.base())
-            .runtime(rt.clone())
-            .heartbeat_interval(Duration::from_millis(500))
-            .backoff(Duration::from_millis(50), Duration::from_millis(400))
-            .build()
-            .unwrap()
+    let (alice, bob, a, b) = sdk_pair(c.base(), c.base()).await;
+    // The gateway dies, stays dead a while (sends pile up in the outboxes), and comes back
+    // on its port.
+    let trouble = async {
+        Cluster::kill(&mut c.gateway);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        c.restart_gateway().await;
     };
-    let (alice, bob) = (client(), client());
-    let mut ids = Vec::new();
-    for (app, name) in [(&alice, "alice"), (&bob, "bob")] {
-        app.auth().register(name, "pass-word-1").await.unwrap();
-        ids.push(app.auth().login(name, "pass-word-1").await.unwrap().user_id);
-    }
-    let (a, b) = (ids[0], ids[1]);
-    assert!(!alice.friends().ask(b).await.unwrap());
-    assert!(bob.friends().ask(a).await.unwrap());
-    let (mut to_alice, mut to_bob) = (alice.events(), bob.events());
-    let mut receipts = Vec::new();
-    for i in 0..EACH {
-        let text = |tag: &str| Content::Text(format!("{tag}{i}"));
-        receipts.push(
-            alice
-                .messages()
-                .enqueue(Target::User(b), text("a"))
-                .unwrap(),
-        );
-        receipts.push(bob.messages().enqueue(Target::User(a), text("b")).unwrap());
-        if i == EACH / 3 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            Cluster::kill(&mut c.gateway);
-        }
-        if i == 2 * EACH / 3 {
-            c.restart_gateway().await;
-        }
-    }
-    for receipt in receipts {
-        assert!(receipt.await.unwrap().id.is_some());
-    }
-    let (got_bob, got_alice) =
-        futures::join!(collect(&mut to_bob, EACH), collect(&mut to_alice, EACH));
-    let expected = |tag: &str| (0..EACH).map(|i| format!("{tag}{i}")).collect::<Vec<_>>();
-    assert!(
-        got_bob.1 && got_alice.1,
-        "the gateway's death went unnoticed"
-    );
-    assert_eq!(got_bob.0, expected("a"));
-    assert_eq!(got_alice.0, expected("b"));
-    // Nothing more: each arrived once.
-    alice
-        .messages()
-        .send_text(Target::User(b), "end")
-        .await
-        .unwrap();
-    loop {
-        let event = tokio::time::timeout(Duration::from_secs(20), to_bob.next()).await;
-        if let Event::Message(m) = event.unwrap().unwrap() {
-            assert_eq!(m.content.body(), "end");
-            break;
-        }
-    }
+    let lost = chat_through(&alice, &bob, a, b, 300, trouble).await;
+    assert_eq!(lost, (true, true), "the gateway's death went unnoticed");
     alice.close().await;
     bob.close().await;
 }

@@ -124,6 +124,21 @@ impl ServerProcess {
         Ok(kib * 1024)
     }
 
+    /// CPU time (user + system) used so far by the server's processes — the gateways and the
+    /// nats-server too, when split — in ns (from `/proc/PID/stat`, in clock ticks).
+    pub fn cpu_ns(&self) -> Fallible<u64> {
+        let mut pids = vec![self.child.id().ok_or("the server process exited")?];
+        pids.extend(self.nats.as_ref().and_then(|n| n.id()));
+        let mut ns = 0;
+        for pid in pids {
+            ns += process_cpu_ns(pid)?;
+        }
+        for gateway in &self.gateways {
+            ns += gateway.cpu_ns()?;
+        }
+        Ok(ns)
+    }
+
     /// The server's commit and message counters.
     pub async fn stats(&mut self) -> Fallible<DbStats> {
         self.stdin.write_all(b"stats\n").await?;
@@ -148,6 +163,23 @@ impl ServerProcess {
             let _ = nats.kill().await;
         }
     }
+}
+
+/// User + system CPU time of process `pid` (all its threads), ns.
+fn process_cpu_ns(pid: u32) -> Fallible<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The fields after the command (which may hold spaces) in its parentheses.
+    let rest = stat.rsplit_once(')').ok_or("unreadable stat")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields
+        .get(11..13)
+        .ok_or("short stat")?
+        .iter()
+        .map(|f| f.parse::<u64>().unwrap_or(0))
+        .sum();
+    // SAFETY: sysconf has no preconditions.
+    let per_sec = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Ok(ticks * 1_000_000_000 / per_sec)
 }
 
 /// `chinwag-bench serve …`: runs in the child process.

@@ -1,7 +1,9 @@
-//! Seed 000's split against one process, in the same run: raw clients' one-to-one latency and
-//! throughput, and a fan-out to raw members, through a gateway and a backend linked over
-//! loopback (the Chinwag column) and through one server (the baseline column). The ratio is
-//! what the link costs: one serialisation each way and a loopback hop per request and push.
+//! Seed 000's split, scaled out, against one process, in the same run: raw clients' one-to-one
+//! latency and throughput with the sender on one gateway and the receiver on the other, and a
+//! fan-out to raw members spread over both gateways, through a backend and two gateways
+//! linked over a nats-server on loopback (the Chinwag column) and through one server (the
+//! baseline column). The ratio is what the link costs: a serialisation and two NATS hops per
+//! request and per event; the server CPU row adds up every server process (nats-server too).
 
 use crate::fanout;
 use crate::one_to_one::{self, Kind};
@@ -22,6 +24,7 @@ pub async fn split(
     let world = one_to_one::world().await?;
     let mut latency = Vec::new();
     let mut throughput = Vec::new();
+    let mut server_cpu = Vec::new();
     for topology in [Topology::Split, Topology::One] {
         let server = world.serve_in(topology).await?;
         progress(&format!(
@@ -33,8 +36,10 @@ pub async fn split(
         progress(&format!(
             "{topology:?}: throughput, {n} messages, raw clients"
         ));
+        let cpu_before = server.cpu_ns()?;
         throughput
             .push(one_to_one::throughput_run(Kind::Raw, false, &world, &server.addrs, n).await?);
+        server_cpu.push((server.cpu_ns()? - cpu_before) as f64 / 1000.0 / n as f64);
         server.stop().await;
     }
     let split_fanout = fanout::run(Kind::Raw, Topology::Split, members, sequential, burst).await?;
@@ -46,7 +51,9 @@ pub async fn split(
         .enumerate()
         .map(|(i, p)| {
             Measure::new(
-                format!("split: latency {p} at {label} msg/s, raw clients (baseline: one process)"),
+                format!(
+                    "split, 2 gateways: latency {p} at {label} msg/s across gateways, raw clients (baseline: one process)"
+                ),
                 "µs",
                 latency[0][i],
                 latency[1][i],
@@ -56,7 +63,7 @@ pub async fn split(
         })
         .collect();
     rows.push(Measure::new(
-        "split: one-to-one throughput, raw clients (baseline: one process)",
+        "split, 2 gateways: one-to-one throughput across gateways, raw clients (baseline: one process)",
         "msg/s",
         throughput[0].rate,
         throughput[1].rate,
@@ -64,7 +71,17 @@ pub async fn split(
         "split ≥ 0.5 × one process",
     ));
     rows.push(Measure::new(
-        format!("split: fan-out deliveries, {members} raw members (baseline: one process)"),
+        "split, 2 gateways: server CPU per message, every process (baseline: one process)",
+        "µs",
+        server_cpu[0],
+        server_cpu[1],
+        Better::Lower,
+        "",
+    ));
+    rows.push(Measure::new(
+        format!(
+            "split, 2 gateways: fan-out deliveries, {members} raw members over both (baseline: one process)"
+        ),
         "msg/s",
         split_fanout.deliveries_per_sec,
         one_fanout.deliveries_per_sec,
@@ -72,7 +89,9 @@ pub async fn split(
         "split ≥ 0.5 × one process",
     ));
     rows.push(Measure::new(
-        format!("split: fan-out p99 until the last of {members} has it (baseline: one process)"),
+        format!(
+            "split, 2 gateways: fan-out p99 until the last of {members} has it (baseline: one process)"
+        ),
         "ms",
         split_fanout.p99_last_ms,
         one_fanout.p99_last_ms,

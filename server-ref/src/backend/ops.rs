@@ -22,7 +22,7 @@ use serde_json::Value;
 use chinwag_wire::module::{GroupInfo, GroupRequest, Notification, NotificationParams};
 
 use super::messages::{self, DirectPolicy, Draft, Posted, Target};
-use super::{Backend, Reply, chat, files, notify, rooms, sessions, social, users};
+use super::{Backend, Push, Reply, chat, files, notify, rooms, sessions, social, users};
 use crate::error::{ApiError, ApiResult};
 use crate::rules::ChatRef;
 use crate::store::chats::ChatRow;
@@ -215,6 +215,17 @@ operations! {
         let reply = sessions::logged_in(&b.db, me, p.status).await?;
         b.gateway.replace_xuanxuan(me, &p.keep);
         Ok(reply)
+    };
+
+    /// A xuanxuan login's announcement (the `pushes` of `session.loggedIn`), delivered by the
+    /// backend once the new session has had its own pushes, so it reaches every gateway.
+    "session"."announce" => Announce {
+        /// What `session.loggedIn` answered.
+        pushes: Vec<Push>,
+    } -> () = |b, me, p| {
+        caller(me)?;
+        b.gateway.deliver(&p.pushes);
+        Ok(())
     };
 
     /// The caller logs out of xuanxuan (announced to everyone else).

@@ -11,11 +11,11 @@ use serde_json::Value;
 use chinwag_wire::xuanxuan::*;
 
 use crate::app::AppState;
+use crate::backend::Push;
 use crate::backend::messages::{DirectPolicy, Draft, Posted, Target};
 use crate::backend::ops;
 use crate::backend::router::decode;
 pub use crate::backend::router::{Answer, normalize_module};
-use crate::backend::{Gateway, Push};
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::gateway;
 use crate::hub::{Dialect, Flavor, Outbound, Outlet, Session};
@@ -244,7 +244,12 @@ impl XuanxuanConn {
             ));
         }
         self.push_offline(app).await;
-        app.hub.deliver(&announce);
+        if !announce.is_empty() {
+            let _ = app
+                .link
+                .call(Some(me), ops::Announce { pushes: announce })
+                .await;
+        }
     }
 
     /// Pushes queued offline messages and removes from the inbox those that were queued on

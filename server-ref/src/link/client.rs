@@ -230,16 +230,12 @@ impl Remote {
                 tracing::warn!("unnumbered link event");
                 continue;
             };
-            let gap = {
+            let taken = {
                 let mut handled = self.handled.lock().unwrap_or_else(|p| p.into_inner());
-                if handled.0 == epoch && seq <= handled.1 {
-                    continue; // seen already
-                }
-                // A new backend run starts its own count; within a run, one must follow the
-                // other.
-                let gap = handled.0 == epoch && seq != handled.1 + 1;
-                *handled = (epoch, seq);
-                gap
+                follows(&mut handled, epoch, seq)
+            };
+            let Some(gap) = taken else {
+                continue; // seen already
             };
             if gap {
                 tracing::warn!(seq, "events lost on the link; resyncing");
@@ -412,6 +408,18 @@ impl Remote {
     }
 }
 
+/// Takes event `seq` of backend run `epoch` after `handled` (the last one taken): `None` if
+/// it was taken already, else whether events were lost before it (a gap within the run; a
+/// new run starts its own count).
+fn follows(handled: &mut (String, u64), epoch: String, seq: u64) -> Option<bool> {
+    if handled.0 == epoch && seq <= handled.1 {
+        return None;
+    }
+    let gap = handled.0 == epoch && seq != handled.1 + 1;
+    *handled = (epoch, seq);
+    Some(gap)
+}
+
 /// The error of a request NATS would not take: too large for the NATS server's
 /// `max_payload`, or the connection is gone.
 fn too_large_or_unavailable(e: &async_nats::PublishError) -> ApiError {
@@ -423,5 +431,27 @@ fn too_large_or_unavailable(e: &async_nats::PublishError) -> ApiError {
             ),
         ),
         _ => unavailable(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::follows;
+
+    #[test]
+    fn events_follow_one_another_within_a_run_and_a_gap_is_noticed() {
+        let mut handled = (String::new(), 0);
+        let mut take = |epoch: &str, seq| follows(&mut handled, epoch.into(), seq);
+        // The first event of a run is taken whatever its number (the gateway joined late).
+        assert_eq!(take("e1", 7), Some(false));
+        assert_eq!(take("e1", 8), Some(false));
+        // A repeat is skipped; a jump is a gap.
+        assert_eq!(take("e1", 8), None);
+        assert_eq!(take("e1", 5), None);
+        assert_eq!(take("e1", 10), Some(true));
+        assert_eq!(take("e1", 11), Some(false));
+        // A new backend run counts from its own start.
+        assert_eq!(take("e2", 1), Some(false));
+        assert_eq!(take("e2", 2), Some(false));
     }
 }

@@ -582,3 +582,119 @@ async fn call(State(server): State<Arc<LinkServer>>, req: Request) -> Response {
     })
     .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::Audience;
+
+    fn row(id: i64) -> MessageRow {
+        MessageRow {
+            id,
+            gid: format!("m-{id}"),
+            chat_id: 1,
+            cgid: "g".into(),
+            chat_kind: "group".into(),
+            sender_id: 9,
+            date: 0,
+            kind: "normal".into(),
+            content_type: "text".into(),
+            content: "hi".into(),
+        }
+    }
+
+    fn online(user: i64, sessions: u32) -> Online {
+        Online { user, sessions }
+    }
+
+    /// Every event queued so far: (subject, seq, the event).
+    fn drain(rx: &mut mpsc::Receiver<Outgoing>) -> Vec<(String, u64, LinkEvent)> {
+        std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|o| {
+                (
+                    o.subject,
+                    o.seq,
+                    serde_json::from_slice(&o.payload).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_gateway_gets_its_own_recipients_numbered_and_kept_until_acknowledged() {
+        let (gw, mut rx) = Gateways::new("e1".into());
+        assert_eq!(
+            gw.set_online("g1", &[online(1, 1), online(2, 2)], true),
+            [1, 2]
+        );
+        assert_eq!(
+            gw.set_online("g2", &[online(3, 1), online(2, 1)], true),
+            [3]
+        );
+        assert!(gw.is_online(2) && !gw.is_online(4));
+        // 4 is online nowhere: missed (the inbox); 2 is on both gateways.
+        assert_eq!(gw.deliver_message(&row(10), &[1, 2, 3, 4], false), [4]);
+        let mut sent = drain(&mut rx);
+        sent.sort_by(|a, b| a.0.cmp(&b.0));
+        let users: Vec<(String, u64, Vec<i64>)> = sent
+            .into_iter()
+            .map(|(subject, seq, e)| match e {
+                LinkEvent::Message { users, .. } => (subject, seq, users),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            users,
+            [
+                ("chinwag.gateway.g1".into(), 1, vec![1, 2]),
+                ("chinwag.gateway.g2".into(), 1, vec![2, 3]),
+            ]
+        );
+        // A push for user 3 goes to g2 only, numbered on; one for everyone to both.
+        let push = |audience| Push {
+            audience,
+            method: "changeName".into(),
+            data: Value::Null,
+        };
+        gw.deliver(&[push(Audience::Users(vec![3]))]);
+        gw.deliver(&[push(Audience::Everyone { except: None })]);
+        let seqs: Vec<(String, u64)> = drain(&mut rx).into_iter().map(|(s, q, _)| (s, q)).collect();
+        assert_eq!(seqs.iter().filter(|(s, _)| s.ends_with("g2")).count(), 2);
+        assert!(seqs.contains(&("chinwag.gateway.g2".into(), 3)));
+        assert!(seqs.contains(&("chinwag.gateway.g1".into(), 2)));
+        // g1 acknowledges its delivery (in this backend's run only); g2 does not, and is
+        // forgotten: its delivery comes back for the inboxes, its users with it.
+        gw.alive(
+            "g1",
+            GatewayAlive {
+                epoch: "old".into(),
+                acked: 9,
+            },
+        );
+        assert_eq!(gw.forget("g1", true).unwrap().unacked.len(), 1);
+        gw.deliver_message(&row(11), &[1], false);
+        assert!(gw.forget("g1", true).unwrap().users.is_empty());
+        gw.set_online("g1", &[online(1, 1)], false);
+        gw.deliver_message(&row(12), &[1], false);
+        let seq = drain(&mut rx).last().unwrap().1;
+        gw.alive(
+            "g1",
+            GatewayAlive {
+                epoch: "e1".into(),
+                acked: seq,
+            },
+        );
+        assert!(gw.forget("g1", true).unwrap().unacked.is_empty());
+        let gone = gw.forget("g2", false).unwrap();
+        let mut users = gone.users;
+        users.sort_unstable();
+        assert_eq!(users, [2, 3]);
+        let kept: Vec<(i64, Vec<i64>)> = gone
+            .unacked
+            .iter()
+            .map(|u| (u.message, u.users.clone()))
+            .collect();
+        assert_eq!(kept, [(10, vec![2, 3])]);
+        assert!(!gw.is_online(3) && gw.count() == 1);
+    }
+}

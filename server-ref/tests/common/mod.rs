@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 pub mod nats;
+pub mod sdk;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -145,6 +146,20 @@ pub fn gateway_args(config: &chinwag_server::Config, nats: &str) -> Vec<String> 
     args
 }
 
+/// A nats-server and a backend process on a database under `dir`: the backend's
+/// configuration (for its gateways' flags), the nats-server, the backend and its address.
+pub async fn start_backend(dir: &Path) -> (chinwag_server::Config, nats::Nats, Child, String) {
+    let config = chinwag_server::Config {
+        db: dir.join("chinwag.db").to_str().unwrap().into(),
+        files: dir.join("files"),
+        notify_key: Some(NOTIFY_KEY.into()),
+        ..Default::default()
+    };
+    let nats = nats::Nats::start(dir).await;
+    let (backend, addr) = spawn_server(dir, "backend", &backend_args(&config, &nats.url())).await;
+    (config, nats, backend, addr)
+}
+
 /// Waits until `base`'s `/health` answers 200 (a gateway whose link to the backend is up).
 pub async fn wait_healthy(http: &reqwest::Client, base: &str) {
     for _ in 0..500 {
@@ -185,6 +200,19 @@ impl TestServer {
         };
         t.boot().await;
         t
+    }
+
+    /// The helpers of a test server pointed at a server already running at `base` (one
+    /// gateway of several); dropping it stops nothing.
+    pub fn view(base: String) -> TestServer {
+        TestServer {
+            server: None,
+            split: None,
+            dir: tempfile::tempdir().unwrap(),
+            base,
+            http: reqwest::Client::new(),
+            tune: |_| {},
+        }
     }
 
     fn config(&self) -> chinwag_server::Config {
