@@ -101,7 +101,8 @@ async fn users_of_every_dialect_on_three_gateways_chat_as_on_one_server() {
     let (c, ct) = g2.user("carol").await;
     let (d, dt) = g0.user("dave").await;
     // ann: xuanxuan (001) on gateway 0 and a 003 socket on gateway 1; bob: xuanxuan (000) on
-    // gateway 1; carol: the SDK extension on gateway 2; dave: a 003 socket on gateway 2.
+    // gateway 1; carol: the SDK extension on gateway 2; dave: a 003 socket on gateway 2, and
+    // 002 over HTTP.
     let mut ann_xx = xx(&g0, "ann", false).await;
     let mut ann_003 = g1.module_ws(&at).await;
     let mut bob_xx = xx(&g1, "bob", true).await;
@@ -126,6 +127,18 @@ async fn users_of_every_dialect_on_three_gateways_chat_as_on_one_server() {
     assert_eq!(got["data"][0]["content"], "across");
     let got = next_where(&mut ann_003, |f| f["content"].is_string()).await;
     assert_eq!(got["content"], "across");
+
+    // 002, over HTTP on gateway 1, reaches ann's xuanxuan session on gateway 0.
+    let (_, sent) = g1
+        .post(
+            "/send",
+            json!({"token": dt, "name": "ann", "msg": "via 002"}),
+        )
+        .await;
+    assert_eq!(sent["code"], 0, "{sent}");
+    let got = next_where(&mut ann_xx, |f| f["method"] == "message").await;
+    assert_eq!(got["data"][0]["content"], "via 002");
+    next_where(&mut ann_003, |f| f["content"] == "via 002").await;
 
     // An invitation crosses gateways: carol's group, ann and bob invited through gateway 0,
     // accepting through gateways 1 and 2; carol on gateway 2 sees them join.
@@ -244,4 +257,33 @@ async fn nothing_acknowledged_is_lost_when_nats_restarts() {
     assert_eq!(lost, (true, true), "a gateway did not resync");
     alice.close().await;
     bob.close().await;
+}
+
+#[tokio::test]
+async fn an_upload_larger_than_nats_carries_is_refused_with_413() {
+    let dir = tempfile::tempdir().unwrap();
+    let nats = nats::Nats::start_with_default_limits(dir.path()).await;
+    let (config, nats, _backend, _) = start_backend_on(dir.path(), nats).await;
+    let args = gateway_args(&config, &nats.url());
+    let (_gateway, addr) = spawn_server(dir.path(), "gateway", &args).await;
+    let t = TestServer::view(format!("http://{addr}"));
+    wait_healthy(&t.http, &t.base).await;
+    let (_, token) = t.user("ann").await;
+    let params = json!({"gid": "g-files", "name": "files", "type": "group", "members": []});
+    let (status, made) = call(&t, &token, "create", params).await;
+    assert_eq!(status, 200, "{made}");
+    let g = "g-files";
+    let upload = |size: usize| {
+        let req = t.http.post(t.url(&format!("/files?gid={g}&name=f.bin")));
+        let req = req.bearer_auth(&token).body(vec![7u8; size]);
+        async move { req.send().await.unwrap() }
+    };
+    // Under NATS's 1 MB once in base64: stored.
+    assert_eq!(upload(500_000).await.status(), 200);
+    // Over it: refused with the reason, and the gateway carries on.
+    let refused = upload(2_000_000).await;
+    assert_eq!(refused.status(), 413);
+    let body = refused.text().await.unwrap();
+    assert!(body.contains("max_payload"), "{body}");
+    assert_eq!(upload(1000).await.status(), 200);
 }

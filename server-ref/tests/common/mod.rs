@@ -149,13 +149,20 @@ pub fn gateway_args(config: &chinwag_server::Config, nats: &str) -> Vec<String> 
 /// A nats-server and a backend process on a database under `dir`: the backend's
 /// configuration (for its gateways' flags), the nats-server, the backend and its address.
 pub async fn start_backend(dir: &Path) -> (chinwag_server::Config, nats::Nats, Child, String) {
+    start_backend_on(dir, nats::Nats::start(dir).await).await
+}
+
+/// [`start_backend`] on the nats-server `nats`.
+pub async fn start_backend_on(
+    dir: &Path,
+    nats: nats::Nats,
+) -> (chinwag_server::Config, nats::Nats, Child, String) {
     let config = chinwag_server::Config {
         db: dir.join("chinwag.db").to_str().unwrap().into(),
         files: dir.join("files"),
         notify_key: Some(NOTIFY_KEY.into()),
         ..Default::default()
     };
-    let nats = nats::Nats::start(dir).await;
     let (backend, addr) = spawn_server(dir, "backend", &backend_args(&config, &nats.url())).await;
     (config, nats, backend, addr)
 }

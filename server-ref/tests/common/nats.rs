@@ -13,6 +13,8 @@ use super::GATEWAY_KEY;
 pub struct Nats {
     child: Option<Child>,
     dir: PathBuf,
+    /// Whether it takes messages as large as the largest upload (else NATS's 1 MB default).
+    large: bool,
     /// Its port on 127.0.0.1.
     pub port: u16,
 }
@@ -30,18 +32,24 @@ fn binary() -> PathBuf {
 }
 
 impl Nats {
-    /// Starts one on an ephemeral port, its files under `dir`.
+    /// Starts one on an ephemeral port, its files under `dir`, taking messages as large as
+    /// the largest upload (uploads travel to the backend in one message).
     pub async fn start(dir: &Path) -> Nats {
-        Self::start_on(dir, None).await
+        Self::start_on(dir, None, true).await
+    }
+
+    /// Starts one with NATS's default limit on a message (1 MB).
+    pub async fn start_with_default_limits(dir: &Path) -> Nats {
+        Self::start_on(dir, None, false).await
     }
 
     /// Starts one on `port` (`None`: ephemeral), retrying while the port is not free yet.
-    pub async fn start_on(dir: &Path, port: Option<u16>) -> Nats {
+    async fn start_on(dir: &Path, port: Option<u16>, large: bool) -> Nats {
         let dir = dir.join("nats");
         std::fs::create_dir_all(&dir).unwrap();
-        // Uploads travel to the backend in one message: room for the largest.
         let conf = dir.join("nats.conf");
-        std::fs::write(&conf, "max_payload: 67108864\n").unwrap();
+        let limit = if large { "max_payload: 67108864\n" } else { "" };
+        std::fs::write(&conf, limit).unwrap();
         for _ in 0..100 {
             let log = dir.join("nats.log");
             let _ = std::fs::remove_file(&log);
@@ -62,6 +70,7 @@ impl Nats {
                     return Nats {
                         child: Some(child),
                         dir,
+                        large,
                         port,
                     };
                 }
@@ -94,7 +103,7 @@ impl Nats {
     pub async fn restart(&mut self) {
         self.kill();
         let parent = self.dir.parent().unwrap().to_path_buf();
-        *self = Nats::start_on(&parent, Some(self.port)).await;
+        *self = Nats::start_on(&parent, Some(self.port), self.large).await;
     }
 }
 
