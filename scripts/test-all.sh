@@ -60,6 +60,9 @@ CHINWAG_TOPOLOGY=split cargo test -p chinwag-server --locked \
   --test room_002 --test module_003 --test xuanxuan --test cross_dialect --test sdk_ext \
   --test rules --test revocation --test hardening --test real_client --test xxd
 
+step "facade: the generated exports match the table (ffi/facade)"
+cargo run -q --locked -p chinwag-facade -- --check
+
 step "C SDK: header drift, pkg-config install, C example and misuse tests under valgrind"
 bash scripts/c-sdk.sh test
 

@@ -516,6 +516,18 @@ chinwag_status chinwag_chats_star(const struct chinwag_client *client,
                                   void *user_data);
 
 /**
+ * Stores in `*out_count` how many background tasks the client runs (0 once it is
+ * destroyed): a diagnostic.
+ *
+ * Synchronous.
+ *
+ * # Safety
+ * Pointer arguments follow the rules at the top of this header.
+ */
+chinwag_status chinwag_client_background_tasks(const struct chinwag_client *client,
+                                               size_t *out_count);
+
+/**
  * Stores the connection state as JSON in `*out_json`: `{"state": "connecting" |
  * "connected" | "disconnected"}` or `{"state": "reconnecting", "attempt": n,
  * "retry_in_ms": n}`.
@@ -544,6 +556,18 @@ chinwag_status chinwag_client_connection_state(const struct chinwag_client *clie
  * Pointer arguments follow the rules at the top of this header.
  */
 chinwag_status chinwag_client_destroy(struct chinwag_client *client);
+
+/**
+ * Stores in `*out_json` why the last connection attempt failed or the last connection
+ * broke, as a JSON string, or `null` if none did.
+ *
+ * Synchronous. Free `*out_json` with `chinwag_string_free`.
+ *
+ * # Safety
+ * Pointer arguments follow the rules at the top of this header.
+ */
+chinwag_status chinwag_client_last_connection_error(const struct chinwag_client *client,
+                                                    char **out_json);
 
 /**
  * Creates a client for the server at `server_url` (`http://host:port` or `https://…`) and
@@ -611,9 +635,36 @@ chinwag_status chinwag_client_pending_sends(const struct chinwag_client *client,
 chinwag_status chinwag_client_session(const struct chinwag_client *client, char **out_json);
 
 /**
+ * Stores in `*out_json` why the last write to the client's store failed, as a JSON
+ * string, or `null` if none did (or the client has no store).
+ *
+ * Synchronous. Free `*out_json` with `chinwag_string_free`.
+ *
+ * # Safety
+ * Pointer arguments follow the rules at the top of this header.
+ */
+chinwag_status chinwag_client_store_error(const struct chinwag_client *client, char **out_json);
+
+/**
+ * Stores in `*out_json` where a message for the chat `chat_json` (as a chat call returned
+ * it) goes: `{"user": id}` (its other member) or `{"group": id}`. Errors:
+ * `CHINWAG_ERR_AUTH` when not logged in.
+ *
+ * Synchronous. Free `*out_json` with `chinwag_string_free`.
+ *
+ * # Safety
+ * Pointer arguments follow the rules at the top of this header.
+ */
+chinwag_status chinwag_client_target_of(const struct chinwag_client *client,
+                                        const char *chat_json,
+                                        char **out_json);
+
+/**
  * Stores the logged-in user's id in `*out_user_id`.
  *
- * Synchronous. Errors: `CHINWAG_ERR_AUTH` when not logged in.
+ * Errors: `CHINWAG_ERR_AUTH` when not logged in.
+ *
+ * Synchronous.
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -650,10 +701,10 @@ chinwag_status chinwag_files_list(const struct chinwag_client *client,
 
 /**
  * Uploads the `data_len` bytes at `data` (NULL when 0) as a file named `name` into chat
- * `gid` (its members can download it). Result: `{"url", "time", "id", "name"}`.
+ * `gid` (its members can download it). Result: `{"url", "time", "id", "name"}`. The
+ * bytes are copied before the call returns: free yours then.
  *
- * Asynchronous: returns at once (the bytes are copied first; free yours when it returns);
- * `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome.
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -851,8 +902,10 @@ char *chinwag_last_error_message(void);
  * `CHINWAG_ERR_INVALID_INPUT`) — from its conversation and the store. `*out_discarded` is
  * false if there is no such message.
  *
- * Synchronous. Errors: `CHINWAG_ERR_INVALID_INPUT` if the send is already on its way (the
+ * Errors: `CHINWAG_ERR_INVALID_INPUT` if the send is already on its way (the
  * server may store it; wait for its callback).
+ *
+ * Synchronous.
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -1126,7 +1179,7 @@ chinwag_status chinwag_users_list(const struct chinwag_client *client,
                                   void *user_data);
 
 /**
- * Replaces your client settings with the JSON document `settings_json`. Result: `null`.
+ * Replaces your client settings with the JSON document `settings`. Result: `null`.
  *
  * Asynchronous: returns at once; `callback` gets the outcome.
  *
@@ -1134,7 +1187,7 @@ chinwag_status chinwag_users_list(const struct chinwag_client *client,
  * Pointer arguments follow the rules at the top of this header.
  */
 chinwag_status chinwag_users_set_settings(const struct chinwag_client *client,
-                                          const char *settings_json,
+                                          const char *settings,
                                           chinwag_callback callback,
                                           void *user_data);
 

@@ -1,4 +1,4 @@
-//! Creating and destroying clients, and what a client knows without asking the server.
+//! Creating and destroying clients (what a client knows without asking the server is generated).
 
 use super::prelude::*;
 use crate::boundary::catch;
@@ -6,7 +6,7 @@ use crate::call::{chinwag_event_callback, pump_events};
 use crate::handle::{self, ClientHandle};
 use crate::options::{self, ClientOptions};
 use crate::status::{FfiError, FfiResult};
-use crate::strings::{not_null, put, put_string};
+use crate::strings::{not_null, put};
 
 /// Creates a client for the server at `server_url` (`http://host:port` or `https://…`) and
 /// stores its handle in `*out_client`. Nothing is sent until you log in.
@@ -90,119 +90,4 @@ pub(crate) fn read(
     read: impl FnOnce(&chinwag::Client) -> FfiResult<()>,
 ) -> chinwag_status {
     catch(|| read(&handle::get(client)?.client))
-}
-
-/// Stores the session as JSON in `*out_json` — `{"token", "user_id", "name", "cursor"}`, or
-/// `null` when logged out. Save it to log in again later with `chinwag_auth_restore`.
-///
-/// Synchronous. Free `*out_json` with `chinwag_string_free`.
-///
-/// # Safety
-/// Pointer arguments follow the rules at the top of this header.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn chinwag_client_session(
-    client: *const chinwag_client,
-    out_json: *mut *mut c_char,
-) -> chinwag_status {
-    read(client, |c| {
-        let session = serde_json::to_string(&c.session()).unwrap_or_else(|_| "null".into());
-        unsafe { put_string(out_json, session, "out_json") }
-    })
-}
-
-/// Stores the logged-in user's id in `*out_user_id`.
-///
-/// Synchronous. Errors: `CHINWAG_ERR_AUTH` when not logged in.
-///
-/// # Safety
-/// Pointer arguments follow the rules at the top of this header.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn chinwag_client_user_id(
-    client: *const chinwag_client,
-    out_user_id: *mut i64,
-) -> chinwag_status {
-    read(client, |c| {
-        let id = c
-            .user_id()
-            .ok_or_else(|| chinwag::Error::Auth("not logged in".into()))?;
-        unsafe { put(out_user_id, id, "out_user_id") }
-    })
-}
-
-/// Stores the connection state as JSON in `*out_json`: `{"state": "connecting" |
-/// "connected" | "disconnected"}` or `{"state": "reconnecting", "attempt": n,
-/// "retry_in_ms": n}`.
-///
-/// Synchronous. Free `*out_json` with `chinwag_string_free`.
-///
-/// # Safety
-/// Pointer arguments follow the rules at the top of this header.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn chinwag_client_connection_state(
-    client: *const chinwag_client,
-    out_json: *mut *mut c_char,
-) -> chinwag_status {
-    read(client, |c| {
-        let state = serde_json::to_string(&c.connection_state()).unwrap_or_default();
-        unsafe { put_string(out_json, state, "out_json") }
-    })
-}
-
-/// Stores in `*out_count` how many sent messages wait for the server's acknowledgement (they
-/// go out again on reconnect).
-///
-/// Synchronous.
-///
-/// # Safety
-/// Pointer arguments follow the rules at the top of this header.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn chinwag_client_pending_sends(
-    client: *const chinwag_client,
-    out_count: *mut usize,
-) -> chinwag_status {
-    read(client, |c| unsafe {
-        put(out_count, c.pending_sends().len(), "out_count")
-    })
-}
-
-/// Stores in `*out_json` the gids of the sent messages waiting for the server's
-/// acknowledgement, oldest first, as a JSON array (after a restart on a store: the ones the
-/// last run left).
-///
-/// Synchronous. Free `*out_json` with `chinwag_string_free`.
-///
-/// # Safety
-/// Pointer arguments follow the rules at the top of this header.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn chinwag_client_pending_gids(
-    client: *const chinwag_client,
-    out_json: *mut *mut c_char,
-) -> chinwag_status {
-    read(client, |c| {
-        let gids = serde_json::to_string(&c.pending_sends()).unwrap_or_default();
-        unsafe { put_string(out_json, gids, "out_json") }
-    })
-}
-
-/// Drops your message `gid` if the server has not stored it — a failed one, or a waiting send
-/// not written to the server yet (it is never sent, its callback gets
-/// `CHINWAG_ERR_INVALID_INPUT`) — from its conversation and the store. `*out_discarded` is
-/// false if there is no such message.
-///
-/// Synchronous. Errors: `CHINWAG_ERR_INVALID_INPUT` if the send is already on its way (the
-/// server may store it; wait for its callback).
-///
-/// # Safety
-/// Pointer arguments follow the rules at the top of this header.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn chinwag_messages_discard(
-    client: *const chinwag_client,
-    gid: *const c_char,
-    out_discarded: *mut bool,
-) -> chinwag_status {
-    read(client, |c| {
-        let gid = unsafe { text(gid, "gid") }?;
-        let discarded = c.messages().discard(&gid)?;
-        unsafe { put(out_discarded, discarded, "out_discarded") }
-    })
 }
