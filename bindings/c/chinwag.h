@@ -29,6 +29,9 @@
  *   chinwag_last_error_message returns (per thread). An asynchronous call's own failure
  *   arrives in its chinwag_result (status and error). NULL where a pointer is required gives
  *   CHINWAG_ERR_NULL_POINTER; malformed JSON or arguments give CHINWAG_ERR_INVALID_INPUT.
+ *   The descriptions (shared with the other languages) name errors by kind: an `auth` error
+ *   is CHINWAG_ERR_AUTH, `not_found` CHINWAG_ERR_NOT_FOUND, `invalid_input`
+ *   CHINWAG_ERR_INVALID_INPUT, `closed` CHINWAG_ERR_CLOSED, and so on.
  *
  * SYNCHRONOUS AND ASYNCHRONOUS
  *   Each function's comment says which it is. A function that takes a chinwag_callback is
@@ -201,9 +204,9 @@ extern "C" {
 
 /**
  * Logs in as `name`, then connects and keeps the connection up. Result: the session
- * (`{"token", "user_id", "name", "cursor"}`); save it for `chinwag_auth_restore`.
+ * (token, user id, name, sync cursor); save it for `auth.restore`.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -216,9 +219,9 @@ chinwag_status chinwag_auth_login(const struct chinwag_client *client,
 
 /**
  * Logs out: the server revokes the session, the connection closes, and messages still
- * unsent fail with `CHINWAG_ERR_CLOSED`. Result: `null`.
+ * unsent fail with a `closed` error.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -228,10 +231,10 @@ chinwag_status chinwag_auth_logout(const struct chinwag_client *client,
                                    void *user_data);
 
 /**
- * Registers account `name` with `password`. Result: the new user's id (a JSON number).
+ * Registers account `name` with `password`. Result: the new user's id.
  * Does not log in.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -243,11 +246,13 @@ chinwag_status chinwag_auth_register(const struct chinwag_client *client,
                                      void *user_data);
 
 /**
- * Resumes a saved session (the JSON `chinwag_client_session` or a login gave) without the
- * password, then connects; messages after the session's cursor arrive as events. Result:
- * `null`; `CHINWAG_ERR_AUTH` if the session was revoked.
+ * Resumes a saved session (as `client.session` or a login gave it) without the
+ * password, then connects; messages after the session's cursor arrive as events. An
+ * `auth` error if the session was revoked.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * `session_json`: `session` as JSON.
+ *
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -258,9 +263,11 @@ chinwag_status chinwag_auth_restore(const struct chinwag_client *client,
                                     void *user_data);
 
 /**
- * Adds the `users_len` users at `users` to chat `gid`. Result: the chat object after the change.
+ * Adds the users `users` to chat `gid`. Result: the chat after the change.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * `users` points to `users_len` ids (NULL when 0).
+ *
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -273,22 +280,23 @@ chinwag_status chinwag_chats_add_members(const struct chinwag_client *client,
                                          void *user_data);
 
 /**
- * Stores in `*out_json` the chat list as last fetched by `chinwag_chats_list`, at once and
- * offline too (after a restart on a store: the list the last run fetched), as the same JSON
- * array; `[]` if none was fetched.
+ * The chat list as last fetched by `chats.list`, at once and offline too (after a
+ * restart on a store: the list the last run fetched); empty if none was fetched.
  *
- * Synchronous. Free `*out_json` with `chinwag_string_free`.
+ * Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
  */
-chinwag_status chinwag_chats_cached(const struct chinwag_client *client, char **out_json);
+chinwag_status chinwag_chats_cached(const struct chinwag_client *client,
+                                    char **out_json);
 
 /**
- * A new group chat named `name` with you and the `members_len` users at `members` (NULL
- * when 0); `public` lets anyone find and join it. Result: the chat object.
+ * A new group chat named `name` with you and the users `members`; `public` lets anyone find and join it. Result: the chat.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * `members` points to `members_len` ids (NULL when 0).
+ *
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -302,9 +310,9 @@ chinwag_status chinwag_chats_create_group(const struct chinwag_client *client,
                                           void *user_data);
 
 /**
- * Hides (`on`) or shows the chat `gid` in your list. Result: `null`.
+ * Hides (`on`) or shows the chat `gid` in your list.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -316,11 +324,13 @@ chinwag_status chinwag_chats_hide(const struct chinwag_client *client,
                                   void *user_data);
 
 /**
- * Page `page` (1 = newest) of a chat's history, `per_page` messages a page; `chat_json` is the
- * chat object as a chat call returned it. Result: `{"messages": [message…], "page", "per_page",
- * "total", "more"}`, each page oldest first.
+ * Page `page` (1 = newest) of a chat's history, `per_page` messages a page; `chat` is the
+ * chat as a chat call returned it. Result: the page (messages, oldest first; page,
+ * per page, total, more).
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * `chat_json`: `chat` as JSON.
+ *
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -333,9 +343,9 @@ chinwag_status chinwag_chats_history(const struct chinwag_client *client,
                                      void *user_data);
 
 /**
- * Joins the public chat `gid`. Result: `null`.
+ * Joins the public chat `gid`.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -346,9 +356,9 @@ chinwag_status chinwag_chats_join(const struct chinwag_client *client,
                                   void *user_data);
 
 /**
- * Leaves the chat `gid`. Result: `null`.
+ * Leaves the chat `gid`.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -359,11 +369,11 @@ chinwag_status chinwag_chats_leave(const struct chinwag_client *client,
                                    void *user_data);
 
 /**
- * The chats you are in, with your star/hide/mute flags and the members. Result: a JSON
- * array of chat objects, each `{"id", "gid", "name", "type", "admins", "committers",
- * "public", "star", "hide", "mute", "members", …}` (docs/PROTOCOL.md §9).
+ * The chats you are in, with your star/hide/mute flags and the members. Result: the
+ * chats (id, gid, name, type, admins, committers, public, star, hide, mute, members, …;
+ * docs/PROTOCOL.md §9).
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -373,9 +383,9 @@ chinwag_status chinwag_chats_list(const struct chinwag_client *client,
                                   void *user_data);
 
 /**
- * The members of chat `gid`. Result: a JSON array of user objects.
+ * The members of chat `gid`. Result: the users.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -386,9 +396,9 @@ chinwag_status chinwag_chats_members(const struct chinwag_client *client,
                                      void *user_data);
 
 /**
- * Mutes (`on`) or un-mutes the chat `gid`, for you only. Result: `null`.
+ * Mutes (`on`) or un-mutes the chat `gid`, for you only.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -400,9 +410,9 @@ chinwag_status chinwag_chats_mute(const struct chinwag_client *client,
                                   void *user_data);
 
 /**
- * The one-to-one chat with `user`, created if it does not exist yet. Result: the chat object.
+ * The one-to-one chat with `user`, created if it does not exist yet. Result: the chat.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -413,9 +423,9 @@ chinwag_status chinwag_chats_open_direct(const struct chinwag_client *client,
                                          void *user_data);
 
 /**
- * Every public chat. Result: a JSON array of chat objects.
+ * Every public chat. Result: the chats.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -425,10 +435,11 @@ chinwag_status chinwag_chats_public_list(const struct chinwag_client *client,
                                          void *user_data);
 
 /**
- * Removes the `users_len` users at `users` from chat `gid`. Result: the chat object after the
- * change.
+ * Removes the users `users` from chat `gid`. Result: the chat after the change.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * `users` points to `users_len` ids (NULL when 0).
+ *
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -441,9 +452,9 @@ chinwag_status chinwag_chats_remove_members(const struct chinwag_client *client,
                                             void *user_data);
 
 /**
- * Renames the chat `gid` to `name`. Result: `null`.
+ * Renames the chat `gid` to `name`.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -455,10 +466,12 @@ chinwag_status chinwag_chats_rename(const struct chinwag_client *client,
                                     void *user_data);
 
 /**
- * Makes the `users_len` users at `users` administrators of chat `gid` (`admin` false: no
- * longer administrators). Result: the chat object after the change.
+ * Makes the users `users` administrators of chat `gid` (`admin` false: no
+ * longer administrators). Result: the chat after the change.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * `users` points to `users_len` ids (NULL when 0).
+ *
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -472,10 +485,12 @@ chinwag_status chinwag_chats_set_admins(const struct chinwag_client *client,
                                         void *user_data);
 
 /**
- * Restricts posting in chat `gid` to the `users_len` users at `users` (none: everyone may
- * post). Result: the chat object after the change.
+ * Restricts posting in chat `gid` to the users `users` (none: everyone may
+ * post). Result: the chat after the change.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * `users` points to `users_len` ids (NULL when 0).
+ *
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -488,9 +503,9 @@ chinwag_status chinwag_chats_set_committers(const struct chinwag_client *client,
                                             void *user_data);
 
 /**
- * Makes the chat `gid` public (`on`) or private; administrators only. Result: `null`.
+ * Makes the chat `gid` public (`on`) or private; administrators only.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -502,9 +517,9 @@ chinwag_status chinwag_chats_set_public(const struct chinwag_client *client,
                                         void *user_data);
 
 /**
- * Stars (`on`) or un-stars the chat `gid`, for you only. Result: `null`.
+ * Stars (`on`) or un-stars the chat `gid`, for you only.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -516,10 +531,9 @@ chinwag_status chinwag_chats_star(const struct chinwag_client *client,
                                   void *user_data);
 
 /**
- * Stores in `*out_count` how many background tasks the client runs (0 once it is
- * destroyed): a diagnostic.
+ * How many background tasks the client runs (0 once it is closed): a diagnostic.
  *
- * Synchronous.
+ * Synchronous: stores the result in `*out_count`.
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -528,11 +542,10 @@ chinwag_status chinwag_client_background_tasks(const struct chinwag_client *clie
                                                size_t *out_count);
 
 /**
- * Stores the connection state as JSON in `*out_json`: `{"state": "connecting" |
- * "connected" | "disconnected"}` or `{"state": "reconnecting", "attempt": n,
- * "retry_in_ms": n}`.
+ * The connection state: connecting, connected, disconnected, or reconnecting (with the
+ * attempt and the wait before the next one).
  *
- * Synchronous. Free `*out_json` with `chinwag_string_free`.
+ * Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -558,10 +571,9 @@ chinwag_status chinwag_client_connection_state(const struct chinwag_client *clie
 chinwag_status chinwag_client_destroy(struct chinwag_client *client);
 
 /**
- * Stores in `*out_json` why the last connection attempt failed or the last connection
- * broke, as a JSON string, or `null` if none did.
+ * Why the last connection attempt failed or the last connection broke, if one did.
  *
- * Synchronous. Free `*out_json` with `chinwag_string_free`.
+ * Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -601,56 +613,48 @@ chinwag_status chinwag_client_new(const char *server_url,
                                   struct chinwag_client **out_client);
 
 /**
- * Stores in `*out_json` the gids of the sent messages waiting for the server's
- * acknowledgement, oldest first, as a JSON array (after a restart on a store: the ones the
- * last run left).
+ * The gids of the sent messages waiting for the server's acknowledgement (they go out
+ * again on reconnect), oldest first (after a restart on a store: the ones the last run
+ * left).
  *
- * Synchronous. Free `*out_json` with `chinwag_string_free`.
- *
- * # Safety
- * Pointer arguments follow the rules at the top of this header.
- */
-chinwag_status chinwag_client_pending_gids(const struct chinwag_client *client, char **out_json);
-
-/**
- * Stores in `*out_count` how many sent messages wait for the server's acknowledgement (they
- * go out again on reconnect).
- *
- * Synchronous.
+ * Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
  */
-chinwag_status chinwag_client_pending_sends(const struct chinwag_client *client, size_t *out_count);
+chinwag_status chinwag_client_pending_sends(const struct chinwag_client *client,
+                                            char **out_json);
 
 /**
- * Stores the session as JSON in `*out_json` — `{"token", "user_id", "name", "cursor"}`, or
- * `null` when logged out. Save it to log in again later with `chinwag_auth_restore`.
+ * The session — token, user id, name and sync cursor — or none when logged out. Save it to
+ * log in again later with `auth.restore`.
  *
- * Synchronous. Free `*out_json` with `chinwag_string_free`.
+ * Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
  */
-chinwag_status chinwag_client_session(const struct chinwag_client *client, char **out_json);
+chinwag_status chinwag_client_session(const struct chinwag_client *client,
+                                      char **out_json);
 
 /**
- * Stores in `*out_json` why the last write to the client's store failed, as a JSON
- * string, or `null` if none did (or the client has no store).
+ * Why the last write to the client's store failed, if one did (none without a store).
  *
- * Synchronous. Free `*out_json` with `chinwag_string_free`.
+ * Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
  */
-chinwag_status chinwag_client_store_error(const struct chinwag_client *client, char **out_json);
+chinwag_status chinwag_client_store_error(const struct chinwag_client *client,
+                                          char **out_json);
 
 /**
- * Stores in `*out_json` where a message for the chat `chat_json` (as a chat call returned
- * it) goes: `{"user": id}` (its other member) or `{"group": id}`. Errors:
- * `CHINWAG_ERR_AUTH` when not logged in.
+ * Where a message for `chat` (as a chat call returned it) goes: its other member, or the
+ * group. An `auth` error when not logged in.
  *
- * Synchronous. Free `*out_json` with `chinwag_string_free`.
+ * `chat_json`: `chat` as JSON.
+ *
+ * Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -660,11 +664,9 @@ chinwag_status chinwag_client_target_of(const struct chinwag_client *client,
                                         char **out_json);
 
 /**
- * Stores the logged-in user's id in `*out_user_id`.
+ * The logged-in user's id; an `auth` error when not logged in.
  *
- * Errors: `CHINWAG_ERR_AUTH` when not logged in.
- *
- * Synchronous.
+ * Synchronous: stores the result in `*out_user_id`.
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -686,10 +688,10 @@ chinwag_status chinwag_files_download(const struct chinwag_client *client,
                                       void *user_data);
 
 /**
- * The files shared in chat `gid`. Result: a JSON array of `{"id", "title", "size",
- * "addedBy", "date", "gid"}`.
+ * The files shared in chat `gid`. Result: the files (id, title, size, added
+ * by, date, chat gid).
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -700,11 +702,13 @@ chinwag_status chinwag_files_list(const struct chinwag_client *client,
                                   void *user_data);
 
 /**
- * Uploads the `data_len` bytes at `data` (NULL when 0) as a file named `name` into chat
- * `gid` (its members can download it). Result: `{"url", "time", "id", "name"}`. The
- * bytes are copied before the call returns: free yours then.
+ * Uploads the bytes `data` as a file named `name` into chat
+ * `gid` (its members can download it). Result: its url, time, id
+ * and name.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * `data` points to `data_len` bytes (NULL when 0), copied before the call returns.
+ *
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -721,7 +725,7 @@ chinwag_status chinwag_files_upload(const struct chinwag_client *client,
  * Asks `user` to be friends. Result: `true` once both have asked (you are friends now),
  * `false` while waiting for them.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -732,9 +736,9 @@ chinwag_status chinwag_friends_ask(const struct chinwag_client *client,
                                    void *user_data);
 
 /**
- * Blocks `user`: their messages no longer reach you. Result: `null`.
+ * Blocks `user`: their messages no longer reach you.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -745,9 +749,9 @@ chinwag_status chinwag_friends_block(const struct chinwag_client *client,
                                      void *user_data);
 
 /**
- * The users you blocked. Result: a JSON array of user ids.
+ * The users you blocked. Result: their ids.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -757,9 +761,9 @@ chinwag_status chinwag_friends_blocked(const struct chinwag_client *client,
                                        void *user_data);
 
 /**
- * Your friends. Result: a JSON array of user ids.
+ * Your friends. Result: their ids.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -769,9 +773,9 @@ chinwag_status chinwag_friends_list(const struct chinwag_client *client,
                                     void *user_data);
 
 /**
- * Ends the friendship with `user` (or withdraws your request). Result: `null`.
+ * Ends the friendship with `user` (or withdraws your request).
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -782,9 +786,9 @@ chinwag_status chinwag_friends_remove(const struct chinwag_client *client,
                                       void *user_data);
 
 /**
- * Users who asked you and whom you have not asked back. Result: a JSON array of user ids.
+ * Users who asked you and whom you have not asked back. Result: their ids.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -794,9 +798,9 @@ chinwag_status chinwag_friends_requests(const struct chinwag_client *client,
                                         void *user_data);
 
 /**
- * Unblocks `user`. Result: `null`.
+ * Unblocks `user`.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -807,10 +811,10 @@ chinwag_status chinwag_friends_unblock(const struct chinwag_client *client,
                                        void *user_data);
 
 /**
- * Creates a group named `name` that you manage. Result: its id (a JSON number), also the id of
- * its group chat.
+ * Creates a group named `name` that you manage. Result: its id, also the id of its group
+ * chat.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -821,10 +825,9 @@ chinwag_status chinwag_groups_create(const struct chinwag_client *client,
                                      void *user_data);
 
 /**
- * Group `group`: `{"id", "name", "managerId", "usersId"}` (ids as JSON strings, as the
- * 003 API writes them).
+ * Group `group`: its id, name, manager and members.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -835,9 +838,9 @@ chinwag_status chinwag_groups_info(const struct chinwag_client *client,
                                    void *user_data);
 
 /**
- * Leaves group `group`; if you manage it, it is dissolved. Result: `null`.
+ * Leaves group `group`; if you manage it, it is dissolved.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -848,10 +851,10 @@ chinwag_status chinwag_groups_leave(const struct chinwag_client *client,
                                     void *user_data);
 
 /**
- * The groups you are in. Result: a JSON array of `{"id", "name", "managerId", "usersId"}`
- * (ids as JSON strings, as the 003 API writes them).
+ * The groups you are in. Result: the groups (id, name, manager,
+ * members).
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -861,9 +864,9 @@ chinwag_status chinwag_groups_list(const struct chinwag_client *client,
                                    void *user_data);
 
 /**
- * Removes `user` from group `group` (its manager only). Result: `null`.
+ * Removes `user` from group `group` (its manager only).
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -875,9 +878,9 @@ chinwag_status chinwag_groups_remove_member(const struct chinwag_client *client,
                                             void *user_data);
 
 /**
- * Renames group `group` to `name`. Result: `null`.
+ * Renames group `group` to `name`.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -898,14 +901,12 @@ char *chinwag_last_error_message(void);
 
 /**
  * Drops your message `gid` if the server has not stored it — a failed one, or a waiting send
- * not written to the server yet (it is never sent, its callback gets
- * `CHINWAG_ERR_INVALID_INPUT`) — from its conversation and the store. `*out_discarded` is
- * false if there is no such message.
+ * not written to the server yet (it is never sent; its send fails with
+ * `invalid_input`) — from its conversation and the store. Result: false if there
+ * is no such message. An `invalid_input` error if the send is already on its way (the
+ * server may store it; wait for its outcome).
  *
- * Errors: `CHINWAG_ERR_INVALID_INPUT` if the send is already on its way (the
- * server may store it; wait for its callback).
- *
- * Synchronous.
+ * Synchronous: stores the result in `*out_discarded`.
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -915,7 +916,9 @@ chinwag_status chinwag_messages_discard(const struct chinwag_client *client,
                                         bool *out_discarded);
 
 /**
- * Marks the conversation `target_json` read: its unread count becomes 0.
+ * Marks the conversation `target` read: its unread count becomes 0.
+ *
+ * `target_json`: `target` as JSON.
  *
  * Synchronous.
  *
@@ -929,9 +932,9 @@ chinwag_status chinwag_messages_mark_read(const struct chinwag_client *client,
  * Messages that waited on the server while you had no connection, grouped by sender;
  * `remove` deletes them from the server, `newest_first` orders each group. A connected
  * client does not need this: it catches up by itself and delivers each missed message as an
- * event. Result: `[{"sender", "messages": [message…]}…]`.
+ * event. Result: per sender, their messages.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -943,12 +946,13 @@ chinwag_status chinwag_messages_offline(const struct chinwag_client *client,
                                         void *user_data);
 
 /**
- * Stores in `*out_json` the latest messages of the conversation `target_json` (`{"user": id}`
- * or `{"group": id}`), oldest first, at once and offline too: received ones and yours, each
- * `{"id", "gid", "chat", "sender", "content", "timestamp_ms", "delivery"}` where `delivery`
- * is `{"state": "pending" | "sent" | "failed", "error"?}` and `id` is null until stored.
+ * The latest messages of the conversation `target` (a user or a group), oldest first, at
+ * once and offline too: received ones and yours, each with its id (none until stored),
+ * gid, chat, sender, content, time and delivery (pending, sent, or failed with the error).
  *
- * Synchronous. Free `*out_json` with `chinwag_string_free`.
+ * `target_json`: `target` as JSON.
+ *
+ * Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -958,11 +962,11 @@ chinwag_status chinwag_messages_recent(const struct chinwag_client *client,
                                        char **out_json);
 
 /**
- * Sends again your failed message `gid` (see `chinwag_messages_unsent`) with the same gid; it
- * turns pending. Result: as `chinwag_messages_send_to_user`. Errors: `CHINWAG_ERR_NOT_FOUND`
- * if no failed message has that gid, `CHINWAG_ERR_INVALID_INPUT` if it is still pending.
+ * Sends again your failed message `gid` (see `messages.unsent`) with the same gid; it
+ * turns pending. Result: as `messages.send`. A `not_found` error if no failed
+ * message has that gid, `invalid_input` if it is still pending.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -1032,10 +1036,12 @@ chinwag_status chinwag_messages_send_to_user(const struct chinwag_client *client
                                              void *user_data);
 
 /**
- * Stores in `*out_count` the number of messages from others in the conversation
- * `target_json` since it was last marked read.
+ * The number of messages from others in the conversation `target` since it was last
+ * marked read.
  *
- * Synchronous.
+ * `target_json`: `target` as JSON.
+ *
+ * Synchronous: stores the result in `*out_count`.
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -1045,20 +1051,21 @@ chinwag_status chinwag_messages_unread(const struct chinwag_client *client,
                                        uint32_t *out_count);
 
 /**
- * Stores in `*out_json` your messages the server has not stored, pending or failed, oldest
- * first (after a restart too), as in `chinwag_messages_recent`.
+ * Your messages the server has not stored, pending or failed, oldest first (after a
+ * restart too), as in `messages.recent`.
  *
- * Synchronous. Free `*out_json` with `chinwag_string_free`.
+ * Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
  */
-chinwag_status chinwag_messages_unsent(const struct chinwag_client *client, char **out_json);
+chinwag_status chinwag_messages_unsent(const struct chinwag_client *client,
+                                       char **out_json);
 
 /**
- * Accepts invitation `request`: you join its group. Result: `null`.
+ * Accepts invitation `request`: you join its group.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -1069,9 +1076,9 @@ chinwag_status chinwag_requests_accept(const struct chinwag_client *client,
                                        void *user_data);
 
 /**
- * Declines invitation `request`. Result: `null`.
+ * Declines invitation `request`.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -1082,9 +1089,9 @@ chinwag_status chinwag_requests_decline(const struct chinwag_client *client,
                                         void *user_data);
 
 /**
- * Invites `user` into group `group` (you must be a member). Result: `null`.
+ * Invites `user` into group `group` (you must be a member).
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -1096,10 +1103,10 @@ chinwag_status chinwag_requests_invite(const struct chinwag_client *client,
                                        void *user_data);
 
 /**
- * Invitations waiting for you. Result: a JSON array of `{"id", "groupName", "groupId", "userId",
- * "invitedBy"}` (ids as JSON strings, as the 003 API writes them).
+ * Invitations waiting for you. Result: the invitations (id, group
+ * name and id, user, invited by).
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -1128,21 +1135,21 @@ char *chinwag_status_name(int32_t status);
 void chinwag_string_free(char *s);
 
 /**
- * Stores in `*out_json` the users seen (listed, or met in a profile change) as a JSON array
- * of user objects by id, at once and offline too (after a restart on a store: the ones the
+ * The users seen (listed, or met in a profile change), by id, at once and offline too (after a restart on a store: the ones the
  * last run saw).
  *
- * Synchronous. Free `*out_json` with `chinwag_string_free`.
+ * Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
  */
-chinwag_status chinwag_users_cached(const struct chinwag_client *client, char **out_json);
+chinwag_status chinwag_users_cached(const struct chinwag_client *client,
+                                    char **out_json);
 
 /**
- * The user with id `user`. Result: a user object.
+ * The user with id `user`. Result: the user.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -1153,9 +1160,9 @@ chinwag_status chinwag_users_get(const struct chinwag_client *client,
                                  void *user_data);
 
 /**
- * The user with account `name`. Result: `{"name", "id", "realname", "status"}`.
+ * The user with account `name`. Result: its name, id, real name and status.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -1166,10 +1173,9 @@ chinwag_status chinwag_users_info(const struct chinwag_client *client,
                                   void *user_data);
 
 /**
- * Every user. Result: a JSON array of user objects (`id`, `account`, `realname`, `status`,
- * profile fields).
+ * Every user. Result: the users (id, account, real name, status, profile fields).
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -1179,9 +1185,9 @@ chinwag_status chinwag_users_list(const struct chinwag_client *client,
                                   void *user_data);
 
 /**
- * Replaces your client settings with the JSON document `settings`. Result: `null`.
+ * Replaces your client settings with the JSON document `settings`.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -1192,9 +1198,9 @@ chinwag_status chinwag_users_set_settings(const struct chinwag_client *client,
                                           void *user_data);
 
 /**
- * Sets your status: `online`, `away`, `busy` or `offline`. Result: `null`.
+ * Sets your status: `online`, `away`, `busy` or `offline`.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -1205,10 +1211,10 @@ chinwag_status chinwag_users_set_status(const struct chinwag_client *client,
                                         void *user_data);
 
 /**
- * Your client settings. Result: a JSON string holding the settings' JSON text (`"{}"` if
- * never set).
+ * Your client settings. Result: the settings' JSON text (`{}` if never
+ * set).
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
@@ -1218,11 +1224,13 @@ chinwag_status chinwag_users_settings(const struct chinwag_client *client,
                                       void *user_data);
 
 /**
- * Changes your profile: `patch_json` is an object with any of `realname`, `avatar`,
- * `status`, `gender`, `email`, `mobile`, `site`, `phone`. Result: your user object after the
+ * Changes your profile: `patch` has any of `realname`, `avatar`,
+ * `status`, `gender`, `email`, `mobile`, `site`, `phone`. Result: you, after the
  * change.
  *
- * Asynchronous: returns at once; `callback` gets the outcome.
+ * `patch_json`: `patch` as JSON.
+ *
+ * Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
  *
  * # Safety
  * Pointer arguments follow the rules at the top of this header.

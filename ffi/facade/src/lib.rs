@@ -1,11 +1,13 @@
 //! The Chinwag facade: every SDK operation the bindings export, declared once
 //! ([`table::OPS`]), and the emitters that turn the table into each binding's Rust source —
-//! [`c`] for the `extern "C"` functions (which cbindgen reads into the C header). Run
+//! [`c`] for the `extern "C"` functions (which cbindgen reads into the C header), [`uniffi`]
+//! for the Kotlin and Swift objects. Run
 //! `cargo run -p chinwag-facade` to write the generated files, `-- --check` to fail if they
 //! differ from the table (scripts/test-all.sh does).
 
 pub mod c;
 pub mod table;
+pub mod uniffi;
 
 /// A generated file: its path from the workspace root, and its text.
 pub struct Generated {
@@ -17,10 +19,16 @@ pub struct Generated {
 
 /// Every generated file.
 pub fn generate() -> Vec<Generated> {
-    vec![Generated {
-        path: "ffi/src/api/generated.rs",
-        text: c::emit(table::OPS),
-    }]
+    vec![
+        Generated {
+            path: "ffi/src/api/generated.rs",
+            text: c::emit(table::OPS),
+        },
+        Generated {
+            path: "ffi/src/foreign/generated.rs",
+            text: uniffi::emit(table::OPS),
+        },
+    ]
 }
 
 /// The first line of every generated file.

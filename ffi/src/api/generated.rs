@@ -6,10 +6,10 @@ use super::prelude::*;
 use crate::api::client::read;
 use crate::strings::{put, put_string};
 
-/// Stores the session as JSON in `*out_json` — `{"token", "user_id", "name", "cursor"}`, or
-/// `null` when logged out. Save it to log in again later with `chinwag_auth_restore`.
+/// The session — token, user id, name and sync cursor — or none when logged out. Save it to
+/// log in again later with `auth.restore`.
 ///
-/// Synchronous. Free `*out_json` with `chinwag_string_free`.
+/// Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -24,11 +24,9 @@ pub unsafe extern "C" fn chinwag_client_session(
     })
 }
 
-/// Stores the logged-in user's id in `*out_user_id`.
+/// The logged-in user's id; an `auth` error when not logged in.
 ///
-/// Errors: `CHINWAG_ERR_AUTH` when not logged in.
-///
-/// Synchronous.
+/// Synchronous: stores the result in `*out_user_id`.
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -45,11 +43,10 @@ pub unsafe extern "C" fn chinwag_client_user_id(
     })
 }
 
-/// Stores the connection state as JSON in `*out_json`: `{"state": "connecting" |
-/// "connected" | "disconnected"}` or `{"state": "reconnecting", "attempt": n,
-/// "retry_in_ms": n}`.
+/// The connection state: connecting, connected, disconnected, or reconnecting (with the
+/// attempt and the wait before the next one).
 ///
-/// Synchronous. Free `*out_json` with `chinwag_string_free`.
+/// Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -64,34 +61,16 @@ pub unsafe extern "C" fn chinwag_client_connection_state(
     })
 }
 
-/// Stores in `*out_count` how many sent messages wait for the server's acknowledgement (they
-/// go out again on reconnect).
+/// The gids of the sent messages waiting for the server's acknowledgement (they go out
+/// again on reconnect), oldest first (after a restart on a store: the ones the last run
+/// left).
 ///
-/// Synchronous.
+/// Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn chinwag_client_pending_sends(
-    client: *const chinwag_client,
-    out_count: *mut usize,
-) -> chinwag_status {
-    read(client, |c| {
-        let value = c.pending_sends().len();
-        unsafe { put(out_count, value, "out_count") }
-    })
-}
-
-/// Stores in `*out_json` the gids of the sent messages waiting for the server's
-/// acknowledgement, oldest first, as a JSON array (after a restart on a store: the ones the
-/// last run left).
-///
-/// Synchronous. Free `*out_json` with `chinwag_string_free`.
-///
-/// # Safety
-/// Pointer arguments follow the rules at the top of this header.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn chinwag_client_pending_gids(
     client: *const chinwag_client,
     out_json: *mut *mut c_char,
 ) -> chinwag_status {
@@ -101,10 +80,9 @@ pub unsafe extern "C" fn chinwag_client_pending_gids(
     })
 }
 
-/// Stores in `*out_json` why the last connection attempt failed or the last connection
-/// broke, as a JSON string, or `null` if none did.
+/// Why the last connection attempt failed or the last connection broke, if one did.
 ///
-/// Synchronous. Free `*out_json` with `chinwag_string_free`.
+/// Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -120,10 +98,9 @@ pub unsafe extern "C" fn chinwag_client_last_connection_error(
     })
 }
 
-/// Stores in `*out_json` why the last write to the client's store failed, as a JSON
-/// string, or `null` if none did (or the client has no store).
+/// Why the last write to the client's store failed, if one did (none without a store).
 ///
-/// Synchronous. Free `*out_json` with `chinwag_string_free`.
+/// Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -139,11 +116,12 @@ pub unsafe extern "C" fn chinwag_client_store_error(
     })
 }
 
-/// Stores in `*out_json` where a message for the chat `chat_json` (as a chat call returned
-/// it) goes: `{"user": id}` (its other member) or `{"group": id}`. Errors:
-/// `CHINWAG_ERR_AUTH` when not logged in.
+/// Where a message for `chat` (as a chat call returned it) goes: its other member, or the
+/// group. An `auth` error when not logged in.
 ///
-/// Synchronous. Free `*out_json` with `chinwag_string_free`.
+/// `chat_json`: `chat` as JSON.
+///
+/// Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -160,10 +138,9 @@ pub unsafe extern "C" fn chinwag_client_target_of(
     })
 }
 
-/// Stores in `*out_count` how many background tasks the client runs (0 once it is
-/// destroyed): a diagnostic.
+/// How many background tasks the client runs (0 once it is closed): a diagnostic.
 ///
-/// Synchronous.
+/// Synchronous: stores the result in `*out_count`.
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -178,10 +155,10 @@ pub unsafe extern "C" fn chinwag_client_background_tasks(
     })
 }
 
-/// Registers account `name` with `password`. Result: the new user's id (a JSON number).
+/// Registers account `name` with `password`. Result: the new user's id.
 /// Does not log in.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -201,9 +178,9 @@ pub unsafe extern "C" fn chinwag_auth_register(
 }
 
 /// Logs in as `name`, then connects and keeps the connection up. Result: the session
-/// (`{"token", "user_id", "name", "cursor"}`); save it for `chinwag_auth_restore`.
+/// (token, user id, name, sync cursor); save it for `auth.restore`.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -222,11 +199,13 @@ pub unsafe extern "C" fn chinwag_auth_login(
     })
 }
 
-/// Resumes a saved session (the JSON `chinwag_client_session` or a login gave) without the
-/// password, then connects; messages after the session's cursor arrive as events. Result:
-/// `null`; `CHINWAG_ERR_AUTH` if the session was revoked.
+/// Resumes a saved session (as `client.session` or a login gave it) without the
+/// password, then connects; messages after the session's cursor arrive as events. An
+/// `auth` error if the session was revoked.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// `session_json`: `session` as JSON.
+///
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -244,9 +223,9 @@ pub unsafe extern "C" fn chinwag_auth_restore(
 }
 
 /// Logs out: the server revokes the session, the connection closes, and messages still
-/// unsent fail with `CHINWAG_ERR_CLOSED`. Result: `null`.
+/// unsent fail with a `closed` error.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -261,9 +240,9 @@ pub unsafe extern "C" fn chinwag_auth_logout(
     })
 }
 
-/// The user with account `name`. Result: `{"name", "id", "realname", "status"}`.
+/// The user with account `name`. Result: its name, id, real name and status.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -280,10 +259,9 @@ pub unsafe extern "C" fn chinwag_users_info(
     })
 }
 
-/// Every user. Result: a JSON array of user objects (`id`, `account`, `realname`, `status`,
-/// profile fields).
+/// Every user. Result: the users (id, account, real name, status, profile fields).
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -298,11 +276,10 @@ pub unsafe extern "C" fn chinwag_users_list(
     })
 }
 
-/// Stores in `*out_json` the users seen (listed, or met in a profile change) as a JSON array
-/// of user objects by id, at once and offline too (after a restart on a store: the ones the
+/// The users seen (listed, or met in a profile change), by id, at once and offline too (after a restart on a store: the ones the
 /// last run saw).
 ///
-/// Synchronous. Free `*out_json` with `chinwag_string_free`.
+/// Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -317,9 +294,9 @@ pub unsafe extern "C" fn chinwag_users_cached(
     })
 }
 
-/// The user with id `user`. Result: a user object.
+/// The user with id `user`. Result: the user.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -335,11 +312,13 @@ pub unsafe extern "C" fn chinwag_users_get(
     })
 }
 
-/// Changes your profile: `patch_json` is an object with any of `realname`, `avatar`,
-/// `status`, `gender`, `email`, `mobile`, `site`, `phone`. Result: your user object after the
+/// Changes your profile: `patch` has any of `realname`, `avatar`,
+/// `status`, `gender`, `email`, `mobile`, `site`, `phone`. Result: you, after the
 /// change.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// `patch_json`: `patch` as JSON.
+///
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -356,9 +335,9 @@ pub unsafe extern "C" fn chinwag_users_update_profile(
     })
 }
 
-/// Sets your status: `online`, `away`, `busy` or `offline`. Result: `null`.
+/// Sets your status: `online`, `away`, `busy` or `offline`.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -375,10 +354,10 @@ pub unsafe extern "C" fn chinwag_users_set_status(
     })
 }
 
-/// Your client settings. Result: a JSON string holding the settings' JSON text (`"{}"` if
-/// never set).
+/// Your client settings. Result: the settings' JSON text (`{}` if never
+/// set).
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -393,9 +372,9 @@ pub unsafe extern "C" fn chinwag_users_settings(
     })
 }
 
-/// Replaces your client settings with the JSON document `settings`. Result: `null`.
+/// Replaces your client settings with the JSON document `settings`.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -412,11 +391,11 @@ pub unsafe extern "C" fn chinwag_users_set_settings(
     })
 }
 
-/// The chats you are in, with your star/hide/mute flags and the members. Result: a JSON
-/// array of chat objects, each `{"id", "gid", "name", "type", "admins", "committers",
-/// "public", "star", "hide", "mute", "members", …}` (docs/PROTOCOL.md §9).
+/// The chats you are in, with your star/hide/mute flags and the members. Result: the
+/// chats (id, gid, name, type, admins, committers, public, star, hide, mute, members, …;
+/// docs/PROTOCOL.md §9).
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -431,11 +410,10 @@ pub unsafe extern "C" fn chinwag_chats_list(
     })
 }
 
-/// Stores in `*out_json` the chat list as last fetched by `chinwag_chats_list`, at once and
-/// offline too (after a restart on a store: the list the last run fetched), as the same JSON
-/// array; `[]` if none was fetched.
+/// The chat list as last fetched by `chats.list`, at once and offline too (after a
+/// restart on a store: the list the last run fetched); empty if none was fetched.
 ///
-/// Synchronous. Free `*out_json` with `chinwag_string_free`.
+/// Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -450,9 +428,9 @@ pub unsafe extern "C" fn chinwag_chats_cached(
     })
 }
 
-/// The one-to-one chat with `user`, created if it does not exist yet. Result: the chat object.
+/// The one-to-one chat with `user`, created if it does not exist yet. Result: the chat.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -468,10 +446,11 @@ pub unsafe extern "C" fn chinwag_chats_open_direct(
     })
 }
 
-/// A new group chat named `name` with you and the `members_len` users at `members` (NULL
-/// when 0); `public` lets anyone find and join it. Result: the chat object.
+/// A new group chat named `name` with you and the users `members`; `public` lets anyone find and join it. Result: the chat.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// `members` points to `members_len` ids (NULL when 0).
+///
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -492,9 +471,9 @@ pub unsafe extern "C" fn chinwag_chats_create_group(
     })
 }
 
-/// Joins the public chat `gid`. Result: `null`.
+/// Joins the public chat `gid`.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -511,9 +490,9 @@ pub unsafe extern "C" fn chinwag_chats_join(
     })
 }
 
-/// Leaves the chat `gid`. Result: `null`.
+/// Leaves the chat `gid`.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -530,9 +509,9 @@ pub unsafe extern "C" fn chinwag_chats_leave(
     })
 }
 
-/// Renames the chat `gid` to `name`. Result: `null`.
+/// Renames the chat `gid` to `name`.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -551,9 +530,9 @@ pub unsafe extern "C" fn chinwag_chats_rename(
     })
 }
 
-/// Stars (`on`) or un-stars the chat `gid`, for you only. Result: `null`.
+/// Stars (`on`) or un-stars the chat `gid`, for you only.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -571,9 +550,9 @@ pub unsafe extern "C" fn chinwag_chats_star(
     })
 }
 
-/// Hides (`on`) or shows the chat `gid` in your list. Result: `null`.
+/// Hides (`on`) or shows the chat `gid` in your list.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -591,9 +570,9 @@ pub unsafe extern "C" fn chinwag_chats_hide(
     })
 }
 
-/// Mutes (`on`) or un-mutes the chat `gid`, for you only. Result: `null`.
+/// Mutes (`on`) or un-mutes the chat `gid`, for you only.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -611,9 +590,9 @@ pub unsafe extern "C" fn chinwag_chats_mute(
     })
 }
 
-/// Makes the chat `gid` public (`on`) or private; administrators only. Result: `null`.
+/// Makes the chat `gid` public (`on`) or private; administrators only.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -631,9 +610,9 @@ pub unsafe extern "C" fn chinwag_chats_set_public(
     })
 }
 
-/// Every public chat. Result: a JSON array of chat objects.
+/// Every public chat. Result: the chats.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -648,9 +627,9 @@ pub unsafe extern "C" fn chinwag_chats_public_list(
     })
 }
 
-/// The members of chat `gid`. Result: a JSON array of user objects.
+/// The members of chat `gid`. Result: the users.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -667,9 +646,11 @@ pub unsafe extern "C" fn chinwag_chats_members(
     })
 }
 
-/// Adds the `users_len` users at `users` to chat `gid`. Result: the chat object after the change.
+/// Adds the users `users` to chat `gid`. Result: the chat after the change.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// `users` points to `users_len` ids (NULL when 0).
+///
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -689,10 +670,11 @@ pub unsafe extern "C" fn chinwag_chats_add_members(
     })
 }
 
-/// Removes the `users_len` users at `users` from chat `gid`. Result: the chat object after the
-/// change.
+/// Removes the users `users` from chat `gid`. Result: the chat after the change.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// `users` points to `users_len` ids (NULL when 0).
+///
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -712,10 +694,12 @@ pub unsafe extern "C" fn chinwag_chats_remove_members(
     })
 }
 
-/// Makes the `users_len` users at `users` administrators of chat `gid` (`admin` false: no
-/// longer administrators). Result: the chat object after the change.
+/// Makes the users `users` administrators of chat `gid` (`admin` false: no
+/// longer administrators). Result: the chat after the change.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// `users` points to `users_len` ids (NULL when 0).
+///
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -736,10 +720,12 @@ pub unsafe extern "C" fn chinwag_chats_set_admins(
     })
 }
 
-/// Restricts posting in chat `gid` to the `users_len` users at `users` (none: everyone may
-/// post). Result: the chat object after the change.
+/// Restricts posting in chat `gid` to the users `users` (none: everyone may
+/// post). Result: the chat after the change.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// `users` points to `users_len` ids (NULL when 0).
+///
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -759,11 +745,13 @@ pub unsafe extern "C" fn chinwag_chats_set_committers(
     })
 }
 
-/// Page `page` (1 = newest) of a chat's history, `per_page` messages a page; `chat_json` is the
-/// chat object as a chat call returned it. Result: `{"messages": [message…], "page", "per_page",
-/// "total", "more"}`, each page oldest first.
+/// Page `page` (1 = newest) of a chat's history, `per_page` messages a page; `chat` is the
+/// chat as a chat call returned it. Result: the page (messages, oldest first; page,
+/// per page, total, more).
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// `chat_json`: `chat` as JSON.
+///
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -782,10 +770,10 @@ pub unsafe extern "C" fn chinwag_chats_history(
     })
 }
 
-/// Creates a group named `name` that you manage. Result: its id (a JSON number), also the id of
-/// its group chat.
+/// Creates a group named `name` that you manage. Result: its id, also the id of its group
+/// chat.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -802,10 +790,10 @@ pub unsafe extern "C" fn chinwag_groups_create(
     })
 }
 
-/// The groups you are in. Result: a JSON array of `{"id", "name", "managerId", "usersId"}`
-/// (ids as JSON strings, as the 003 API writes them).
+/// The groups you are in. Result: the groups (id, name, manager,
+/// members).
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -820,10 +808,9 @@ pub unsafe extern "C" fn chinwag_groups_list(
     })
 }
 
-/// Group `group`: `{"id", "name", "managerId", "usersId"}` (ids as JSON strings, as the
-/// 003 API writes them).
+/// Group `group`: its id, name, manager and members.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -839,9 +826,9 @@ pub unsafe extern "C" fn chinwag_groups_info(
     })
 }
 
-/// Renames group `group` to `name`. Result: `null`.
+/// Renames group `group` to `name`.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -859,9 +846,9 @@ pub unsafe extern "C" fn chinwag_groups_rename(
     })
 }
 
-/// Leaves group `group`; if you manage it, it is dissolved. Result: `null`.
+/// Leaves group `group`; if you manage it, it is dissolved.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -877,9 +864,9 @@ pub unsafe extern "C" fn chinwag_groups_leave(
     })
 }
 
-/// Removes `user` from group `group` (its manager only). Result: `null`.
+/// Removes `user` from group `group` (its manager only).
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -896,9 +883,9 @@ pub unsafe extern "C" fn chinwag_groups_remove_member(
     })
 }
 
-/// Invites `user` into group `group` (you must be a member). Result: `null`.
+/// Invites `user` into group `group` (you must be a member).
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -915,10 +902,10 @@ pub unsafe extern "C" fn chinwag_requests_invite(
     })
 }
 
-/// Invitations waiting for you. Result: a JSON array of `{"id", "groupName", "groupId", "userId",
-/// "invitedBy"}` (ids as JSON strings, as the 003 API writes them).
+/// Invitations waiting for you. Result: the invitations (id, group
+/// name and id, user, invited by).
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -933,9 +920,9 @@ pub unsafe extern "C" fn chinwag_requests_list(
     })
 }
 
-/// Accepts invitation `request`: you join its group. Result: `null`.
+/// Accepts invitation `request`: you join its group.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -951,9 +938,9 @@ pub unsafe extern "C" fn chinwag_requests_accept(
     })
 }
 
-/// Declines invitation `request`. Result: `null`.
+/// Declines invitation `request`.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -972,7 +959,7 @@ pub unsafe extern "C" fn chinwag_requests_decline(
 /// Asks `user` to be friends. Result: `true` once both have asked (you are friends now),
 /// `false` while waiting for them.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -988,9 +975,9 @@ pub unsafe extern "C" fn chinwag_friends_ask(
     })
 }
 
-/// Your friends. Result: a JSON array of user ids.
+/// Your friends. Result: their ids.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -1005,9 +992,9 @@ pub unsafe extern "C" fn chinwag_friends_list(
     })
 }
 
-/// Users who asked you and whom you have not asked back. Result: a JSON array of user ids.
+/// Users who asked you and whom you have not asked back. Result: their ids.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -1022,9 +1009,9 @@ pub unsafe extern "C" fn chinwag_friends_requests(
     })
 }
 
-/// Ends the friendship with `user` (or withdraws your request). Result: `null`.
+/// Ends the friendship with `user` (or withdraws your request).
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -1040,9 +1027,9 @@ pub unsafe extern "C" fn chinwag_friends_remove(
     })
 }
 
-/// Blocks `user`: their messages no longer reach you. Result: `null`.
+/// Blocks `user`: their messages no longer reach you.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -1058,9 +1045,9 @@ pub unsafe extern "C" fn chinwag_friends_block(
     })
 }
 
-/// Unblocks `user`. Result: `null`.
+/// Unblocks `user`.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -1076,9 +1063,9 @@ pub unsafe extern "C" fn chinwag_friends_unblock(
     })
 }
 
-/// The users you blocked. Result: a JSON array of user ids.
+/// The users you blocked. Result: their ids.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -1093,11 +1080,13 @@ pub unsafe extern "C" fn chinwag_friends_blocked(
     })
 }
 
-/// Uploads the `data_len` bytes at `data` (NULL when 0) as a file named `name` into chat
-/// `gid` (its members can download it). Result: `{"url", "time", "id", "name"}`. The
-/// bytes are copied before the call returns: free yours then.
+/// Uploads the bytes `data` as a file named `name` into chat
+/// `gid` (its members can download it). Result: its url, time, id
+/// and name.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// `data` points to `data_len` bytes (NULL when 0), copied before the call returns.
+///
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -1119,10 +1108,10 @@ pub unsafe extern "C" fn chinwag_files_upload(
     })
 }
 
-/// The files shared in chat `gid`. Result: a JSON array of `{"id", "title", "size",
-/// "addedBy", "date", "gid"}`.
+/// The files shared in chat `gid`. Result: the files (id, title, size, added
+/// by, date, chat gid).
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -1142,9 +1131,9 @@ pub unsafe extern "C" fn chinwag_files_list(
 /// Messages that waited on the server while you had no connection, grouped by sender;
 /// `remove` deletes them from the server, `newest_first` orders each group. A connected
 /// client does not need this: it catches up by itself and delivers each missed message as an
-/// event. Result: `[{"sender", "messages": [message…]}…]`.
+/// event. Result: per sender, their messages.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -1161,11 +1150,11 @@ pub unsafe extern "C" fn chinwag_messages_offline(
     })
 }
 
-/// Sends again your failed message `gid` (see `chinwag_messages_unsent`) with the same gid; it
-/// turns pending. Result: as `chinwag_messages_send_to_user`. Errors: `CHINWAG_ERR_NOT_FOUND`
-/// if no failed message has that gid, `CHINWAG_ERR_INVALID_INPUT` if it is still pending.
+/// Sends again your failed message `gid` (see `messages.unsent`) with the same gid; it
+/// turns pending. Result: as `messages.send`. A `not_found` error if no failed
+/// message has that gid, `invalid_input` if it is still pending.
 ///
-/// Asynchronous: returns at once; `callback` gets the outcome.
+/// Asynchronous: returns at once; `callback` gets the outcome, the result as JSON (`null` for none).
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -1182,12 +1171,13 @@ pub unsafe extern "C" fn chinwag_messages_retry(
     })
 }
 
-/// Stores in `*out_json` the latest messages of the conversation `target_json` (`{"user": id}`
-/// or `{"group": id}`), oldest first, at once and offline too: received ones and yours, each
-/// `{"id", "gid", "chat", "sender", "content", "timestamp_ms", "delivery"}` where `delivery`
-/// is `{"state": "pending" | "sent" | "failed", "error"?}` and `id` is null until stored.
+/// The latest messages of the conversation `target` (a user or a group), oldest first, at
+/// once and offline too: received ones and yours, each with its id (none until stored),
+/// gid, chat, sender, content, time and delivery (pending, sent, or failed with the error).
 ///
-/// Synchronous. Free `*out_json` with `chinwag_string_free`.
+/// `target_json`: `target` as JSON.
+///
+/// Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -1204,10 +1194,10 @@ pub unsafe extern "C" fn chinwag_messages_recent(
     })
 }
 
-/// Stores in `*out_json` your messages the server has not stored, pending or failed, oldest
-/// first (after a restart too), as in `chinwag_messages_recent`.
+/// Your messages the server has not stored, pending or failed, oldest first (after a
+/// restart too), as in `messages.recent`.
 ///
-/// Synchronous. Free `*out_json` with `chinwag_string_free`.
+/// Synchronous: stores the result as JSON in `*out_json` (`null` for none); free it with `chinwag_string_free`.
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -1222,10 +1212,12 @@ pub unsafe extern "C" fn chinwag_messages_unsent(
     })
 }
 
-/// Stores in `*out_count` the number of messages from others in the conversation
-/// `target_json` since it was last marked read.
+/// The number of messages from others in the conversation `target` since it was last
+/// marked read.
 ///
-/// Synchronous.
+/// `target_json`: `target` as JSON.
+///
+/// Synchronous: stores the result in `*out_count`.
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.
@@ -1242,7 +1234,9 @@ pub unsafe extern "C" fn chinwag_messages_unread(
     })
 }
 
-/// Marks the conversation `target_json` read: its unread count becomes 0.
+/// Marks the conversation `target` read: its unread count becomes 0.
+///
+/// `target_json`: `target` as JSON.
 ///
 /// Synchronous.
 ///
@@ -1261,14 +1255,12 @@ pub unsafe extern "C" fn chinwag_messages_mark_read(
 }
 
 /// Drops your message `gid` if the server has not stored it — a failed one, or a waiting send
-/// not written to the server yet (it is never sent, its callback gets
-/// `CHINWAG_ERR_INVALID_INPUT`) — from its conversation and the store. `*out_discarded` is
-/// false if there is no such message.
+/// not written to the server yet (it is never sent; its send fails with
+/// `invalid_input`) — from its conversation and the store. Result: false if there
+/// is no such message. An `invalid_input` error if the send is already on its way (the
+/// server may store it; wait for its outcome).
 ///
-/// Errors: `CHINWAG_ERR_INVALID_INPUT` if the send is already on its way (the
-/// server may store it; wait for its callback).
-///
-/// Synchronous.
+/// Synchronous: stores the result in `*out_discarded`.
 ///
 /// # Safety
 /// Pointer arguments follow the rules at the top of this header.

@@ -608,46 +608,779 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 
 /**
- * A chat client: one per logged-in user. Network methods are `suspend` (Kotlin) / `async`
- * (Swift); cancelling the coroutine or task aborts the call's work in Rust.
+ * The `auth` family of a client: `client.auth()`.
  */
-public protocol ChinwagClientProtocol: AnyObject, Sendable {
+public protocol AuthProtocol: AnyObject, Sendable {
     
     /**
-     * Accepts invitation `id`: you join its group.
+     * Logs in as `name`, then connects and keeps the connection up. Result: the session
+     * (token, user id, name, sync cursor); save it for `auth.restore`.
      */
-    func acceptInvitation(id: Int64) async throws 
+    func login(name: String, password: String) async throws  -> Session
     
     /**
-     * Adds `users` to chat `gid`.
+     * Logs out: the server revokes the session, the connection closes, and messages still
+     * unsent fail with a `closed` error.
+     */
+    func logout() async throws 
+    
+    /**
+     * Registers account `name` with `password`. Result: the new user's id.
+     * Does not log in.
+     */
+    func register(name: String, password: String) async throws  -> Int64
+    
+    /**
+     * Resumes a saved session (as `client.session` or a login gave it) without the
+     * password, then connects; messages after the session's cursor arrive as events. An
+     * `auth` error if the session was revoked.
+     */
+    func restore(session: Session) async throws 
+    
+}
+/**
+ * The `auth` family of a client: `client.auth()`.
+ */
+open class Auth: AuthProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_chinwag_ffi_fn_clone_auth(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_chinwag_ffi_fn_free_auth(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Logs in as `name`, then connects and keeps the connection up. Result: the session
+     * (token, user id, name, sync cursor); save it for `auth.restore`.
+     */
+open func login(name: String, password: String)async throws  -> Session  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_auth_login(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterString.lower(password)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeSession_lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Logs out: the server revokes the session, the connection closes, and messages still
+     * unsent fail with a `closed` error.
+     */
+open func logout()async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_auth_logout(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Registers account `name` with `password`. Result: the new user's id.
+     * Does not log in.
+     */
+open func register(name: String, password: String)async throws  -> Int64  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_auth_register(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterString.lower(password)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_i64,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_i64,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_i64,
+            liftFunc: FfiConverterInt64.lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Resumes a saved session (as `client.session` or a login gave it) without the
+     * password, then connects; messages after the session's cursor arrive as events. An
+     * `auth` error if the session was revoked.
+     */
+open func restore(session: Session)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_auth_restore(
+                        self.uniffiCloneHandle(),FfiConverterTypeSession_lower(session)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuth: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Auth
+
+    public static func lift(_ handle: UInt64) throws -> Auth {
+        return Auth(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Auth) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Auth {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Auth, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuth_lift(_ handle: UInt64) throws -> Auth {
+    return try FfiConverterTypeAuth.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuth_lower(_ value: Auth) -> UInt64 {
+    return FfiConverterTypeAuth.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The `chats` family of a client: `client.chats()`.
+ */
+public protocol ChatsProtocol: AnyObject, Sendable {
+    
+    /**
+     * Adds the users `users` to chat `gid`. Result: the chat after the change.
      */
     func addMembers(gid: String, users: [Int64]) async throws  -> Chat
     
     /**
-     * Asks `user` to be friends; true once both have asked.
+     * The chat list as last fetched by `chats.list`, at once and offline too (after a
+     * restart on a store: the list the last run fetched); empty if none was fetched.
      */
-    func askFriend(user: Int64) async throws  -> Bool
+    func cached()  -> [Chat]
     
     /**
-     * Blocks `user`.
+     * A new group chat named `name` with you and the users `members`; `public` lets anyone find and join it. Result: the chat.
      */
-    func block(user: Int64) async throws 
+    func createGroup(name: String, members: [Int64], `public`: Bool) async throws  -> Chat
     
     /**
-     * The users you blocked.
+     * Hides (`on`) or shows the chat `gid` in your list.
      */
-    func blocked() async throws  -> [Int64]
+    func hide(gid: String, on: Bool) async throws 
     
     /**
-     * The chat list as last fetched by `chats`, at once and offline too (after a restart on
-     * a store: the list the last run fetched).
+     * Page `page` (1 = newest) of a chat's history, `per_page` messages a page; `chat` is the
+     * chat as a chat call returned it. Result: the page (messages, oldest first; page,
+     * per page, total, more).
      */
-    func cachedChats()  -> [Chat]
+    func history(chat: Chat, page: UInt32, perPage: UInt32) async throws  -> HistoryPage
     
     /**
-     * The users seen (listed, or met in a profile change), at once and offline too.
+     * Joins the public chat `gid`.
      */
-    func cachedUsers()  -> [User]
+    func join(gid: String) async throws 
+    
+    /**
+     * Leaves the chat `gid`.
+     */
+    func leave(gid: String) async throws 
+    
+    /**
+     * The chats you are in, with your star/hide/mute flags and the members. Result: the
+     * chats (id, gid, name, type, admins, committers, public, star, hide, mute, members, …;
+     * docs/PROTOCOL.md §9).
+     */
+    func list() async throws  -> [Chat]
+    
+    /**
+     * The members of chat `gid`. Result: the users.
+     */
+    func members(gid: String) async throws  -> [User]
+    
+    /**
+     * Mutes (`on`) or un-mutes the chat `gid`, for you only.
+     */
+    func mute(gid: String, on: Bool) async throws 
+    
+    /**
+     * The one-to-one chat with `user`, created if it does not exist yet. Result: the chat.
+     */
+    func openDirect(user: Int64) async throws  -> Chat
+    
+    /**
+     * Every public chat. Result: the chats.
+     */
+    func publicList() async throws  -> [Chat]
+    
+    /**
+     * Removes the users `users` from chat `gid`. Result: the chat after the change.
+     */
+    func removeMembers(gid: String, users: [Int64]) async throws  -> Chat
+    
+    /**
+     * Renames the chat `gid` to `name`.
+     */
+    func rename(gid: String, name: String) async throws 
+    
+    /**
+     * Makes the users `users` administrators of chat `gid` (`admin` false: no
+     * longer administrators). Result: the chat after the change.
+     */
+    func setAdmins(gid: String, users: [Int64], admin: Bool) async throws  -> Chat
+    
+    /**
+     * Restricts posting in chat `gid` to the users `users` (none: everyone may
+     * post). Result: the chat after the change.
+     */
+    func setCommitters(gid: String, users: [Int64]) async throws  -> Chat
+    
+    /**
+     * Makes the chat `gid` public (`on`) or private; administrators only.
+     */
+    func setPublic(gid: String, on: Bool) async throws 
+    
+    /**
+     * Stars (`on`) or un-stars the chat `gid`, for you only.
+     */
+    func star(gid: String, on: Bool) async throws 
+    
+}
+/**
+ * The `chats` family of a client: `client.chats()`.
+ */
+open class Chats: ChatsProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_chinwag_ffi_fn_clone_chats(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_chinwag_ffi_fn_free_chats(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Adds the users `users` to chat `gid`. Result: the chat after the change.
+     */
+open func addMembers(gid: String, users: [Int64])async throws  -> Chat  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chats_add_members(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterSequenceInt64.lower(users)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeChat_lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * The chat list as last fetched by `chats.list`, at once and offline too (after a
+     * restart on a store: the list the last run fetched); empty if none was fetched.
+     */
+open func cached() -> [Chat]  {
+    return try!  FfiConverterSequenceTypeChat.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chats_cached(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A new group chat named `name` with you and the users `members`; `public` lets anyone find and join it. Result: the chat.
+     */
+open func createGroup(name: String, members: [Int64], `public`: Bool)async throws  -> Chat  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chats_create_group(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterSequenceInt64.lower(members),FfiConverterBool.lower(`public`)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeChat_lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Hides (`on`) or shows the chat `gid` in your list.
+     */
+open func hide(gid: String, on: Bool)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chats_hide(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterBool.lower(on)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Page `page` (1 = newest) of a chat's history, `per_page` messages a page; `chat` is the
+     * chat as a chat call returned it. Result: the page (messages, oldest first; page,
+     * per page, total, more).
+     */
+open func history(chat: Chat, page: UInt32, perPage: UInt32)async throws  -> HistoryPage  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chats_history(
+                        self.uniffiCloneHandle(),FfiConverterTypeChat_lower(chat),FfiConverterUInt32.lower(page),FfiConverterUInt32.lower(perPage)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeHistoryPage_lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Joins the public chat `gid`.
+     */
+open func join(gid: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chats_join(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(gid)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Leaves the chat `gid`.
+     */
+open func leave(gid: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chats_leave(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(gid)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * The chats you are in, with your star/hide/mute flags and the members. Result: the
+     * chats (id, gid, name, type, admins, committers, public, star, hide, mute, members, …;
+     * docs/PROTOCOL.md §9).
+     */
+open func list()async throws  -> [Chat]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chats_list(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeChat.lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * The members of chat `gid`. Result: the users.
+     */
+open func members(gid: String)async throws  -> [User]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chats_members(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(gid)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeUser.lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Mutes (`on`) or un-mutes the chat `gid`, for you only.
+     */
+open func mute(gid: String, on: Bool)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chats_mute(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterBool.lower(on)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * The one-to-one chat with `user`, created if it does not exist yet. Result: the chat.
+     */
+open func openDirect(user: Int64)async throws  -> Chat  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chats_open_direct(
+                        self.uniffiCloneHandle(),FfiConverterInt64.lower(user)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeChat_lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Every public chat. Result: the chats.
+     */
+open func publicList()async throws  -> [Chat]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chats_public_list(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeChat.lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Removes the users `users` from chat `gid`. Result: the chat after the change.
+     */
+open func removeMembers(gid: String, users: [Int64])async throws  -> Chat  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chats_remove_members(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterSequenceInt64.lower(users)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeChat_lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Renames the chat `gid` to `name`.
+     */
+open func rename(gid: String, name: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chats_rename(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterString.lower(name)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Makes the users `users` administrators of chat `gid` (`admin` false: no
+     * longer administrators). Result: the chat after the change.
+     */
+open func setAdmins(gid: String, users: [Int64], admin: Bool)async throws  -> Chat  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chats_set_admins(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterSequenceInt64.lower(users),FfiConverterBool.lower(admin)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeChat_lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Restricts posting in chat `gid` to the users `users` (none: everyone may
+     * post). Result: the chat after the change.
+     */
+open func setCommitters(gid: String, users: [Int64])async throws  -> Chat  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chats_set_committers(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterSequenceInt64.lower(users)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeChat_lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Makes the chat `gid` public (`on`) or private; administrators only.
+     */
+open func setPublic(gid: String, on: Bool)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chats_set_public(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterBool.lower(on)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Stars (`on`) or un-stars the chat `gid`, for you only.
+     */
+open func star(gid: String, on: Bool)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_chats_star(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterBool.lower(on)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChats: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Chats
+
+    public static func lift(_ handle: UInt64) throws -> Chats {
+        return Chats(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Chats) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Chats {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Chats, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChats_lift(_ handle: UInt64) throws -> Chats {
+    return try FfiConverterTypeChats.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChats_lower(_ value: Chats) -> UInt64 {
+    return FfiConverterTypeChats.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A chat client: one per logged-in user. Network methods are `suspend` (Kotlin) / `async`
+ * (Swift); cancelling the coroutine or task aborts the call's work in Rust.
+ */
+public protocol ChinwagClientProtocol: AnyObject, Sendable {
     
     /**
      * Calls of this client still running in Rust (0 once every awaited call has finished or
@@ -656,250 +1389,10 @@ public protocol ChinwagClientProtocol: AnyObject, Sendable {
     func callsInFlight()  -> UInt32
     
     /**
-     * The members of chat `gid`.
-     */
-    func chatMembers(gid: String) async throws  -> [User]
-    
-    /**
-     * The chats you are in.
-     */
-    func chats() async throws  -> [Chat]
-    
-    /**
-     * The connection state.
-     */
-    func connectionState()  -> ConnectionState
-    
-    /**
-     * Creates a group that you manage; returns its id (also its group chat's id).
-     */
-    func createGroup(name: String) async throws  -> Int64
-    
-    /**
-     * A new group chat with you and `members`.
-     */
-    func createGroupChat(name: String, members: [Int64], `public`: Bool) async throws  -> Chat
-    
-    /**
-     * Declines invitation `id`.
-     */
-    func declineInvitation(id: Int64) async throws 
-    
-    /**
-     * Drops your message `gid` if the server has not stored it — a failed one, or a waiting
-     * send not written yet (never sent) — from its conversation and the store. False: no
-     * such message. `InvalidInput` if it is already on its way.
-     */
-    func discardSend(gid: String) throws  -> Bool
-    
-    /**
-     * Downloads file `id`.
-     */
-    func downloadFile(id: Int64) async throws  -> Data
-    
-    /**
-     * The files shared in chat `gid`.
-     */
-    func files(gid: String) async throws  -> [FileInfo]
-    
-    /**
-     * Users who asked you and whom you have not asked back.
-     */
-    func friendRequests() async throws  -> [Int64]
-    
-    /**
-     * Your friends.
-     */
-    func friends() async throws  -> [Int64]
-    
-    /**
-     * Group `id`.
-     */
-    func group(id: Int64) async throws  -> Group
-    
-    /**
-     * The groups you are in.
-     */
-    func groups() async throws  -> [Group]
-    
-    /**
-     * Hides or shows the chat `gid` in your list.
-     */
-    func hideChat(gid: String, on: Bool) async throws 
-    
-    /**
-     * Page `page` (1 = newest) of `chat`'s history, each page oldest first.
-     */
-    func history(chat: Chat, page: UInt32, perPage: UInt32) async throws  -> HistoryPage
-    
-    /**
-     * Invitations waiting for you.
-     */
-    func invitations() async throws  -> [GroupRequest]
-    
-    /**
-     * Invites `user` into `group`.
-     */
-    func invite(group: Int64, user: Int64) async throws 
-    
-    /**
-     * Joins the public chat `gid`.
-     */
-    func joinChat(gid: String) async throws 
-    
-    /**
-     * Leaves the chat `gid`.
-     */
-    func leaveChat(gid: String) async throws 
-    
-    /**
-     * Leaves group `id`; if you manage it, it is dissolved.
-     */
-    func leaveGroup(id: Int64) async throws 
-    
-    /**
-     * Logs in and connects.
-     */
-    func login(name: String, password: String) async throws  -> Session
-    
-    /**
-     * Logs out: the server revokes the session and the connection closes.
-     */
-    func logout() async throws 
-    
-    /**
-     * Marks the conversation with `target` read.
-     */
-    func markRead(target: Target) 
-    
-    /**
-     * Mutes or un-mutes the chat `gid` (for you).
-     */
-    func muteChat(gid: String, on: Bool) async throws 
-    
-    /**
-     * Messages that waited on the server while you had no connection, by sender.
-     */
-    func offlineMessages(remove: Bool, newestFirst: Bool) async throws  -> [OfflineMessages]
-    
-    /**
-     * The one-to-one chat with `user`, created if needed.
-     */
-    func openDirect(user: Int64) async throws  -> Chat
-    
-    /**
-     * Gids of sent messages the server has not acknowledged yet.
-     */
-    func pendingSends()  -> [String]
-    
-    /**
-     * Every public chat.
-     */
-    func publicChats() async throws  -> [Chat]
-    
-    /**
-     * The latest messages of the conversation with `target`, oldest first, at once and
-     * offline too: received ones and yours — sent, pending or failed (local echo).
-     */
-    func recentMessages(target: Target)  -> [LocalMessage]
-    
-    /**
-     * Registers account `name`; returns the new user's id. Does not log in.
-     */
-    func register(name: String, password: String) async throws  -> Int64
-    
-    /**
-     * Ends the friendship with `user` (or withdraws your request).
-     */
-    func removeFriend(user: Int64) async throws 
-    
-    /**
-     * Removes `user` from group `id` (its manager only).
-     */
-    func removeGroupMember(id: Int64, user: Int64) async throws 
-    
-    /**
-     * Removes `users` from chat `gid`.
-     */
-    func removeMembers(gid: String, users: [Int64]) async throws  -> Chat
-    
-    /**
-     * Renames the chat `gid`.
-     */
-    func renameChat(gid: String, name: String) async throws 
-    
-    /**
-     * Renames group `id`.
-     */
-    func renameGroup(id: Int64, name: String) async throws 
-    
-    /**
-     * Resumes a saved session without the password, then connects.
-     */
-    func restore(session: Session) async throws 
-    
-    /**
-     * Sends your failed message `gid` again with the same gid; it turns pending. `NotFound`
-     * if no failed message has that gid, `InvalidInput` if it is still pending.
-     */
-    func retrySend(gid: String) async throws  -> SentMessage
-    
-    /**
-     * Sends `content` to `target` and waits until the server stored it; it waits in the
-     * outbox while offline and is resent after a broken connection, arriving exactly once.
-     */
-    func send(target: Target, content: Content) async throws  -> SentMessage
-    
-    /**
-     * Sends text to `target`; see `send`.
-     */
-    func sendText(target: Target, text: String) async throws  -> SentMessage
-    
-    /**
-     * Sends `content` to a chat as the chat calls return it (one-to-one or group).
-     */
-    func sendToChat(chat: Chat, content: Content) async throws  -> SentMessage
-    
-    /**
-     * The session, if logged in; save it to `restore` later.
-     */
-    func session()  -> Session?
-    
-    /**
-     * Makes `users` administrators of chat `gid` (or no longer, with `admin` false).
-     */
-    func setAdmins(gid: String, users: [Int64], admin: Bool) async throws  -> Chat
-    
-    /**
-     * Makes the chat `gid` public or private (administrators only).
-     */
-    func setChatPublic(gid: String, on: Bool) async throws 
-    
-    /**
-     * Restricts posting in chat `gid` to `users` (empty: everyone).
-     */
-    func setCommitters(gid: String, users: [Int64]) async throws  -> Chat
-    
-    /**
      * Delivers every event from now on to `listener` (replacing any earlier one), on a
      * background thread.
      */
     func setListener(listener: EventListener) 
-    
-    /**
-     * Replaces your client settings with the JSON document `settings`.
-     */
-    func setSettings(settings: String) async throws 
-    
-    /**
-     * Sets your status: `online`, `away`, `busy` or `offline`.
-     */
-    func setStatus(status: String) async throws 
-    
-    /**
-     * Your client settings, as JSON text.
-     */
-    func settings() async throws  -> String
     
     /**
      * Shuts the client down: the connection ends, waiting sends fail with `Closed`, the
@@ -909,54 +1402,89 @@ public protocol ChinwagClientProtocol: AnyObject, Sendable {
     func shutdown() async throws 
     
     /**
-     * Stars or un-stars the chat `gid` (for you).
+     * The `auth` family.
      */
-    func starChat(gid: String, on: Bool) async throws 
+    func auth()  -> Auth
     
     /**
-     * Unblocks `user`.
+     * How many background tasks the client runs (0 once it is closed): a diagnostic.
      */
-    func unblock(user: Int64) async throws 
+    func backgroundTasks()  -> UInt64
     
     /**
-     * Messages from others in the conversation with `target` since it was marked read.
+     * The `chats` family.
      */
-    func unreadCount(target: Target)  -> UInt32
+    func chats()  -> Chats
     
     /**
-     * Your messages the server has not stored, pending or failed, oldest first.
+     * The connection state: connecting, connected, disconnected, or reconnecting (with the
+     * attempt and the wait before the next one).
      */
-    func unsentMessages()  -> [LocalMessage]
+    func connectionState()  -> ConnectionState
     
     /**
-     * Changes your profile (the fields that are set); returns it after the change.
+     * The `files` family.
      */
-    func updateProfile(patch: UserPatch) async throws  -> User
+    func files()  -> Files
     
     /**
-     * Uploads `bytes` as `name` into chat `gid`.
+     * The `friends` family.
      */
-    func uploadFile(gid: String, name: String, bytes: Data) async throws  -> UploadedFile
+    func friends()  -> Friends
     
     /**
-     * The user with id `id`.
+     * The `groups` family.
      */
-    func user(id: Int64) async throws  -> User
+    func groups()  -> Groups
     
     /**
-     * The logged-in user's id.
+     * Why the last connection attempt failed or the last connection broke, if one did.
      */
-    func userId()  -> Int64?
+    func lastConnectionError()  -> String?
     
     /**
-     * The user with account `name`.
+     * The `messages` family.
      */
-    func userInfo(name: String) async throws  -> UserInfo
+    func messages()  -> Messages
     
     /**
-     * Every user.
+     * The gids of the sent messages waiting for the server's acknowledgement (they go out
+     * again on reconnect), oldest first (after a restart on a store: the ones the last run
+     * left).
      */
-    func users() async throws  -> [User]
+    func pendingSends()  -> [String]
+    
+    /**
+     * The `requests` family.
+     */
+    func requests()  -> Requests
+    
+    /**
+     * The session — token, user id, name and sync cursor — or none when logged out. Save it to
+     * log in again later with `auth.restore`.
+     */
+    func session()  -> Session?
+    
+    /**
+     * Why the last write to the client's store failed, if one did (none without a store).
+     */
+    func storeError()  -> String?
+    
+    /**
+     * Where a message for `chat` (as a chat call returned it) goes: its other member, or the
+     * group. An `auth` error when not logged in.
+     */
+    func targetOf(chat: Chat) throws  -> Target
+    
+    /**
+     * The logged-in user's id; an `auth` error when not logged in.
+     */
+    func userId() throws  -> Int64
+    
+    /**
+     * The `users` family.
+     */
+    func users()  -> Users
     
 }
 /**
@@ -1031,126 +1559,6 @@ public convenience init(serverUrl: String, options: ClientOptions? = nil)throws 
 
     
     /**
-     * Accepts invitation `id`: you join its group.
-     */
-open func acceptInvitation(id: Int64)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_accept_invitation(
-                        self.uniffiCloneHandle(),FfiConverterInt64.lower(id)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Adds `users` to chat `gid`.
-     */
-open func addMembers(gid: String, users: [Int64])async throws  -> Chat  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_add_members(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterSequenceInt64.lower(users)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeChat_lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Asks `user` to be friends; true once both have asked.
-     */
-open func askFriend(user: Int64)async throws  -> Bool  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_ask_friend(
-                        self.uniffiCloneHandle(),FfiConverterInt64.lower(user)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_i8,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_i8,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_i8,
-            liftFunc: FfiConverterBool.lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Blocks `user`.
-     */
-open func block(user: Int64)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_block(
-                        self.uniffiCloneHandle(),FfiConverterInt64.lower(user)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * The users you blocked.
-     */
-open func blocked()async throws  -> [Int64]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_blocked(
-                        self.uniffiCloneHandle()
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterSequenceInt64.lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * The chat list as last fetched by `chats`, at once and offline too (after a restart on
-     * a store: the list the last run fetched).
-     */
-open func cachedChats() -> [Chat]  {
-    return try!  FfiConverterSequenceTypeChat.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_chinwag_ffi_fn_method_chinwagclient_cached_chats(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The users seen (listed, or met in a profile change), at once and offline too.
-     */
-open func cachedUsers() -> [User]  {
-    return try!  FfiConverterSequenceTypeUser.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_chinwag_ffi_fn_method_chinwagclient_cached_users(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
      * Calls of this client still running in Rust (0 once every awaited call has finished or
      * been cancelled).
      */
@@ -1164,807 +1572,6 @@ open func callsInFlight() -> UInt32  {
 }
     
     /**
-     * The members of chat `gid`.
-     */
-open func chatMembers(gid: String)async throws  -> [User]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_chat_members(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(gid)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterSequenceTypeUser.lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * The chats you are in.
-     */
-open func chats()async throws  -> [Chat]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_chats(
-                        self.uniffiCloneHandle()
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterSequenceTypeChat.lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * The connection state.
-     */
-open func connectionState() -> ConnectionState  {
-    return try!  FfiConverterTypeConnectionState_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_chinwag_ffi_fn_method_chinwagclient_connection_state(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Creates a group that you manage; returns its id (also its group chat's id).
-     */
-open func createGroup(name: String)async throws  -> Int64  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_create_group(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(name)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_i64,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_i64,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_i64,
-            liftFunc: FfiConverterInt64.lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * A new group chat with you and `members`.
-     */
-open func createGroupChat(name: String, members: [Int64], `public`: Bool)async throws  -> Chat  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_create_group_chat(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterSequenceInt64.lower(members),FfiConverterBool.lower(`public`)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeChat_lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Declines invitation `id`.
-     */
-open func declineInvitation(id: Int64)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_decline_invitation(
-                        self.uniffiCloneHandle(),FfiConverterInt64.lower(id)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Drops your message `gid` if the server has not stored it — a failed one, or a waiting
-     * send not written yet (never sent) — from its conversation and the store. False: no
-     * such message. `InvalidInput` if it is already on its way.
-     */
-open func discardSend(gid: String)throws  -> Bool  {
-    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeChinwagError_lift) {
-        uniffiCallStatus in
-    uniffi_chinwag_ffi_fn_method_chinwagclient_discard_send(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(gid),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Downloads file `id`.
-     */
-open func downloadFile(id: Int64)async throws  -> Data  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_download_file(
-                        self.uniffiCloneHandle(),FfiConverterInt64.lower(id)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterData.lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * The files shared in chat `gid`.
-     */
-open func files(gid: String)async throws  -> [FileInfo]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_files(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(gid)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterSequenceTypeFileInfo.lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Users who asked you and whom you have not asked back.
-     */
-open func friendRequests()async throws  -> [Int64]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_friend_requests(
-                        self.uniffiCloneHandle()
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterSequenceInt64.lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Your friends.
-     */
-open func friends()async throws  -> [Int64]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_friends(
-                        self.uniffiCloneHandle()
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterSequenceInt64.lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Group `id`.
-     */
-open func group(id: Int64)async throws  -> Group  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_group(
-                        self.uniffiCloneHandle(),FfiConverterInt64.lower(id)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeGroup_lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * The groups you are in.
-     */
-open func groups()async throws  -> [Group]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_groups(
-                        self.uniffiCloneHandle()
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterSequenceTypeGroup.lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Hides or shows the chat `gid` in your list.
-     */
-open func hideChat(gid: String, on: Bool)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_hide_chat(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterBool.lower(on)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Page `page` (1 = newest) of `chat`'s history, each page oldest first.
-     */
-open func history(chat: Chat, page: UInt32, perPage: UInt32)async throws  -> HistoryPage  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_history(
-                        self.uniffiCloneHandle(),FfiConverterTypeChat_lower(chat),FfiConverterUInt32.lower(page),FfiConverterUInt32.lower(perPage)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeHistoryPage_lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Invitations waiting for you.
-     */
-open func invitations()async throws  -> [GroupRequest]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_invitations(
-                        self.uniffiCloneHandle()
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterSequenceTypeGroupRequest.lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Invites `user` into `group`.
-     */
-open func invite(group: Int64, user: Int64)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_invite(
-                        self.uniffiCloneHandle(),FfiConverterInt64.lower(group),FfiConverterInt64.lower(user)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Joins the public chat `gid`.
-     */
-open func joinChat(gid: String)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_join_chat(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(gid)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Leaves the chat `gid`.
-     */
-open func leaveChat(gid: String)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_leave_chat(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(gid)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Leaves group `id`; if you manage it, it is dissolved.
-     */
-open func leaveGroup(id: Int64)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_leave_group(
-                        self.uniffiCloneHandle(),FfiConverterInt64.lower(id)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Logs in and connects.
-     */
-open func login(name: String, password: String)async throws  -> Session  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_login(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterString.lower(password)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeSession_lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Logs out: the server revokes the session and the connection closes.
-     */
-open func logout()async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_logout(
-                        self.uniffiCloneHandle()
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Marks the conversation with `target` read.
-     */
-open func markRead(target: Target)  {try! rustCall() {
-        uniffiCallStatus in
-    uniffi_chinwag_ffi_fn_method_chinwagclient_mark_read(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeTarget_lower(target),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * Mutes or un-mutes the chat `gid` (for you).
-     */
-open func muteChat(gid: String, on: Bool)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_mute_chat(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterBool.lower(on)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Messages that waited on the server while you had no connection, by sender.
-     */
-open func offlineMessages(remove: Bool, newestFirst: Bool)async throws  -> [OfflineMessages]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_offline_messages(
-                        self.uniffiCloneHandle(),FfiConverterBool.lower(remove),FfiConverterBool.lower(newestFirst)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterSequenceTypeOfflineMessages.lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * The one-to-one chat with `user`, created if needed.
-     */
-open func openDirect(user: Int64)async throws  -> Chat  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_open_direct(
-                        self.uniffiCloneHandle(),FfiConverterInt64.lower(user)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeChat_lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Gids of sent messages the server has not acknowledged yet.
-     */
-open func pendingSends() -> [String]  {
-    return try!  FfiConverterSequenceString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_chinwag_ffi_fn_method_chinwagclient_pending_sends(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Every public chat.
-     */
-open func publicChats()async throws  -> [Chat]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_public_chats(
-                        self.uniffiCloneHandle()
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterSequenceTypeChat.lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * The latest messages of the conversation with `target`, oldest first, at once and
-     * offline too: received ones and yours — sent, pending or failed (local echo).
-     */
-open func recentMessages(target: Target) -> [LocalMessage]  {
-    return try!  FfiConverterSequenceTypeLocalMessage.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_chinwag_ffi_fn_method_chinwagclient_recent_messages(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeTarget_lower(target),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Registers account `name`; returns the new user's id. Does not log in.
-     */
-open func register(name: String, password: String)async throws  -> Int64  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_register(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterString.lower(password)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_i64,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_i64,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_i64,
-            liftFunc: FfiConverterInt64.lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Ends the friendship with `user` (or withdraws your request).
-     */
-open func removeFriend(user: Int64)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_remove_friend(
-                        self.uniffiCloneHandle(),FfiConverterInt64.lower(user)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Removes `user` from group `id` (its manager only).
-     */
-open func removeGroupMember(id: Int64, user: Int64)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_remove_group_member(
-                        self.uniffiCloneHandle(),FfiConverterInt64.lower(id),FfiConverterInt64.lower(user)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Removes `users` from chat `gid`.
-     */
-open func removeMembers(gid: String, users: [Int64])async throws  -> Chat  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_remove_members(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterSequenceInt64.lower(users)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeChat_lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Renames the chat `gid`.
-     */
-open func renameChat(gid: String, name: String)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_rename_chat(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterString.lower(name)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Renames group `id`.
-     */
-open func renameGroup(id: Int64, name: String)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_rename_group(
-                        self.uniffiCloneHandle(),FfiConverterInt64.lower(id),FfiConverterString.lower(name)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Resumes a saved session without the password, then connects.
-     */
-open func restore(session: Session)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_restore(
-                        self.uniffiCloneHandle(),FfiConverterTypeSession_lower(session)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Sends your failed message `gid` again with the same gid; it turns pending. `NotFound`
-     * if no failed message has that gid, `InvalidInput` if it is still pending.
-     */
-open func retrySend(gid: String)async throws  -> SentMessage  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_retry_send(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(gid)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeSentMessage_lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Sends `content` to `target` and waits until the server stored it; it waits in the
-     * outbox while offline and is resent after a broken connection, arriving exactly once.
-     */
-open func send(target: Target, content: Content)async throws  -> SentMessage  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_send(
-                        self.uniffiCloneHandle(),FfiConverterTypeTarget_lower(target),FfiConverterTypeContent_lower(content)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeSentMessage_lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Sends text to `target`; see `send`.
-     */
-open func sendText(target: Target, text: String)async throws  -> SentMessage  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_send_text(
-                        self.uniffiCloneHandle(),FfiConverterTypeTarget_lower(target),FfiConverterString.lower(text)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeSentMessage_lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Sends `content` to a chat as the chat calls return it (one-to-one or group).
-     */
-open func sendToChat(chat: Chat, content: Content)async throws  -> SentMessage  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_send_to_chat(
-                        self.uniffiCloneHandle(),FfiConverterTypeChat_lower(chat),FfiConverterTypeContent_lower(content)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeSentMessage_lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * The session, if logged in; save it to `restore` later.
-     */
-open func session() -> Session?  {
-    return try!  FfiConverterOptionTypeSession.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_chinwag_ffi_fn_method_chinwagclient_session(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Makes `users` administrators of chat `gid` (or no longer, with `admin` false).
-     */
-open func setAdmins(gid: String, users: [Int64], admin: Bool)async throws  -> Chat  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_set_admins(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterSequenceInt64.lower(users),FfiConverterBool.lower(admin)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeChat_lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Makes the chat `gid` public or private (administrators only).
-     */
-open func setChatPublic(gid: String, on: Bool)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_set_chat_public(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterBool.lower(on)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Restricts posting in chat `gid` to `users` (empty: everyone).
-     */
-open func setCommitters(gid: String, users: [Int64])async throws  -> Chat  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_set_committers(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterSequenceInt64.lower(users)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeChat_lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
      * Delivers every event from now on to `listener` (replacing any earlier one), on a
      * background thread.
      */
@@ -1975,63 +1582,6 @@ open func setListener(listener: EventListener)  {try! rustCall() {
         FfiConverterTypeEventListener_lower(listener),uniffiCallStatus
     )
 }
-}
-    
-    /**
-     * Replaces your client settings with the JSON document `settings`.
-     */
-open func setSettings(settings: String)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_set_settings(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(settings)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Sets your status: `online`, `away`, `busy` or `offline`.
-     */
-open func setStatus(status: String)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_set_status(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(status)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Your client settings, as JSON text.
-     */
-open func settings()async throws  -> String  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_settings(
-                        self.uniffiCloneHandle()
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterString.lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
 }
     
     /**
@@ -2056,130 +1606,184 @@ open func shutdown()async throws   {
 }
     
     /**
-     * Stars or un-stars the chat `gid` (for you).
+     * The `auth` family.
      */
-open func starChat(gid: String, on: Bool)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_star_chat(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterBool.lower(on)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Unblocks `user`.
-     */
-open func unblock(user: Int64)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_unblock(
-                        self.uniffiCloneHandle(),FfiConverterInt64.lower(user)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Messages from others in the conversation with `target` since it was marked read.
-     */
-open func unreadCount(target: Target) -> UInt32  {
-    return try!  FfiConverterUInt32.lift(try! rustCall() {
+open func auth() -> Auth  {
+    return try!  FfiConverterTypeAuth_lift(try! rustCall() {
         uniffiCallStatus in
-    uniffi_chinwag_ffi_fn_method_chinwagclient_unread_count(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeTarget_lower(target),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Your messages the server has not stored, pending or failed, oldest first.
-     */
-open func unsentMessages() -> [LocalMessage]  {
-    return try!  FfiConverterSequenceTypeLocalMessage.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_chinwag_ffi_fn_method_chinwagclient_unsent_messages(
+    uniffi_chinwag_ffi_fn_method_chinwagclient_auth(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Changes your profile (the fields that are set); returns it after the change.
+     * How many background tasks the client runs (0 once it is closed): a diagnostic.
      */
-open func updateProfile(patch: UserPatch)async throws  -> User  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_update_profile(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserPatch_lower(patch)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeUser_lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
+open func backgroundTasks() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_background_tasks(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
 }
     
     /**
-     * Uploads `bytes` as `name` into chat `gid`.
+     * The `chats` family.
      */
-open func uploadFile(gid: String, name: String, bytes: Data)async throws  -> UploadedFile  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_upload_file(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterString.lower(name),FfiConverterData.lower(bytes)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeUploadedFile_lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
+open func chats() -> Chats  {
+    return try!  FfiConverterTypeChats_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_chats(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
 }
     
     /**
-     * The user with id `id`.
+     * The connection state: connecting, connected, disconnected, or reconnecting (with the
+     * attempt and the wait before the next one).
      */
-open func user(id: Int64)async throws  -> User  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_user(
-                        self.uniffiCloneHandle(),FfiConverterInt64.lower(id)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeUser_lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
+open func connectionState() -> ConnectionState  {
+    return try!  FfiConverterTypeConnectionState_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_connection_state(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
 }
     
     /**
-     * The logged-in user's id.
+     * The `files` family.
      */
-open func userId() -> Int64?  {
-    return try!  FfiConverterOptionInt64.lift(try! rustCall() {
+open func files() -> Files  {
+    return try!  FfiConverterTypeFiles_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_files(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The `friends` family.
+     */
+open func friends() -> Friends  {
+    return try!  FfiConverterTypeFriends_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_friends(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The `groups` family.
+     */
+open func groups() -> Groups  {
+    return try!  FfiConverterTypeGroups_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_groups(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Why the last connection attempt failed or the last connection broke, if one did.
+     */
+open func lastConnectionError() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_last_connection_error(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The `messages` family.
+     */
+open func messages() -> Messages  {
+    return try!  FfiConverterTypeMessages_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_messages(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The gids of the sent messages waiting for the server's acknowledgement (they go out
+     * again on reconnect), oldest first (after a restart on a store: the ones the last run
+     * left).
+     */
+open func pendingSends() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_pending_sends(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The `requests` family.
+     */
+open func requests() -> Requests  {
+    return try!  FfiConverterTypeRequests_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_requests(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The session — token, user id, name and sync cursor — or none when logged out. Save it to
+     * log in again later with `auth.restore`.
+     */
+open func session() -> Session?  {
+    return try!  FfiConverterOptionTypeSession.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_session(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Why the last write to the client's store failed, if one did (none without a store).
+     */
+open func storeError() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_store_error(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Where a message for `chat` (as a chat call returned it) goes: its other member, or the
+     * group. An `auth` error when not logged in.
+     */
+open func targetOf(chat: Chat)throws  -> Target  {
+    return try  FfiConverterTypeTarget_lift(try rustCallWithError(FfiConverterTypeChinwagError_lift) {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_target_of(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeChat_lower(chat),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The logged-in user's id; an `auth` error when not logged in.
+     */
+open func userId()throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeChinwagError_lift) {
         uniffiCallStatus in
     uniffi_chinwag_ffi_fn_method_chinwagclient_user_id(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -2188,41 +1792,15 @@ open func userId() -> Int64?  {
 }
     
     /**
-     * The user with account `name`.
+     * The `users` family.
      */
-open func userInfo(name: String)async throws  -> UserInfo  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_user_info(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(name)
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeUserInfo_lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
-}
-    
-    /**
-     * Every user.
-     */
-open func users()async throws  -> [User]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_chinwag_ffi_fn_method_chinwagclient_users(
-                        self.uniffiCloneHandle()
-                )
-            },
-            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterSequenceTypeUser.lift,
-            errorHandler: FfiConverterTypeChinwagError_lift
-        )
+open func users() -> Users  {
+    return try!  FfiConverterTypeUsers_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_chinwagclient_users(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
 }
     
 
@@ -2480,6 +2058,1583 @@ public func FfiConverterTypeEventListener_lift(_ handle: UInt64) throws -> Event
 #endif
 public func FfiConverterTypeEventListener_lower(_ value: EventListener) -> UInt64 {
     return FfiConverterTypeEventListener.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The `files` family of a client: `client.files()`.
+ */
+public protocol FilesProtocol: AnyObject, Sendable {
+    
+    /**
+     * Downloads file `file` (as a file call listed it). Result: its bytes.
+     */
+    func download(file: Int64) async throws  -> Data
+    
+    /**
+     * The files shared in chat `gid`. Result: the files (id, title, size, added
+     * by, date, chat gid).
+     */
+    func list(gid: String) async throws  -> [FileInfo]
+    
+    /**
+     * Uploads the bytes `data` as a file named `name` into chat
+     * `gid` (its members can download it). Result: its url, time, id
+     * and name.
+     */
+    func upload(gid: String, name: String, data: Data) async throws  -> UploadedFile
+    
+}
+/**
+ * The `files` family of a client: `client.files()`.
+ */
+open class Files: FilesProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_chinwag_ffi_fn_clone_files(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_chinwag_ffi_fn_free_files(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Downloads file `file` (as a file call listed it). Result: its bytes.
+     */
+open func download(file: Int64)async throws  -> Data  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_files_download(
+                        self.uniffiCloneHandle(),FfiConverterInt64.lower(file)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterData.lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * The files shared in chat `gid`. Result: the files (id, title, size, added
+     * by, date, chat gid).
+     */
+open func list(gid: String)async throws  -> [FileInfo]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_files_list(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(gid)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeFileInfo.lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Uploads the bytes `data` as a file named `name` into chat
+     * `gid` (its members can download it). Result: its url, time, id
+     * and name.
+     */
+open func upload(gid: String, name: String, data: Data)async throws  -> UploadedFile  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_files_upload(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(gid),FfiConverterString.lower(name),FfiConverterData.lower(data)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeUploadedFile_lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFiles: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Files
+
+    public static func lift(_ handle: UInt64) throws -> Files {
+        return Files(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Files) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Files {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Files, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFiles_lift(_ handle: UInt64) throws -> Files {
+    return try FfiConverterTypeFiles.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFiles_lower(_ value: Files) -> UInt64 {
+    return FfiConverterTypeFiles.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The `friends` family of a client: `client.friends()`.
+ */
+public protocol FriendsProtocol: AnyObject, Sendable {
+    
+    /**
+     * Asks `user` to be friends. Result: `true` once both have asked (you are friends now),
+     * `false` while waiting for them.
+     */
+    func ask(user: Int64) async throws  -> Bool
+    
+    /**
+     * Blocks `user`: their messages no longer reach you.
+     */
+    func block(user: Int64) async throws 
+    
+    /**
+     * The users you blocked. Result: their ids.
+     */
+    func blocked() async throws  -> [Int64]
+    
+    /**
+     * Your friends. Result: their ids.
+     */
+    func list() async throws  -> [Int64]
+    
+    /**
+     * Ends the friendship with `user` (or withdraws your request).
+     */
+    func remove(user: Int64) async throws 
+    
+    /**
+     * Users who asked you and whom you have not asked back. Result: their ids.
+     */
+    func requests() async throws  -> [Int64]
+    
+    /**
+     * Unblocks `user`.
+     */
+    func unblock(user: Int64) async throws 
+    
+}
+/**
+ * The `friends` family of a client: `client.friends()`.
+ */
+open class Friends: FriendsProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_chinwag_ffi_fn_clone_friends(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_chinwag_ffi_fn_free_friends(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Asks `user` to be friends. Result: `true` once both have asked (you are friends now),
+     * `false` while waiting for them.
+     */
+open func ask(user: Int64)async throws  -> Bool  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_friends_ask(
+                        self.uniffiCloneHandle(),FfiConverterInt64.lower(user)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_i8,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_i8,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_i8,
+            liftFunc: FfiConverterBool.lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Blocks `user`: their messages no longer reach you.
+     */
+open func block(user: Int64)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_friends_block(
+                        self.uniffiCloneHandle(),FfiConverterInt64.lower(user)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * The users you blocked. Result: their ids.
+     */
+open func blocked()async throws  -> [Int64]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_friends_blocked(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceInt64.lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Your friends. Result: their ids.
+     */
+open func list()async throws  -> [Int64]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_friends_list(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceInt64.lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Ends the friendship with `user` (or withdraws your request).
+     */
+open func remove(user: Int64)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_friends_remove(
+                        self.uniffiCloneHandle(),FfiConverterInt64.lower(user)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Users who asked you and whom you have not asked back. Result: their ids.
+     */
+open func requests()async throws  -> [Int64]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_friends_requests(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceInt64.lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Unblocks `user`.
+     */
+open func unblock(user: Int64)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_friends_unblock(
+                        self.uniffiCloneHandle(),FfiConverterInt64.lower(user)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFriends: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Friends
+
+    public static func lift(_ handle: UInt64) throws -> Friends {
+        return Friends(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Friends) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Friends {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Friends, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFriends_lift(_ handle: UInt64) throws -> Friends {
+    return try FfiConverterTypeFriends.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFriends_lower(_ value: Friends) -> UInt64 {
+    return FfiConverterTypeFriends.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The `groups` family of a client: `client.groups()`.
+ */
+public protocol GroupsProtocol: AnyObject, Sendable {
+    
+    /**
+     * Creates a group named `name` that you manage. Result: its id, also the id of its group
+     * chat.
+     */
+    func create(name: String) async throws  -> Int64
+    
+    /**
+     * Group `group`: its id, name, manager and members.
+     */
+    func info(group: Int64) async throws  -> Group
+    
+    /**
+     * Leaves group `group`; if you manage it, it is dissolved.
+     */
+    func leave(group: Int64) async throws 
+    
+    /**
+     * The groups you are in. Result: the groups (id, name, manager,
+     * members).
+     */
+    func list() async throws  -> [Group]
+    
+    /**
+     * Removes `user` from group `group` (its manager only).
+     */
+    func removeMember(group: Int64, user: Int64) async throws 
+    
+    /**
+     * Renames group `group` to `name`.
+     */
+    func rename(group: Int64, name: String) async throws 
+    
+}
+/**
+ * The `groups` family of a client: `client.groups()`.
+ */
+open class Groups: GroupsProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_chinwag_ffi_fn_clone_groups(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_chinwag_ffi_fn_free_groups(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Creates a group named `name` that you manage. Result: its id, also the id of its group
+     * chat.
+     */
+open func create(name: String)async throws  -> Int64  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_groups_create(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_i64,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_i64,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_i64,
+            liftFunc: FfiConverterInt64.lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Group `group`: its id, name, manager and members.
+     */
+open func info(group: Int64)async throws  -> Group  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_groups_info(
+                        self.uniffiCloneHandle(),FfiConverterInt64.lower(group)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeGroup_lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Leaves group `group`; if you manage it, it is dissolved.
+     */
+open func leave(group: Int64)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_groups_leave(
+                        self.uniffiCloneHandle(),FfiConverterInt64.lower(group)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * The groups you are in. Result: the groups (id, name, manager,
+     * members).
+     */
+open func list()async throws  -> [Group]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_groups_list(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeGroup.lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Removes `user` from group `group` (its manager only).
+     */
+open func removeMember(group: Int64, user: Int64)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_groups_remove_member(
+                        self.uniffiCloneHandle(),FfiConverterInt64.lower(group),FfiConverterInt64.lower(user)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Renames group `group` to `name`.
+     */
+open func rename(group: Int64, name: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_groups_rename(
+                        self.uniffiCloneHandle(),FfiConverterInt64.lower(group),FfiConverterString.lower(name)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGroups: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Groups
+
+    public static func lift(_ handle: UInt64) throws -> Groups {
+        return Groups(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Groups) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Groups {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Groups, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGroups_lift(_ handle: UInt64) throws -> Groups {
+    return try FfiConverterTypeGroups.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGroups_lower(_ value: Groups) -> UInt64 {
+    return FfiConverterTypeGroups.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The `messages` family of a client: `client.messages()`.
+ */
+public protocol MessagesProtocol: AnyObject, Sendable {
+    
+    /**
+     * Drops your message `gid` if the server has not stored it — a failed one, or a waiting send
+     * not written to the server yet (it is never sent; its send fails with
+     * `invalid_input`) — from its conversation and the store. Result: false if there
+     * is no such message. An `invalid_input` error if the send is already on its way (the
+     * server may store it; wait for its outcome).
+     */
+    func discard(gid: String) throws  -> Bool
+    
+    /**
+     * Marks the conversation `target` read: its unread count becomes 0.
+     */
+    func markRead(target: Target) 
+    
+    /**
+     * Messages that waited on the server while you had no connection, grouped by sender;
+     * `remove` deletes them from the server, `newest_first` orders each group. A connected
+     * client does not need this: it catches up by itself and delivers each missed message as an
+     * event. Result: per sender, their messages.
+     */
+    func offline(remove: Bool, newestFirst: Bool) async throws  -> [OfflineMessages]
+    
+    /**
+     * The latest messages of the conversation `target` (a user or a group), oldest first, at
+     * once and offline too: received ones and yours, each with its id (none until stored),
+     * gid, chat, sender, content, time and delivery (pending, sent, or failed with the error).
+     */
+    func recent(target: Target)  -> [LocalMessage]
+    
+    /**
+     * Sends again your failed message `gid` (see `messages.unsent`) with the same gid; it
+     * turns pending. Result: as `messages.send`. A `not_found` error if no failed
+     * message has that gid, `invalid_input` if it is still pending.
+     */
+    func retry(gid: String) async throws  -> SentMessage
+    
+    /**
+     * Sends `content` to `target` (a user or a group) and waits until the server stored it:
+     * it waits in the outbox while offline and is resent after a broken connection, and the
+     * server de-duplicates, so it arrives exactly once. Result: the message's gid, id (none
+     * if a delivery rule dropped it, e.g. not friends) and time; a `closed` error if the
+     * client closes or logs out first.
+     */
+    func send(target: Target, content: Content) async throws  -> SentMessage
+    
+    /**
+     * Sends the text `text` to `target`; as `messages.send`.
+     */
+    func sendText(target: Target, text: String) async throws  -> SentMessage
+    
+    /**
+     * The number of messages from others in the conversation `target` since it was last
+     * marked read.
+     */
+    func unread(target: Target)  -> UInt32
+    
+    /**
+     * Your messages the server has not stored, pending or failed, oldest first (after a
+     * restart too), as in `messages.recent`.
+     */
+    func unsent()  -> [LocalMessage]
+    
+}
+/**
+ * The `messages` family of a client: `client.messages()`.
+ */
+open class Messages: MessagesProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_chinwag_ffi_fn_clone_messages(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_chinwag_ffi_fn_free_messages(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Drops your message `gid` if the server has not stored it — a failed one, or a waiting send
+     * not written to the server yet (it is never sent; its send fails with
+     * `invalid_input`) — from its conversation and the store. Result: false if there
+     * is no such message. An `invalid_input` error if the send is already on its way (the
+     * server may store it; wait for its outcome).
+     */
+open func discard(gid: String)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeChinwagError_lift) {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_messages_discard(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(gid),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Marks the conversation `target` read: its unread count becomes 0.
+     */
+open func markRead(target: Target)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_messages_mark_read(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTarget_lower(target),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Messages that waited on the server while you had no connection, grouped by sender;
+     * `remove` deletes them from the server, `newest_first` orders each group. A connected
+     * client does not need this: it catches up by itself and delivers each missed message as an
+     * event. Result: per sender, their messages.
+     */
+open func offline(remove: Bool, newestFirst: Bool)async throws  -> [OfflineMessages]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_messages_offline(
+                        self.uniffiCloneHandle(),FfiConverterBool.lower(remove),FfiConverterBool.lower(newestFirst)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeOfflineMessages.lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * The latest messages of the conversation `target` (a user or a group), oldest first, at
+     * once and offline too: received ones and yours, each with its id (none until stored),
+     * gid, chat, sender, content, time and delivery (pending, sent, or failed with the error).
+     */
+open func recent(target: Target) -> [LocalMessage]  {
+    return try!  FfiConverterSequenceTypeLocalMessage.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_messages_recent(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTarget_lower(target),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Sends again your failed message `gid` (see `messages.unsent`) with the same gid; it
+     * turns pending. Result: as `messages.send`. A `not_found` error if no failed
+     * message has that gid, `invalid_input` if it is still pending.
+     */
+open func retry(gid: String)async throws  -> SentMessage  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_messages_retry(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(gid)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeSentMessage_lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Sends `content` to `target` (a user or a group) and waits until the server stored it:
+     * it waits in the outbox while offline and is resent after a broken connection, and the
+     * server de-duplicates, so it arrives exactly once. Result: the message's gid, id (none
+     * if a delivery rule dropped it, e.g. not friends) and time; a `closed` error if the
+     * client closes or logs out first.
+     */
+open func send(target: Target, content: Content)async throws  -> SentMessage  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_messages_send(
+                        self.uniffiCloneHandle(),FfiConverterTypeTarget_lower(target),FfiConverterTypeContent_lower(content)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeSentMessage_lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Sends the text `text` to `target`; as `messages.send`.
+     */
+open func sendText(target: Target, text: String)async throws  -> SentMessage  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_messages_send_text(
+                        self.uniffiCloneHandle(),FfiConverterTypeTarget_lower(target),FfiConverterString.lower(text)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeSentMessage_lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * The number of messages from others in the conversation `target` since it was last
+     * marked read.
+     */
+open func unread(target: Target) -> UInt32  {
+    return try!  FfiConverterUInt32.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_messages_unread(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTarget_lower(target),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Your messages the server has not stored, pending or failed, oldest first (after a
+     * restart too), as in `messages.recent`.
+     */
+open func unsent() -> [LocalMessage]  {
+    return try!  FfiConverterSequenceTypeLocalMessage.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_messages_unsent(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMessages: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Messages
+
+    public static func lift(_ handle: UInt64) throws -> Messages {
+        return Messages(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Messages) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Messages {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Messages, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMessages_lift(_ handle: UInt64) throws -> Messages {
+    return try FfiConverterTypeMessages.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMessages_lower(_ value: Messages) -> UInt64 {
+    return FfiConverterTypeMessages.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The `requests` family of a client: `client.requests()`.
+ */
+public protocol RequestsProtocol: AnyObject, Sendable {
+    
+    /**
+     * Accepts invitation `request`: you join its group.
+     */
+    func accept(request: Int64) async throws 
+    
+    /**
+     * Declines invitation `request`.
+     */
+    func decline(request: Int64) async throws 
+    
+    /**
+     * Invites `user` into group `group` (you must be a member).
+     */
+    func invite(group: Int64, user: Int64) async throws 
+    
+    /**
+     * Invitations waiting for you. Result: the invitations (id, group
+     * name and id, user, invited by).
+     */
+    func list() async throws  -> [GroupRequest]
+    
+}
+/**
+ * The `requests` family of a client: `client.requests()`.
+ */
+open class Requests: RequestsProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_chinwag_ffi_fn_clone_requests(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_chinwag_ffi_fn_free_requests(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Accepts invitation `request`: you join its group.
+     */
+open func accept(request: Int64)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_requests_accept(
+                        self.uniffiCloneHandle(),FfiConverterInt64.lower(request)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Declines invitation `request`.
+     */
+open func decline(request: Int64)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_requests_decline(
+                        self.uniffiCloneHandle(),FfiConverterInt64.lower(request)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Invites `user` into group `group` (you must be a member).
+     */
+open func invite(group: Int64, user: Int64)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_requests_invite(
+                        self.uniffiCloneHandle(),FfiConverterInt64.lower(group),FfiConverterInt64.lower(user)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Invitations waiting for you. Result: the invitations (id, group
+     * name and id, user, invited by).
+     */
+open func list()async throws  -> [GroupRequest]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_requests_list(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeGroupRequest.lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRequests: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Requests
+
+    public static func lift(_ handle: UInt64) throws -> Requests {
+        return Requests(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Requests) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Requests {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Requests, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequests_lift(_ handle: UInt64) throws -> Requests {
+    return try FfiConverterTypeRequests.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequests_lower(_ value: Requests) -> UInt64 {
+    return FfiConverterTypeRequests.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The `users` family of a client: `client.users()`.
+ */
+public protocol UsersProtocol: AnyObject, Sendable {
+    
+    /**
+     * The users seen (listed, or met in a profile change), by id, at once and offline too (after a restart on a store: the ones the
+     * last run saw).
+     */
+    func cached()  -> [User]
+    
+    /**
+     * The user with id `user`. Result: the user.
+     */
+    func get(user: Int64) async throws  -> User
+    
+    /**
+     * The user with account `name`. Result: its name, id, real name and status.
+     */
+    func info(name: String) async throws  -> UserInfo
+    
+    /**
+     * Every user. Result: the users (id, account, real name, status, profile fields).
+     */
+    func list() async throws  -> [User]
+    
+    /**
+     * Replaces your client settings with the JSON document `settings`.
+     */
+    func setSettings(settings: String) async throws 
+    
+    /**
+     * Sets your status: `online`, `away`, `busy` or `offline`.
+     */
+    func setStatus(status: String) async throws 
+    
+    /**
+     * Your client settings. Result: the settings' JSON text (`{}` if never
+     * set).
+     */
+    func settings() async throws  -> String
+    
+    /**
+     * Changes your profile: `patch` has any of `realname`, `avatar`,
+     * `status`, `gender`, `email`, `mobile`, `site`, `phone`. Result: you, after the
+     * change.
+     */
+    func updateProfile(patch: UserPatch) async throws  -> User
+    
+}
+/**
+ * The `users` family of a client: `client.users()`.
+ */
+open class Users: UsersProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_chinwag_ffi_fn_clone_users(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_chinwag_ffi_fn_free_users(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The users seen (listed, or met in a profile change), by id, at once and offline too (after a restart on a store: the ones the
+     * last run saw).
+     */
+open func cached() -> [User]  {
+    return try!  FfiConverterSequenceTypeUser.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_chinwag_ffi_fn_method_users_cached(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The user with id `user`. Result: the user.
+     */
+open func get(user: Int64)async throws  -> User  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_users_get(
+                        self.uniffiCloneHandle(),FfiConverterInt64.lower(user)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeUser_lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * The user with account `name`. Result: its name, id, real name and status.
+     */
+open func info(name: String)async throws  -> UserInfo  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_users_info(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeUserInfo_lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Every user. Result: the users (id, account, real name, status, profile fields).
+     */
+open func list()async throws  -> [User]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_users_list(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeUser.lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Replaces your client settings with the JSON document `settings`.
+     */
+open func setSettings(settings: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_users_set_settings(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(settings)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Sets your status: `online`, `away`, `busy` or `offline`.
+     */
+open func setStatus(status: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_users_set_status(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(status)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_void,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_void,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Your client settings. Result: the settings' JSON text (`{}` if never
+     * set).
+     */
+open func settings()async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_users_settings(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+    /**
+     * Changes your profile: `patch` has any of `realname`, `avatar`,
+     * `status`, `gender`, `email`, `mobile`, `site`, `phone`. Result: you, after the
+     * change.
+     */
+open func updateProfile(patch: UserPatch)async throws  -> User  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_chinwag_ffi_fn_method_users_update_profile(
+                        self.uniffiCloneHandle(),FfiConverterTypeUserPatch_lower(patch)
+                )
+            },
+            pollFunc: ffi_chinwag_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_chinwag_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_chinwag_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeUser_lift,
+            errorHandler: FfiConverterTypeChinwagError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUsers: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Users
+
+    public static func lift(_ handle: UInt64) throws -> Users {
+        return Users(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Users) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Users {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Users, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUsers_lift(_ handle: UInt64) throws -> Users {
+    return try FfiConverterTypeUsers.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUsers_lower(_ value: Users) -> UInt64 {
+    return FfiConverterTypeUsers.lower(value)
 }
 
 
@@ -4983,208 +6138,241 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_accept_invitation() != 4444) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_add_members() != 7539) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_ask_friend() != 37174) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_block() != 47845) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_blocked() != 5019) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_chats() != 15527) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_users() != 38653) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_calls_in_flight() != 47340) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_chat_members() != 34361) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_chats() != 45549) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_connection_state() != 61730) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_create_group() != 51795) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_create_group_chat() != 1604) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_decline_invitation() != 12379) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_discard_send() != 64557) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_download_file() != 27781) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_files() != 53786) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_friend_requests() != 39509) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_friends() != 24764) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_group() != 26024) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_groups() != 32776) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_hide_chat() != 37174) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_history() != 1415) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_invitations() != 16474) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_invite() != 2143) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_join_chat() != 6291) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_leave_chat() != 10487) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_leave_group() != 62192) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_login() != 24615) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_logout() != 46669) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_mark_read() != 57472) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_mute_chat() != 3679) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_offline_messages() != 4754) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_open_direct() != 64826) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_pending_sends() != 12851) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_public_chats() != 21712) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_recent_messages() != 6639) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_register() != 60646) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_remove_friend() != 21166) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_remove_group_member() != 29233) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_remove_members() != 46918) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_rename_chat() != 5984) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_rename_group() != 39458) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_restore() != 8005) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_retry_send() != 58753) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_send() != 33960) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_send_text() != 47471) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_send_to_chat() != 9869) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_session() != 17077) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_set_admins() != 36806) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_set_chat_public() != 49297) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_set_committers() != 43308) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_set_listener() != 2439) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_set_settings() != 18061) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_set_status() != 65008) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_settings() != 5458) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_chinwag_ffi_checksum_method_chinwagclient_shutdown() != 51181) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_star_chat() != 54684) {
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_auth() != 59666) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_unblock() != 5) {
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_background_tasks() != 20764) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_unread_count() != 32788) {
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_chats() != 8827) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_unsent_messages() != 32717) {
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_connection_state() != 27214) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_update_profile() != 45620) {
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_files() != 10380) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_upload_file() != 10340) {
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_friends() != 30103) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_user() != 30447) {
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_groups() != 1632) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_user_id() != 28366) {
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_last_connection_error() != 59957) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_user_info() != 38960) {
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_messages() != 1407) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_users() != 63297) {
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_pending_sends() != 32840) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_requests() != 48565) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_session() != 23428) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_store_error() != 6401) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_target_of() != 63290) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_user_id() != 4450) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chinwagclient_users() != 17384) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chinwag_ffi_checksum_method_eventlistener_on_event() != 37832) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_auth_login() != 24508) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_auth_logout() != 57281) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_auth_register() != 8361) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_auth_restore() != 59183) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_add_members() != 5636) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_cached() != 15109) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_create_group() != 47829) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_hide() != 3028) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_history() != 52752) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_join() != 2224) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_leave() != 3029) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_list() != 56386) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_members() != 61521) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_mute() != 19585) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_open_direct() != 44759) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_public_list() != 38380) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_remove_members() != 6105) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_rename() != 19578) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_set_admins() != 42863) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_set_committers() != 61066) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_set_public() != 61642) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_chats_star() != 28922) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_files_download() != 28383) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_files_list() != 5837) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_files_upload() != 26435) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_friends_ask() != 25536) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_friends_block() != 11587) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_friends_blocked() != 59311) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_friends_list() != 4685) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_friends_remove() != 57019) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_friends_requests() != 20772) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_friends_unblock() != 15405) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_groups_create() != 41069) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_groups_info() != 974) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_groups_leave() != 44794) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_groups_list() != 24100) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_groups_remove_member() != 8584) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_groups_rename() != 50131) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_messages_discard() != 12136) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_messages_mark_read() != 4287) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_messages_offline() != 60907) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_messages_recent() != 31506) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_messages_retry() != 20614) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_messages_send() != 37298) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_messages_send_text() != 30022) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_messages_unread() != 32775) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_messages_unsent() != 53292) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_requests_accept() != 51604) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_requests_decline() != 51594) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_requests_invite() != 56989) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_requests_list() != 38860) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_users_cached() != 10583) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_users_get() != 40480) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_users_info() != 52518) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_users_list() != 23157) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_users_set_settings() != 22854) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_users_set_status() != 64368) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_users_settings() != 40652) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chinwag_ffi_checksum_method_users_update_profile() != 18876) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chinwag_ffi_checksum_constructor_chinwagclient_new() != 28329) {

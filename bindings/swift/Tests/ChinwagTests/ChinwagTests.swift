@@ -76,10 +76,10 @@ private struct Account {
     static func start(_ prefix: String) async throws -> Account {
         let name = freshName(prefix)
         let client = try ChinwagClient(serverUrl: try serverURL(), options: nil)
-        let id = try await client.register(name: name, password: password)
+        let id = try await client.auth().register(name: name, password: password)
         let account = Account(name: name, client: client, id: id)
         client.setListener(listener: account.inbox)
-        _ = try await client.login(name: name, password: password)
+        _ = try await client.auth().login(name: name, password: password)
         return account
     }
 }
@@ -95,15 +95,15 @@ final class ChinwagTests: XCTestCase {
     func testRegisterAndLoginReturnTheUserAndSession() async throws {
         let client = try ChinwagClient(serverUrl: try serverURL(), options: nil)
         let name = freshName("sreg")
-        let id = try await client.register(name: name, password: password)
+        let id = try await client.auth().register(name: name, password: password)
         XCTAssertGreaterThan(id, 0)
         XCTAssertNil(client.session(), "no session before login")
-        let session = try await client.login(name: name, password: password)
+        let session = try await client.auth().login(name: name, password: password)
         XCTAssertEqual(session.userId, id)
-        XCTAssertEqual(client.userId(), id)
+        XCTAssertEqual(try client.userId(), id)
         XCTAssertEqual(client.session(), session)
-        try await client.logout()
-        XCTAssertNil(client.userId(), "logout forgets the session")
+        try await client.auth().logout()
+        XCTAssertThrowsError(try client.userId(), "logout forgets the session")
     }
 
     func testAServerErrorIsATypedErrorWithTheServersMessage() async throws {
@@ -125,7 +125,7 @@ final class ChinwagTests: XCTestCase {
         }
         let client = try ChinwagClient(serverUrl: try serverURL(), options: nil)
         do {
-            _ = try await client.sendText(target: .user(1), text: "before login")
+            _ = try await client.messages().sendText(target: .user(1), text: "before login")
             XCTFail("sent before login")
         } catch is ChinwagError {}
     }
@@ -133,16 +133,16 @@ final class ChinwagTests: XCTestCase {
     func testFriendsAndADirectMessageArriveThroughTheListenerOffTheMainThread() async throws {
         let alice = try await Account.start("salice")
         let bob = try await Account.start("sbob")
-        let first = try await alice.client.askFriend(user: bob.id)
+        let first = try await alice.client.friends().list().ask(user: bob.id)
         XCTAssertFalse(first, "the first request waits")
-        let requests = try await bob.client.friendRequests()
+        let requests = try await bob.client.friends().requests()
         XCTAssertEqual(requests, [alice.id])
-        let second = try await bob.client.askFriend(user: alice.id)
+        let second = try await bob.client.friends().ask(user: alice.id)
         XCTAssertTrue(second, "the second makes friends")
-        let friends = try await alice.client.friends()
+        let friends = try await alice.client.friends().list()
         XCTAssertEqual(friends, [bob.id])
 
-        let sent = try await alice.client.sendText(target: .user(bob.id), text: "hello from swift ✓")
+        let sent = try await alice.client.messages().sendText(target: .user(bob.id), text: "hello from swift ✓")
         XCTAssertNotNil(sent.id, "the server stored the message")
         let (received, onMain) = try bob.inbox.next("bob's message") { text($0, from: alice.id) }
         XCTAssertEqual(received, "hello from swift ✓")
@@ -152,15 +152,15 @@ final class ChinwagTests: XCTestCase {
     func testAGroupInvitationIsAcceptedAndTheGroupMessageArrives() async throws {
         let alice = try await Account.start("sowner")
         let bob = try await Account.start("sguest")
-        let group = try await alice.client.createGroup(name: "swift-team")
-        try await alice.client.invite(group: group, user: bob.id)
-        let invitations = try await bob.client.invitations()
+        let group = try await alice.client.groups().create(name: "swift-team")
+        try await alice.client.requests().invite(group: group, user: bob.id)
+        let invitations = try await bob.client.requests().list()
         let invitation = try XCTUnwrap(invitations.first { $0.groupId == group })
-        try await bob.client.acceptInvitation(id: invitation.id)
-        let members = try await bob.client.group(id: group).usersId
+        try await bob.client.requests().accept(request: invitation.id)
+        let members = try await bob.client.groups().info(group: group).usersId
         XCTAssertTrue(members.contains(bob.id))
 
-        _ = try await bob.client.send(target: .group(group), content: .json("{\"n\":1}"))
+        _ = try await bob.client.messages().send(target: .group(group), content: .json("{\"n\":1}"))
         let (json, _) = try alice.inbox.next("the group message") { event -> String? in
             guard case let .message(message) = event, message.chat == .group(group),
                   case let .json(json) = message.content else { return nil }
@@ -172,14 +172,14 @@ final class ChinwagTests: XCTestCase {
     func testAGroupChatKeepsHistoryInOrderAndSharesFiles() async throws {
         let carol = try await Account.start("scarol")
         let dave = try await Account.start("sdave")
-        let chat = try await carol.client.createGroupChat(name: "swift-room", members: [dave.id], public: false)
+        let chat = try await carol.client.chats().createGroup(name: "swift-room", members: [dave.id], public: false)
         for n in 1...3 {
-            _ = try await carol.client.sendToChat(chat: chat, content: .text("line \(n)"))
+            _ = try await carol.client.messages().send(target: try carol.client.targetOf(chat: chat), content: .text("line \(n)"))
         }
         _ = try dave.inbox.next("the last line") { event -> String? in
             text(event, from: carol.id).flatMap { $0 == "line 3" ? $0 : nil }
         }
-        let page = try await dave.client.history(chat: chat, page: 1, perPage: 10)
+        let page = try await dave.client.chats().history(chat: chat, page: 1, perPage: 10)
         let texts = page.messages.compactMap { message -> String? in
             if case let .text(text) = message.content { return text }
             return nil
@@ -187,8 +187,8 @@ final class ChinwagTests: XCTestCase {
         XCTAssertEqual(texts, ["line 1", "line 2", "line 3"], "oldest first")
 
         let bytes = Data((0..<3000).map { UInt8($0 % 251) })
-        let uploaded = try await carol.client.uploadFile(gid: chat.gid, name: "data.bin", bytes: bytes)
-        let downloaded = try await dave.client.downloadFile(id: uploaded.id)
+        let uploaded = try await carol.client.files().upload(gid: chat.gid, name: "data.bin", data: bytes)
+        let downloaded = try await dave.client.files().download(file: uploaded.id)
         XCTAssertEqual(downloaded, bytes)
     }
 

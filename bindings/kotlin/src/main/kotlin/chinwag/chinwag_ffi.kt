@@ -704,141 +704,163 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_accept_invitation(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_add_members(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_ask_friend(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_block(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_blocked(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_chats(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_users(
-    ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_calls_in_flight(
     ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_chat_members(
+    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_set_listener(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_shutdown(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_auth(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_background_tasks(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_chats(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_connection_state(
     ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_create_group(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_create_group_chat(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_decline_invitation(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_discard_send(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_download_file(
-    ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_files(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_friend_requests(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_friends(
     ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_group(
-    ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_groups(
     ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_hide_chat(
+    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_last_connection_error(
     ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_history(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_invitations(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_invite(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_join_chat(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_leave_chat(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_leave_group(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_login(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_logout(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_mark_read(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_mute_chat(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_offline_messages(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_open_direct(
+    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_messages(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_pending_sends(
     ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_public_chats(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_recent_messages(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_register(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_remove_friend(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_remove_group_member(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_remove_members(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_rename_chat(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_rename_group(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_restore(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_retry_send(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_send(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_send_text(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_send_to_chat(
+    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_requests(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_session(
     ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_set_admins(
+    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_store_error(
     ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_set_chat_public(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_set_committers(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_set_listener(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_set_settings(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_set_status(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_settings(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_shutdown(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_star_chat(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_unblock(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_unread_count(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_unsent_messages(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_update_profile(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_upload_file(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_user(
+    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_target_of(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_user_id(
-    ): Int
-    external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_user_info(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_chinwagclient_users(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_method_eventlistener_on_event(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_auth_login(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_auth_logout(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_auth_register(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_auth_restore(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_add_members(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_cached(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_create_group(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_hide(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_history(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_join(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_leave(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_list(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_members(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_mute(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_open_direct(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_public_list(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_remove_members(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_rename(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_set_admins(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_set_committers(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_set_public(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_chats_star(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_files_download(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_files_list(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_files_upload(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_friends_ask(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_friends_block(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_friends_blocked(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_friends_list(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_friends_remove(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_friends_requests(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_friends_unblock(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_groups_create(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_groups_info(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_groups_leave(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_groups_list(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_groups_remove_member(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_groups_rename(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_messages_discard(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_messages_mark_read(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_messages_offline(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_messages_recent(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_messages_retry(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_messages_send(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_messages_send_text(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_messages_unread(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_messages_unsent(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_requests_accept(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_requests_decline(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_requests_invite(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_requests_list(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_users_cached(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_users_get(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_users_info(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_users_list(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_users_set_settings(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_users_set_status(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_users_settings(
+    ): Int
+    external fun uniffi_chinwag_ffi_checksum_method_users_update_profile(
     ): Int
     external fun uniffi_chinwag_ffi_checksum_constructor_chinwagclient_new(
     ): Int
@@ -869,139 +891,43 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_chinwag_ffi_fn_constructor_chinwagclient_new(`serverUrl`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_accept_invitation(`ptr`: Long,`id`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_add_members(`ptr`: Long,`gid`: RustBuffer.ByValue,`users`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_ask_friend(`ptr`: Long,`user`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_block(`ptr`: Long,`user`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_blocked(`ptr`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_cached_chats(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_cached_users(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_calls_in_flight(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_chat_members(`ptr`: Long,`gid`: RustBuffer.ByValue,
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_set_listener(`ptr`: Long,`listener`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_shutdown(`ptr`: Long,
     ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_chats(`ptr`: Long,
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_auth(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_background_tasks(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_chats(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_connection_state(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_create_group(`ptr`: Long,`name`: RustBuffer.ByValue,
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_files(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_create_group_chat(`ptr`: Long,`name`: RustBuffer.ByValue,`members`: RustBuffer.ByValue,`public`: Byte,
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_friends(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_decline_invitation(`ptr`: Long,`id`: Long,
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_groups(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_discard_send(`ptr`: Long,`gid`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Byte
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_download_file(`ptr`: Long,`id`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_files(`ptr`: Long,`gid`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_friend_requests(`ptr`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_friends(`ptr`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_group(`ptr`: Long,`id`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_groups(`ptr`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_hide_chat(`ptr`: Long,`gid`: RustBuffer.ByValue,`on`: Byte,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_history(`ptr`: Long,`chat`: RustBuffer.ByValue,`page`: Int,`perPage`: Int,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_invitations(`ptr`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_invite(`ptr`: Long,`group`: Long,`user`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_join_chat(`ptr`: Long,`gid`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_leave_chat(`ptr`: Long,`gid`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_leave_group(`ptr`: Long,`id`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_login(`ptr`: Long,`name`: RustBuffer.ByValue,`password`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_logout(`ptr`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_mark_read(`ptr`: Long,`target`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_mute_chat(`ptr`: Long,`gid`: RustBuffer.ByValue,`on`: Byte,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_offline_messages(`ptr`: Long,`remove`: Byte,`newestFirst`: Byte,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_open_direct(`ptr`: Long,`user`: Long,
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_last_connection_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_messages(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_pending_sends(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_public_chats(`ptr`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_recent_messages(`ptr`: Long,`target`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_register(`ptr`: Long,`name`: RustBuffer.ByValue,`password`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_remove_friend(`ptr`: Long,`user`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_remove_group_member(`ptr`: Long,`id`: Long,`user`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_remove_members(`ptr`: Long,`gid`: RustBuffer.ByValue,`users`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_rename_chat(`ptr`: Long,`gid`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_rename_group(`ptr`: Long,`id`: Long,`name`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_restore(`ptr`: Long,`session`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_retry_send(`ptr`: Long,`gid`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_send(`ptr`: Long,`target`: RustBuffer.ByValue,`content`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_send_text(`ptr`: Long,`target`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_send_to_chat(`ptr`: Long,`chat`: RustBuffer.ByValue,`content`: RustBuffer.ByValue,
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_requests(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_session(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_set_admins(`ptr`: Long,`gid`: RustBuffer.ByValue,`users`: RustBuffer.ByValue,`admin`: Byte,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_set_chat_public(`ptr`: Long,`gid`: RustBuffer.ByValue,`on`: Byte,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_set_committers(`ptr`: Long,`gid`: RustBuffer.ByValue,`users`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_set_listener(`ptr`: Long,`listener`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_set_settings(`ptr`: Long,`settings`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_set_status(`ptr`: Long,`status`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_settings(`ptr`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_shutdown(`ptr`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_star_chat(`ptr`: Long,`gid`: RustBuffer.ByValue,`on`: Byte,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_unblock(`ptr`: Long,`user`: Long,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_unread_count(`ptr`: Long,`target`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Int
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_unsent_messages(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_store_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_update_profile(`ptr`: Long,`patch`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_upload_file(`ptr`: Long,`gid`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`bytes`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_user(`ptr`: Long,`id`: Long,
-    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_target_of(`ptr`: Long,`chat`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_chinwag_ffi_fn_method_chinwagclient_user_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_user_info(`ptr`: Long,`name`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_users(`ptr`: Long,
+    external fun uniffi_chinwag_ffi_fn_method_chinwagclient_users(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_chinwag_ffi_fn_clone_eventlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1011,6 +937,156 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_chinwag_ffi_fn_method_eventlistener_on_event(`ptr`: Long,`event`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_chinwag_ffi_fn_clone_auth(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_free_auth(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_chinwag_ffi_fn_method_auth_login(`ptr`: Long,`name`: RustBuffer.ByValue,`password`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_auth_logout(`ptr`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_auth_register(`ptr`: Long,`name`: RustBuffer.ByValue,`password`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_auth_restore(`ptr`: Long,`session`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_clone_chats(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_free_chats(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_chinwag_ffi_fn_method_chats_add_members(`ptr`: Long,`gid`: RustBuffer.ByValue,`users`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chats_cached(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_chinwag_ffi_fn_method_chats_create_group(`ptr`: Long,`name`: RustBuffer.ByValue,`members`: RustBuffer.ByValue,`public`: Byte,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chats_hide(`ptr`: Long,`gid`: RustBuffer.ByValue,`on`: Byte,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chats_history(`ptr`: Long,`chat`: RustBuffer.ByValue,`page`: Int,`perPage`: Int,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chats_join(`ptr`: Long,`gid`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chats_leave(`ptr`: Long,`gid`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chats_list(`ptr`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chats_members(`ptr`: Long,`gid`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chats_mute(`ptr`: Long,`gid`: RustBuffer.ByValue,`on`: Byte,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chats_open_direct(`ptr`: Long,`user`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chats_public_list(`ptr`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chats_remove_members(`ptr`: Long,`gid`: RustBuffer.ByValue,`users`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chats_rename(`ptr`: Long,`gid`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chats_set_admins(`ptr`: Long,`gid`: RustBuffer.ByValue,`users`: RustBuffer.ByValue,`admin`: Byte,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chats_set_committers(`ptr`: Long,`gid`: RustBuffer.ByValue,`users`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chats_set_public(`ptr`: Long,`gid`: RustBuffer.ByValue,`on`: Byte,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_chats_star(`ptr`: Long,`gid`: RustBuffer.ByValue,`on`: Byte,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_clone_files(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_free_files(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_chinwag_ffi_fn_method_files_download(`ptr`: Long,`file`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_files_list(`ptr`: Long,`gid`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_files_upload(`ptr`: Long,`gid`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_clone_friends(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_free_friends(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_chinwag_ffi_fn_method_friends_ask(`ptr`: Long,`user`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_friends_block(`ptr`: Long,`user`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_friends_blocked(`ptr`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_friends_list(`ptr`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_friends_remove(`ptr`: Long,`user`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_friends_requests(`ptr`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_friends_unblock(`ptr`: Long,`user`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_clone_groups(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_free_groups(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_chinwag_ffi_fn_method_groups_create(`ptr`: Long,`name`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_groups_info(`ptr`: Long,`group`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_groups_leave(`ptr`: Long,`group`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_groups_list(`ptr`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_groups_remove_member(`ptr`: Long,`group`: Long,`user`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_groups_rename(`ptr`: Long,`group`: Long,`name`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_clone_messages(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_free_messages(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_chinwag_ffi_fn_method_messages_discard(`ptr`: Long,`gid`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_chinwag_ffi_fn_method_messages_mark_read(`ptr`: Long,`target`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_chinwag_ffi_fn_method_messages_offline(`ptr`: Long,`remove`: Byte,`newestFirst`: Byte,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_messages_recent(`ptr`: Long,`target`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_chinwag_ffi_fn_method_messages_retry(`ptr`: Long,`gid`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_messages_send(`ptr`: Long,`target`: RustBuffer.ByValue,`content`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_messages_send_text(`ptr`: Long,`target`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_messages_unread(`ptr`: Long,`target`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
+    external fun uniffi_chinwag_ffi_fn_method_messages_unsent(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_chinwag_ffi_fn_clone_requests(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_free_requests(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_chinwag_ffi_fn_method_requests_accept(`ptr`: Long,`request`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_requests_decline(`ptr`: Long,`request`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_requests_invite(`ptr`: Long,`group`: Long,`user`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_requests_list(`ptr`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_clone_users(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_free_users(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_chinwag_ffi_fn_method_users_cached(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_chinwag_ffi_fn_method_users_get(`ptr`: Long,`user`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_users_info(`ptr`: Long,`name`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_users_list(`ptr`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_users_set_settings(`ptr`: Long,`settings`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_users_set_status(`ptr`: Long,`status`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_users_settings(`ptr`: Long,
+    ): Long
+    external fun uniffi_chinwag_ffi_fn_method_users_update_profile(`ptr`: Long,`patch`: RustBuffer.ByValue,
+    ): Long
     external fun ffi_chinwag_ffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_chinwag_ffi_rustbuffer_from_bytes(`bytes`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1130,208 +1206,241 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_accept_invitation() and 0xFFFF) != 4444) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_add_members() and 0xFFFF) != 7539) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_ask_friend() and 0xFFFF) != 37174) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_block() and 0xFFFF) != 47845) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_blocked() and 0xFFFF) != 5019) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_chats() and 0xFFFF) != 15527) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_cached_users() and 0xFFFF) != 38653) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_calls_in_flight() and 0xFFFF) != 47340) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_chat_members() and 0xFFFF) != 34361) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_chats() and 0xFFFF) != 45549) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_connection_state() and 0xFFFF) != 61730) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_create_group() and 0xFFFF) != 51795) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_create_group_chat() and 0xFFFF) != 1604) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_decline_invitation() and 0xFFFF) != 12379) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_discard_send() and 0xFFFF) != 64557) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_download_file() and 0xFFFF) != 27781) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_files() and 0xFFFF) != 53786) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_friend_requests() and 0xFFFF) != 39509) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_friends() and 0xFFFF) != 24764) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_group() and 0xFFFF) != 26024) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_groups() and 0xFFFF) != 32776) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_hide_chat() and 0xFFFF) != 37174) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_history() and 0xFFFF) != 1415) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_invitations() and 0xFFFF) != 16474) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_invite() and 0xFFFF) != 2143) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_join_chat() and 0xFFFF) != 6291) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_leave_chat() and 0xFFFF) != 10487) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_leave_group() and 0xFFFF) != 62192) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_login() and 0xFFFF) != 24615) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_logout() and 0xFFFF) != 46669) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_mark_read() and 0xFFFF) != 57472) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_mute_chat() and 0xFFFF) != 3679) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_offline_messages() and 0xFFFF) != 4754) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_open_direct() and 0xFFFF) != 64826) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_pending_sends() and 0xFFFF) != 12851) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_public_chats() and 0xFFFF) != 21712) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_recent_messages() and 0xFFFF) != 6639) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_register() and 0xFFFF) != 60646) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_remove_friend() and 0xFFFF) != 21166) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_remove_group_member() and 0xFFFF) != 29233) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_remove_members() and 0xFFFF) != 46918) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_rename_chat() and 0xFFFF) != 5984) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_rename_group() and 0xFFFF) != 39458) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_restore() and 0xFFFF) != 8005) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_retry_send() and 0xFFFF) != 58753) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_send() and 0xFFFF) != 33960) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_send_text() and 0xFFFF) != 47471) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_send_to_chat() and 0xFFFF) != 9869) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_session() and 0xFFFF) != 17077) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_set_admins() and 0xFFFF) != 36806) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_set_chat_public() and 0xFFFF) != 49297) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_set_committers() and 0xFFFF) != 43308) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_set_listener() and 0xFFFF) != 2439) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_set_settings() and 0xFFFF) != 18061) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_set_status() and 0xFFFF) != 65008) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_settings() and 0xFFFF) != 5458) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_shutdown() and 0xFFFF) != 51181) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_star_chat() and 0xFFFF) != 54684) {
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_auth() and 0xFFFF) != 59666) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_unblock() and 0xFFFF) != 5) {
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_background_tasks() and 0xFFFF) != 20764) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_unread_count() and 0xFFFF) != 32788) {
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_chats() and 0xFFFF) != 8827) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_unsent_messages() and 0xFFFF) != 32717) {
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_connection_state() and 0xFFFF) != 27214) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_update_profile() and 0xFFFF) != 45620) {
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_files() and 0xFFFF) != 10380) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_upload_file() and 0xFFFF) != 10340) {
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_friends() and 0xFFFF) != 30103) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_user() and 0xFFFF) != 30447) {
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_groups() and 0xFFFF) != 1632) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_user_id() and 0xFFFF) != 28366) {
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_last_connection_error() and 0xFFFF) != 59957) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_user_info() and 0xFFFF) != 38960) {
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_messages() and 0xFFFF) != 1407) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_users() and 0xFFFF) != 63297) {
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_pending_sends() and 0xFFFF) != 32840) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_requests() and 0xFFFF) != 48565) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_session() and 0xFFFF) != 23428) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_store_error() and 0xFFFF) != 6401) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_target_of() and 0xFFFF) != 63290) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_user_id() and 0xFFFF) != 4450) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chinwagclient_users() and 0xFFFF) != 17384) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_chinwag_ffi_checksum_method_eventlistener_on_event() and 0xFFFF) != 37832) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_auth_login() and 0xFFFF) != 24508) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_auth_logout() and 0xFFFF) != 57281) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_auth_register() and 0xFFFF) != 8361) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_auth_restore() and 0xFFFF) != 59183) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_add_members() and 0xFFFF) != 5636) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_cached() and 0xFFFF) != 15109) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_create_group() and 0xFFFF) != 47829) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_hide() and 0xFFFF) != 3028) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_history() and 0xFFFF) != 52752) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_join() and 0xFFFF) != 2224) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_leave() and 0xFFFF) != 3029) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_list() and 0xFFFF) != 56386) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_members() and 0xFFFF) != 61521) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_mute() and 0xFFFF) != 19585) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_open_direct() and 0xFFFF) != 44759) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_public_list() and 0xFFFF) != 38380) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_remove_members() and 0xFFFF) != 6105) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_rename() and 0xFFFF) != 19578) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_set_admins() and 0xFFFF) != 42863) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_set_committers() and 0xFFFF) != 61066) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_set_public() and 0xFFFF) != 61642) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_chats_star() and 0xFFFF) != 28922) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_files_download() and 0xFFFF) != 28383) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_files_list() and 0xFFFF) != 5837) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_files_upload() and 0xFFFF) != 26435) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_friends_ask() and 0xFFFF) != 25536) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_friends_block() and 0xFFFF) != 11587) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_friends_blocked() and 0xFFFF) != 59311) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_friends_list() and 0xFFFF) != 4685) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_friends_remove() and 0xFFFF) != 57019) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_friends_requests() and 0xFFFF) != 20772) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_friends_unblock() and 0xFFFF) != 15405) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_groups_create() and 0xFFFF) != 41069) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_groups_info() and 0xFFFF) != 974) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_groups_leave() and 0xFFFF) != 44794) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_groups_list() and 0xFFFF) != 24100) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_groups_remove_member() and 0xFFFF) != 8584) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_groups_rename() and 0xFFFF) != 50131) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_messages_discard() and 0xFFFF) != 12136) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_messages_mark_read() and 0xFFFF) != 4287) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_messages_offline() and 0xFFFF) != 60907) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_messages_recent() and 0xFFFF) != 31506) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_messages_retry() and 0xFFFF) != 20614) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_messages_send() and 0xFFFF) != 37298) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_messages_send_text() and 0xFFFF) != 30022) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_messages_unread() and 0xFFFF) != 32775) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_messages_unsent() and 0xFFFF) != 53292) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_requests_accept() and 0xFFFF) != 51604) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_requests_decline() and 0xFFFF) != 51594) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_requests_invite() and 0xFFFF) != 56989) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_requests_list() and 0xFFFF) != 38860) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_users_cached() and 0xFFFF) != 10583) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_users_get() and 0xFFFF) != 40480) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_users_info() and 0xFFFF) != 52518) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_users_list() and 0xFFFF) != 23157) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_users_set_settings() and 0xFFFF) != 22854) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_users_set_status() and 0xFFFF) != 64368) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_users_settings() and 0xFFFF) != 40652) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_chinwag_ffi_checksum_method_users_update_profile() and 0xFFFF) != 18876) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_chinwag_ffi_checksum_constructor_chinwagclient_new() and 0xFFFF) != 28329) {
@@ -1830,46 +1939,1199 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 
 
 /**
- * A chat client: one per logged-in user. Network methods are `suspend` (Kotlin) / `async`
- * (Swift); cancelling the coroutine or task aborts the call's work in Rust.
+ * The `auth` family of a client: `client.auth()`.
  */
-public interface ChinwagClientInterface {
+public interface AuthInterface {
     
     /**
-     * Accepts invitation `id`: you join its group.
+     * Logs in as `name`, then connects and keeps the connection up. Result: the session
+     * (token, user id, name, sync cursor); save it for `auth.restore`.
      */
-    suspend fun `acceptInvitation`(`id`: kotlin.Long)
+    suspend fun `login`(`name`: kotlin.String, `password`: kotlin.String): Session
     
     /**
-     * Adds `users` to chat `gid`.
+     * Logs out: the server revokes the session, the connection closes, and messages still
+     * unsent fail with a `closed` error.
+     */
+    suspend fun `logout`()
+    
+    /**
+     * Registers account `name` with `password`. Result: the new user's id.
+     * Does not log in.
+     */
+    suspend fun `register`(`name`: kotlin.String, `password`: kotlin.String): kotlin.Long
+    
+    /**
+     * Resumes a saved session (as `client.session` or a login gave it) without the
+     * password, then connects; messages after the session's cursor arrive as events. An
+     * `auth` error if the session was revoked.
+     */
+    suspend fun `restore`(`session`: Session)
+    
+    companion object
+}
+
+/**
+ * The `auth` family of a client: `client.auth()`.
+ */
+open class Auth: Disposable, AutoCloseable, AuthInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_chinwag_ffi_fn_free_auth(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_chinwag_ffi_fn_clone_auth(handle, status)
+        }
+    }
+
+    
+    /**
+     * Logs in as `name`, then connects and keeps the connection up. Result: the session
+     * (token, user id, name, sync cursor); save it for `auth.restore`.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `login`(`name`: kotlin.String, `password`: kotlin.String) : Session {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_auth_login(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`name`),
+        FfiConverterString.lower(`password`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeSession.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Logs out: the server revokes the session, the connection closes, and messages still
+     * unsent fail with a `closed` error.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `logout`() {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_auth_logout(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Registers account `name` with `password`. Result: the new user's id.
+     * Does not log in.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `register`(`name`: kotlin.String, `password`: kotlin.String) : kotlin.Long {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_auth_register(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`name`),
+        FfiConverterString.lower(`password`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_i64(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_i64(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_i64(future) },
+        // lift function
+        { FfiConverterLong.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Resumes a saved session (as `client.session` or a login gave it) without the
+     * password, then connects; messages after the session's cursor arrive as events. An
+     * `auth` error if the session was revoked.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `restore`(`session`: Session) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_auth_restore(
+                uniffiHandle,
+                
+        FfiConverterTypeSession.lower(`session`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAuth: FfiConverter<Auth, Long> {
+    override fun lower(value: Auth): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Auth {
+        return Auth(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Auth {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Auth) = 8UL
+
+    override fun write(value: Auth, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The `chats` family of a client: `client.chats()`.
+ */
+public interface ChatsInterface {
+    
+    /**
+     * Adds the users `users` to chat `gid`. Result: the chat after the change.
      */
     suspend fun `addMembers`(`gid`: kotlin.String, `users`: List<kotlin.Long>): Chat
     
     /**
-     * Asks `user` to be friends; true once both have asked.
+     * The chat list as last fetched by `chats.list`, at once and offline too (after a
+     * restart on a store: the list the last run fetched); empty if none was fetched.
      */
-    suspend fun `askFriend`(`user`: kotlin.Long): kotlin.Boolean
+    fun `cached`(): List<Chat>
     
     /**
-     * Blocks `user`.
+     * A new group chat named `name` with you and the users `members`; `public` lets anyone find and join it. Result: the chat.
      */
-    suspend fun `block`(`user`: kotlin.Long)
+    suspend fun `createGroup`(`name`: kotlin.String, `members`: List<kotlin.Long>, `public`: kotlin.Boolean): Chat
     
     /**
-     * The users you blocked.
+     * Hides (`on`) or shows the chat `gid` in your list.
      */
-    suspend fun `blocked`(): List<kotlin.Long>
+    suspend fun `hide`(`gid`: kotlin.String, `on`: kotlin.Boolean)
     
     /**
-     * The chat list as last fetched by `chats`, at once and offline too (after a restart on
-     * a store: the list the last run fetched).
+     * Page `page` (1 = newest) of a chat's history, `per_page` messages a page; `chat` is the
+     * chat as a chat call returned it. Result: the page (messages, oldest first; page,
+     * per page, total, more).
      */
-    fun `cachedChats`(): List<Chat>
+    suspend fun `history`(`chat`: Chat, `page`: kotlin.UInt, `perPage`: kotlin.UInt): HistoryPage
     
     /**
-     * The users seen (listed, or met in a profile change), at once and offline too.
+     * Joins the public chat `gid`.
      */
-    fun `cachedUsers`(): List<User>
+    suspend fun `join`(`gid`: kotlin.String)
+    
+    /**
+     * Leaves the chat `gid`.
+     */
+    suspend fun `leave`(`gid`: kotlin.String)
+    
+    /**
+     * The chats you are in, with your star/hide/mute flags and the members. Result: the
+     * chats (id, gid, name, type, admins, committers, public, star, hide, mute, members, …;
+     * docs/PROTOCOL.md §9).
+     */
+    suspend fun `list`(): List<Chat>
+    
+    /**
+     * The members of chat `gid`. Result: the users.
+     */
+    suspend fun `members`(`gid`: kotlin.String): List<User>
+    
+    /**
+     * Mutes (`on`) or un-mutes the chat `gid`, for you only.
+     */
+    suspend fun `mute`(`gid`: kotlin.String, `on`: kotlin.Boolean)
+    
+    /**
+     * The one-to-one chat with `user`, created if it does not exist yet. Result: the chat.
+     */
+    suspend fun `openDirect`(`user`: kotlin.Long): Chat
+    
+    /**
+     * Every public chat. Result: the chats.
+     */
+    suspend fun `publicList`(): List<Chat>
+    
+    /**
+     * Removes the users `users` from chat `gid`. Result: the chat after the change.
+     */
+    suspend fun `removeMembers`(`gid`: kotlin.String, `users`: List<kotlin.Long>): Chat
+    
+    /**
+     * Renames the chat `gid` to `name`.
+     */
+    suspend fun `rename`(`gid`: kotlin.String, `name`: kotlin.String)
+    
+    /**
+     * Makes the users `users` administrators of chat `gid` (`admin` false: no
+     * longer administrators). Result: the chat after the change.
+     */
+    suspend fun `setAdmins`(`gid`: kotlin.String, `users`: List<kotlin.Long>, `admin`: kotlin.Boolean): Chat
+    
+    /**
+     * Restricts posting in chat `gid` to the users `users` (none: everyone may
+     * post). Result: the chat after the change.
+     */
+    suspend fun `setCommitters`(`gid`: kotlin.String, `users`: List<kotlin.Long>): Chat
+    
+    /**
+     * Makes the chat `gid` public (`on`) or private; administrators only.
+     */
+    suspend fun `setPublic`(`gid`: kotlin.String, `on`: kotlin.Boolean)
+    
+    /**
+     * Stars (`on`) or un-stars the chat `gid`, for you only.
+     */
+    suspend fun `star`(`gid`: kotlin.String, `on`: kotlin.Boolean)
+    
+    companion object
+}
+
+/**
+ * The `chats` family of a client: `client.chats()`.
+ */
+open class Chats: Disposable, AutoCloseable, ChatsInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_chinwag_ffi_fn_free_chats(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_chinwag_ffi_fn_clone_chats(handle, status)
+        }
+    }
+
+    
+    /**
+     * Adds the users `users` to chat `gid`. Result: the chat after the change.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `addMembers`(`gid`: kotlin.String, `users`: List<kotlin.Long>) : Chat {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chats_add_members(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`gid`),
+        FfiConverterSequenceLong.lower(`users`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeChat.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The chat list as last fetched by `chats.list`, at once and offline too (after a
+     * restart on a store: the list the last run fetched); empty if none was fetched.
+     */override fun `cached`(): List<Chat> {
+            return FfiConverterSequenceTypeChat.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chats_cached(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A new group chat named `name` with you and the users `members`; `public` lets anyone find and join it. Result: the chat.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `createGroup`(`name`: kotlin.String, `members`: List<kotlin.Long>, `public`: kotlin.Boolean) : Chat {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chats_create_group(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`name`),
+        FfiConverterSequenceLong.lower(`members`),
+        FfiConverterBoolean.lower(`public`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeChat.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Hides (`on`) or shows the chat `gid` in your list.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `hide`(`gid`: kotlin.String, `on`: kotlin.Boolean) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chats_hide(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`gid`),
+        FfiConverterBoolean.lower(`on`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Page `page` (1 = newest) of a chat's history, `per_page` messages a page; `chat` is the
+     * chat as a chat call returned it. Result: the page (messages, oldest first; page,
+     * per page, total, more).
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `history`(`chat`: Chat, `page`: kotlin.UInt, `perPage`: kotlin.UInt) : HistoryPage {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chats_history(
+                uniffiHandle,
+                
+        FfiConverterTypeChat.lower(`chat`),
+        FfiConverterUInt.lower(`page`),
+        FfiConverterUInt.lower(`perPage`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeHistoryPage.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Joins the public chat `gid`.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `join`(`gid`: kotlin.String) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chats_join(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`gid`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Leaves the chat `gid`.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `leave`(`gid`: kotlin.String) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chats_leave(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`gid`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The chats you are in, with your star/hide/mute flags and the members. Result: the
+     * chats (id, gid, name, type, admins, committers, public, star, hide, mute, members, …;
+     * docs/PROTOCOL.md §9).
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `list`() : List<Chat> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chats_list(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeChat.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The members of chat `gid`. Result: the users.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `members`(`gid`: kotlin.String) : List<User> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chats_members(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`gid`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeUser.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Mutes (`on`) or un-mutes the chat `gid`, for you only.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `mute`(`gid`: kotlin.String, `on`: kotlin.Boolean) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chats_mute(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`gid`),
+        FfiConverterBoolean.lower(`on`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The one-to-one chat with `user`, created if it does not exist yet. Result: the chat.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `openDirect`(`user`: kotlin.Long) : Chat {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chats_open_direct(
+                uniffiHandle,
+                
+        FfiConverterLong.lower(`user`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeChat.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Every public chat. Result: the chats.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `publicList`() : List<Chat> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chats_public_list(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeChat.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Removes the users `users` from chat `gid`. Result: the chat after the change.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `removeMembers`(`gid`: kotlin.String, `users`: List<kotlin.Long>) : Chat {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chats_remove_members(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`gid`),
+        FfiConverterSequenceLong.lower(`users`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeChat.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Renames the chat `gid` to `name`.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `rename`(`gid`: kotlin.String, `name`: kotlin.String) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chats_rename(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`gid`),
+        FfiConverterString.lower(`name`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Makes the users `users` administrators of chat `gid` (`admin` false: no
+     * longer administrators). Result: the chat after the change.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `setAdmins`(`gid`: kotlin.String, `users`: List<kotlin.Long>, `admin`: kotlin.Boolean) : Chat {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chats_set_admins(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`gid`),
+        FfiConverterSequenceLong.lower(`users`),
+        FfiConverterBoolean.lower(`admin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeChat.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Restricts posting in chat `gid` to the users `users` (none: everyone may
+     * post). Result: the chat after the change.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `setCommitters`(`gid`: kotlin.String, `users`: List<kotlin.Long>) : Chat {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chats_set_committers(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`gid`),
+        FfiConverterSequenceLong.lower(`users`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeChat.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Makes the chat `gid` public (`on`) or private; administrators only.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `setPublic`(`gid`: kotlin.String, `on`: kotlin.Boolean) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chats_set_public(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`gid`),
+        FfiConverterBoolean.lower(`on`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Stars (`on`) or un-stars the chat `gid`, for you only.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `star`(`gid`: kotlin.String, `on`: kotlin.Boolean) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_chats_star(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`gid`),
+        FfiConverterBoolean.lower(`on`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeChats: FfiConverter<Chats, Long> {
+    override fun lower(value: Chats): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Chats {
+        return Chats(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Chats {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Chats) = 8UL
+
+    override fun write(value: Chats, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A chat client: one per logged-in user. Network methods are `suspend` (Kotlin) / `async`
+ * (Swift); cancelling the coroutine or task aborts the call's work in Rust.
+ */
+public interface ChinwagClientInterface {
     
     /**
      * Calls of this client still running in Rust (0 once every awaited call has finished or
@@ -1878,250 +3140,10 @@ public interface ChinwagClientInterface {
     fun `callsInFlight`(): kotlin.UInt
     
     /**
-     * The members of chat `gid`.
-     */
-    suspend fun `chatMembers`(`gid`: kotlin.String): List<User>
-    
-    /**
-     * The chats you are in.
-     */
-    suspend fun `chats`(): List<Chat>
-    
-    /**
-     * The connection state.
-     */
-    fun `connectionState`(): ConnectionState
-    
-    /**
-     * Creates a group that you manage; returns its id (also its group chat's id).
-     */
-    suspend fun `createGroup`(`name`: kotlin.String): kotlin.Long
-    
-    /**
-     * A new group chat with you and `members`.
-     */
-    suspend fun `createGroupChat`(`name`: kotlin.String, `members`: List<kotlin.Long>, `public`: kotlin.Boolean): Chat
-    
-    /**
-     * Declines invitation `id`.
-     */
-    suspend fun `declineInvitation`(`id`: kotlin.Long)
-    
-    /**
-     * Drops your message `gid` if the server has not stored it — a failed one, or a waiting
-     * send not written yet (never sent) — from its conversation and the store. False: no
-     * such message. `InvalidInput` if it is already on its way.
-     */
-    fun `discardSend`(`gid`: kotlin.String): kotlin.Boolean
-    
-    /**
-     * Downloads file `id`.
-     */
-    suspend fun `downloadFile`(`id`: kotlin.Long): kotlin.ByteArray
-    
-    /**
-     * The files shared in chat `gid`.
-     */
-    suspend fun `files`(`gid`: kotlin.String): List<FileInfo>
-    
-    /**
-     * Users who asked you and whom you have not asked back.
-     */
-    suspend fun `friendRequests`(): List<kotlin.Long>
-    
-    /**
-     * Your friends.
-     */
-    suspend fun `friends`(): List<kotlin.Long>
-    
-    /**
-     * Group `id`.
-     */
-    suspend fun `group`(`id`: kotlin.Long): Group
-    
-    /**
-     * The groups you are in.
-     */
-    suspend fun `groups`(): List<Group>
-    
-    /**
-     * Hides or shows the chat `gid` in your list.
-     */
-    suspend fun `hideChat`(`gid`: kotlin.String, `on`: kotlin.Boolean)
-    
-    /**
-     * Page `page` (1 = newest) of `chat`'s history, each page oldest first.
-     */
-    suspend fun `history`(`chat`: Chat, `page`: kotlin.UInt, `perPage`: kotlin.UInt): HistoryPage
-    
-    /**
-     * Invitations waiting for you.
-     */
-    suspend fun `invitations`(): List<GroupRequest>
-    
-    /**
-     * Invites `user` into `group`.
-     */
-    suspend fun `invite`(`group`: kotlin.Long, `user`: kotlin.Long)
-    
-    /**
-     * Joins the public chat `gid`.
-     */
-    suspend fun `joinChat`(`gid`: kotlin.String)
-    
-    /**
-     * Leaves the chat `gid`.
-     */
-    suspend fun `leaveChat`(`gid`: kotlin.String)
-    
-    /**
-     * Leaves group `id`; if you manage it, it is dissolved.
-     */
-    suspend fun `leaveGroup`(`id`: kotlin.Long)
-    
-    /**
-     * Logs in and connects.
-     */
-    suspend fun `login`(`name`: kotlin.String, `password`: kotlin.String): Session
-    
-    /**
-     * Logs out: the server revokes the session and the connection closes.
-     */
-    suspend fun `logout`()
-    
-    /**
-     * Marks the conversation with `target` read.
-     */
-    fun `markRead`(`target`: Target)
-    
-    /**
-     * Mutes or un-mutes the chat `gid` (for you).
-     */
-    suspend fun `muteChat`(`gid`: kotlin.String, `on`: kotlin.Boolean)
-    
-    /**
-     * Messages that waited on the server while you had no connection, by sender.
-     */
-    suspend fun `offlineMessages`(`remove`: kotlin.Boolean, `newestFirst`: kotlin.Boolean): List<OfflineMessages>
-    
-    /**
-     * The one-to-one chat with `user`, created if needed.
-     */
-    suspend fun `openDirect`(`user`: kotlin.Long): Chat
-    
-    /**
-     * Gids of sent messages the server has not acknowledged yet.
-     */
-    fun `pendingSends`(): List<kotlin.String>
-    
-    /**
-     * Every public chat.
-     */
-    suspend fun `publicChats`(): List<Chat>
-    
-    /**
-     * The latest messages of the conversation with `target`, oldest first, at once and
-     * offline too: received ones and yours — sent, pending or failed (local echo).
-     */
-    fun `recentMessages`(`target`: Target): List<LocalMessage>
-    
-    /**
-     * Registers account `name`; returns the new user's id. Does not log in.
-     */
-    suspend fun `register`(`name`: kotlin.String, `password`: kotlin.String): kotlin.Long
-    
-    /**
-     * Ends the friendship with `user` (or withdraws your request).
-     */
-    suspend fun `removeFriend`(`user`: kotlin.Long)
-    
-    /**
-     * Removes `user` from group `id` (its manager only).
-     */
-    suspend fun `removeGroupMember`(`id`: kotlin.Long, `user`: kotlin.Long)
-    
-    /**
-     * Removes `users` from chat `gid`.
-     */
-    suspend fun `removeMembers`(`gid`: kotlin.String, `users`: List<kotlin.Long>): Chat
-    
-    /**
-     * Renames the chat `gid`.
-     */
-    suspend fun `renameChat`(`gid`: kotlin.String, `name`: kotlin.String)
-    
-    /**
-     * Renames group `id`.
-     */
-    suspend fun `renameGroup`(`id`: kotlin.Long, `name`: kotlin.String)
-    
-    /**
-     * Resumes a saved session without the password, then connects.
-     */
-    suspend fun `restore`(`session`: Session)
-    
-    /**
-     * Sends your failed message `gid` again with the same gid; it turns pending. `NotFound`
-     * if no failed message has that gid, `InvalidInput` if it is still pending.
-     */
-    suspend fun `retrySend`(`gid`: kotlin.String): SentMessage
-    
-    /**
-     * Sends `content` to `target` and waits until the server stored it; it waits in the
-     * outbox while offline and is resent after a broken connection, arriving exactly once.
-     */
-    suspend fun `send`(`target`: Target, `content`: Content): SentMessage
-    
-    /**
-     * Sends text to `target`; see `send`.
-     */
-    suspend fun `sendText`(`target`: Target, `text`: kotlin.String): SentMessage
-    
-    /**
-     * Sends `content` to a chat as the chat calls return it (one-to-one or group).
-     */
-    suspend fun `sendToChat`(`chat`: Chat, `content`: Content): SentMessage
-    
-    /**
-     * The session, if logged in; save it to `restore` later.
-     */
-    fun `session`(): Session?
-    
-    /**
-     * Makes `users` administrators of chat `gid` (or no longer, with `admin` false).
-     */
-    suspend fun `setAdmins`(`gid`: kotlin.String, `users`: List<kotlin.Long>, `admin`: kotlin.Boolean): Chat
-    
-    /**
-     * Makes the chat `gid` public or private (administrators only).
-     */
-    suspend fun `setChatPublic`(`gid`: kotlin.String, `on`: kotlin.Boolean)
-    
-    /**
-     * Restricts posting in chat `gid` to `users` (empty: everyone).
-     */
-    suspend fun `setCommitters`(`gid`: kotlin.String, `users`: List<kotlin.Long>): Chat
-    
-    /**
      * Delivers every event from now on to `listener` (replacing any earlier one), on a
      * background thread.
      */
     fun `setListener`(`listener`: EventListener)
-    
-    /**
-     * Replaces your client settings with the JSON document `settings`.
-     */
-    suspend fun `setSettings`(`settings`: kotlin.String)
-    
-    /**
-     * Sets your status: `online`, `away`, `busy` or `offline`.
-     */
-    suspend fun `setStatus`(`status`: kotlin.String)
-    
-    /**
-     * Your client settings, as JSON text.
-     */
-    suspend fun `settings`(): kotlin.String
     
     /**
      * Shuts the client down: the connection ends, waiting sends fail with `Closed`, the
@@ -2131,54 +3153,89 @@ public interface ChinwagClientInterface {
     suspend fun `shutdown`()
     
     /**
-     * Stars or un-stars the chat `gid` (for you).
+     * The `auth` family.
      */
-    suspend fun `starChat`(`gid`: kotlin.String, `on`: kotlin.Boolean)
+    fun `auth`(): Auth
     
     /**
-     * Unblocks `user`.
+     * How many background tasks the client runs (0 once it is closed): a diagnostic.
      */
-    suspend fun `unblock`(`user`: kotlin.Long)
+    fun `backgroundTasks`(): kotlin.ULong
     
     /**
-     * Messages from others in the conversation with `target` since it was marked read.
+     * The `chats` family.
      */
-    fun `unreadCount`(`target`: Target): kotlin.UInt
+    fun `chats`(): Chats
     
     /**
-     * Your messages the server has not stored, pending or failed, oldest first.
+     * The connection state: connecting, connected, disconnected, or reconnecting (with the
+     * attempt and the wait before the next one).
      */
-    fun `unsentMessages`(): List<LocalMessage>
+    fun `connectionState`(): ConnectionState
     
     /**
-     * Changes your profile (the fields that are set); returns it after the change.
+     * The `files` family.
      */
-    suspend fun `updateProfile`(`patch`: UserPatch): User
+    fun `files`(): Files
     
     /**
-     * Uploads `bytes` as `name` into chat `gid`.
+     * The `friends` family.
      */
-    suspend fun `uploadFile`(`gid`: kotlin.String, `name`: kotlin.String, `bytes`: kotlin.ByteArray): UploadedFile
+    fun `friends`(): Friends
     
     /**
-     * The user with id `id`.
+     * The `groups` family.
      */
-    suspend fun `user`(`id`: kotlin.Long): User
+    fun `groups`(): Groups
     
     /**
-     * The logged-in user's id.
+     * Why the last connection attempt failed or the last connection broke, if one did.
      */
-    fun `userId`(): kotlin.Long?
+    fun `lastConnectionError`(): kotlin.String?
     
     /**
-     * The user with account `name`.
+     * The `messages` family.
      */
-    suspend fun `userInfo`(`name`: kotlin.String): UserInfo
+    fun `messages`(): Messages
     
     /**
-     * Every user.
+     * The gids of the sent messages waiting for the server's acknowledgement (they go out
+     * again on reconnect), oldest first (after a restart on a store: the ones the last run
+     * left).
      */
-    suspend fun `users`(): List<User>
+    fun `pendingSends`(): List<kotlin.String>
+    
+    /**
+     * The `requests` family.
+     */
+    fun `requests`(): Requests
+    
+    /**
+     * The session — token, user id, name and sync cursor — or none when logged out. Save it to
+     * log in again later with `auth.restore`.
+     */
+    fun `session`(): Session?
+    
+    /**
+     * Why the last write to the client's store failed, if one did (none without a store).
+     */
+    fun `storeError`(): kotlin.String?
+    
+    /**
+     * Where a message for `chat` (as a chat call returned it) goes: its other member, or the
+     * group. An `auth` error when not logged in.
+     */
+    fun `targetOf`(`chat`: Chat): Target
+    
+    /**
+     * The logged-in user's id; an `auth` error when not logged in.
+     */
+    fun `userId`(): kotlin.Long
+    
+    /**
+     * The `users` family.
+     */
+    fun `users`(): Users
     
     companion object
 }
@@ -2304,166 +3361,6 @@ open class ChinwagClient: Disposable, AutoCloseable, ChinwagClientInterface
 
     
     /**
-     * Accepts invitation `id`: you join its group.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `acceptInvitation`(`id`: kotlin.Long) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_accept_invitation(
-                uniffiHandle,
-                
-        FfiConverterLong.lower(`id`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Adds `users` to chat `gid`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `addMembers`(`gid`: kotlin.String, `users`: List<kotlin.Long>) : Chat {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_add_members(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`gid`),
-        FfiConverterSequenceLong.lower(`users`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeChat.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Asks `user` to be friends; true once both have asked.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `askFriend`(`user`: kotlin.Long) : kotlin.Boolean {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_ask_friend(
-                uniffiHandle,
-                
-        FfiConverterLong.lower(`user`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_i8(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_i8(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_i8(future) },
-        // lift function
-        { FfiConverterBoolean.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Blocks `user`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `block`(`user`: kotlin.Long) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_block(
-                uniffiHandle,
-                
-        FfiConverterLong.lower(`user`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The users you blocked.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `blocked`() : List<kotlin.Long> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_blocked(
-                uniffiHandle,
-                
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceLong.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The chat list as last fetched by `chats`, at once and offline too (after a restart on
-     * a store: the list the last run fetched).
-     */override fun `cachedChats`(): List<Chat> {
-            return FfiConverterSequenceTypeChat.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_cached_chats(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * The users seen (listed, or met in a profile change), at once and offline too.
-     */override fun `cachedUsers`(): List<User> {
-            return FfiConverterSequenceTypeUser.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_cached_users(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
      * Calls of this client still running in Rust (0 once every awaited call has finished or
      * been cancelled).
      */override fun `callsInFlight`(): kotlin.UInt {
@@ -2481,1088 +3378,6 @@ open class ChinwagClient: Disposable, AutoCloseable, ChinwagClientInterface
 
     
     /**
-     * The members of chat `gid`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `chatMembers`(`gid`: kotlin.String) : List<User> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_chat_members(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`gid`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceTypeUser.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The chats you are in.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `chats`() : List<Chat> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_chats(
-                uniffiHandle,
-                
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceTypeChat.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The connection state.
-     */override fun `connectionState`(): ConnectionState {
-            return FfiConverterTypeConnectionState.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_connection_state(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Creates a group that you manage; returns its id (also its group chat's id).
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `createGroup`(`name`: kotlin.String) : kotlin.Long {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_create_group(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`name`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_i64(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_i64(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_i64(future) },
-        // lift function
-        { FfiConverterLong.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * A new group chat with you and `members`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `createGroupChat`(`name`: kotlin.String, `members`: List<kotlin.Long>, `public`: kotlin.Boolean) : Chat {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_create_group_chat(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`name`),
-        FfiConverterSequenceLong.lower(`members`),
-        FfiConverterBoolean.lower(`public`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeChat.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Declines invitation `id`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `declineInvitation`(`id`: kotlin.Long) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_decline_invitation(
-                uniffiHandle,
-                
-        FfiConverterLong.lower(`id`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Drops your message `gid` if the server has not stored it — a failed one, or a waiting
-     * send not written yet (never sent) — from its conversation and the store. False: no
-     * such message. `InvalidInput` if it is already on its way.
-     */
-    @Throws(ChinwagException::class)override fun `discardSend`(`gid`: kotlin.String): kotlin.Boolean {
-            return FfiConverterBoolean.lift(
-    callWithHandle {
-    uniffiRustCallWithError(ChinwagException) { _status ->
-    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_discard_send(
-        it,
-        
-        FfiConverterString.lower(`gid`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Downloads file `id`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `downloadFile`(`id`: kotlin.Long) : kotlin.ByteArray {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_download_file(
-                uniffiHandle,
-                
-        FfiConverterLong.lower(`id`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterByteArray.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The files shared in chat `gid`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `files`(`gid`: kotlin.String) : List<FileInfo> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_files(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`gid`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceTypeFileInfo.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Users who asked you and whom you have not asked back.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `friendRequests`() : List<kotlin.Long> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_friend_requests(
-                uniffiHandle,
-                
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceLong.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Your friends.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `friends`() : List<kotlin.Long> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_friends(
-                uniffiHandle,
-                
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceLong.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Group `id`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `group`(`id`: kotlin.Long) : Group {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_group(
-                uniffiHandle,
-                
-        FfiConverterLong.lower(`id`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeGroup.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The groups you are in.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `groups`() : List<Group> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_groups(
-                uniffiHandle,
-                
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceTypeGroup.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Hides or shows the chat `gid` in your list.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `hideChat`(`gid`: kotlin.String, `on`: kotlin.Boolean) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_hide_chat(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`gid`),
-        FfiConverterBoolean.lower(`on`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Page `page` (1 = newest) of `chat`'s history, each page oldest first.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `history`(`chat`: Chat, `page`: kotlin.UInt, `perPage`: kotlin.UInt) : HistoryPage {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_history(
-                uniffiHandle,
-                
-        FfiConverterTypeChat.lower(`chat`),
-        FfiConverterUInt.lower(`page`),
-        FfiConverterUInt.lower(`perPage`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeHistoryPage.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Invitations waiting for you.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `invitations`() : List<GroupRequest> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_invitations(
-                uniffiHandle,
-                
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceTypeGroupRequest.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Invites `user` into `group`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `invite`(`group`: kotlin.Long, `user`: kotlin.Long) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_invite(
-                uniffiHandle,
-                
-        FfiConverterLong.lower(`group`),
-        FfiConverterLong.lower(`user`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Joins the public chat `gid`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `joinChat`(`gid`: kotlin.String) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_join_chat(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`gid`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Leaves the chat `gid`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `leaveChat`(`gid`: kotlin.String) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_leave_chat(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`gid`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Leaves group `id`; if you manage it, it is dissolved.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `leaveGroup`(`id`: kotlin.Long) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_leave_group(
-                uniffiHandle,
-                
-        FfiConverterLong.lower(`id`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Logs in and connects.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `login`(`name`: kotlin.String, `password`: kotlin.String) : Session {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_login(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`name`),
-        FfiConverterString.lower(`password`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeSession.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Logs out: the server revokes the session and the connection closes.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `logout`() {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_logout(
-                uniffiHandle,
-                
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Marks the conversation with `target` read.
-     */override fun `markRead`(`target`: Target)
-        = 
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_mark_read(
-        it,
-        
-        FfiConverterTypeTarget.lower(`target`),_status)
-}
-    }
-    
-    
-
-    
-    /**
-     * Mutes or un-mutes the chat `gid` (for you).
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `muteChat`(`gid`: kotlin.String, `on`: kotlin.Boolean) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_mute_chat(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`gid`),
-        FfiConverterBoolean.lower(`on`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Messages that waited on the server while you had no connection, by sender.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `offlineMessages`(`remove`: kotlin.Boolean, `newestFirst`: kotlin.Boolean) : List<OfflineMessages> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_offline_messages(
-                uniffiHandle,
-                
-        FfiConverterBoolean.lower(`remove`),
-        FfiConverterBoolean.lower(`newestFirst`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceTypeOfflineMessages.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The one-to-one chat with `user`, created if needed.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `openDirect`(`user`: kotlin.Long) : Chat {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_open_direct(
-                uniffiHandle,
-                
-        FfiConverterLong.lower(`user`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeChat.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Gids of sent messages the server has not acknowledged yet.
-     */override fun `pendingSends`(): List<kotlin.String> {
-            return FfiConverterSequenceString.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_pending_sends(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Every public chat.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `publicChats`() : List<Chat> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_public_chats(
-                uniffiHandle,
-                
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceTypeChat.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The latest messages of the conversation with `target`, oldest first, at once and
-     * offline too: received ones and yours — sent, pending or failed (local echo).
-     */override fun `recentMessages`(`target`: Target): List<LocalMessage> {
-            return FfiConverterSequenceTypeLocalMessage.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_recent_messages(
-        it,
-        
-        FfiConverterTypeTarget.lower(`target`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Registers account `name`; returns the new user's id. Does not log in.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `register`(`name`: kotlin.String, `password`: kotlin.String) : kotlin.Long {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_register(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`name`),
-        FfiConverterString.lower(`password`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_i64(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_i64(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_i64(future) },
-        // lift function
-        { FfiConverterLong.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Ends the friendship with `user` (or withdraws your request).
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `removeFriend`(`user`: kotlin.Long) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_remove_friend(
-                uniffiHandle,
-                
-        FfiConverterLong.lower(`user`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Removes `user` from group `id` (its manager only).
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `removeGroupMember`(`id`: kotlin.Long, `user`: kotlin.Long) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_remove_group_member(
-                uniffiHandle,
-                
-        FfiConverterLong.lower(`id`),
-        FfiConverterLong.lower(`user`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Removes `users` from chat `gid`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `removeMembers`(`gid`: kotlin.String, `users`: List<kotlin.Long>) : Chat {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_remove_members(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`gid`),
-        FfiConverterSequenceLong.lower(`users`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeChat.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Renames the chat `gid`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `renameChat`(`gid`: kotlin.String, `name`: kotlin.String) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_rename_chat(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`gid`),
-        FfiConverterString.lower(`name`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Renames group `id`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `renameGroup`(`id`: kotlin.Long, `name`: kotlin.String) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_rename_group(
-                uniffiHandle,
-                
-        FfiConverterLong.lower(`id`),
-        FfiConverterString.lower(`name`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Resumes a saved session without the password, then connects.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `restore`(`session`: Session) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_restore(
-                uniffiHandle,
-                
-        FfiConverterTypeSession.lower(`session`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Sends your failed message `gid` again with the same gid; it turns pending. `NotFound`
-     * if no failed message has that gid, `InvalidInput` if it is still pending.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `retrySend`(`gid`: kotlin.String) : SentMessage {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_retry_send(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`gid`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeSentMessage.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Sends `content` to `target` and waits until the server stored it; it waits in the
-     * outbox while offline and is resent after a broken connection, arriving exactly once.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `send`(`target`: Target, `content`: Content) : SentMessage {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_send(
-                uniffiHandle,
-                
-        FfiConverterTypeTarget.lower(`target`),
-        FfiConverterTypeContent.lower(`content`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeSentMessage.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Sends text to `target`; see `send`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `sendText`(`target`: Target, `text`: kotlin.String) : SentMessage {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_send_text(
-                uniffiHandle,
-                
-        FfiConverterTypeTarget.lower(`target`),
-        FfiConverterString.lower(`text`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeSentMessage.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Sends `content` to a chat as the chat calls return it (one-to-one or group).
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `sendToChat`(`chat`: Chat, `content`: Content) : SentMessage {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_send_to_chat(
-                uniffiHandle,
-                
-        FfiConverterTypeChat.lower(`chat`),
-        FfiConverterTypeContent.lower(`content`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeSentMessage.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The session, if logged in; save it to `restore` later.
-     */override fun `session`(): Session? {
-            return FfiConverterOptionalTypeSession.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_session(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Makes `users` administrators of chat `gid` (or no longer, with `admin` false).
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `setAdmins`(`gid`: kotlin.String, `users`: List<kotlin.Long>, `admin`: kotlin.Boolean) : Chat {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_set_admins(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`gid`),
-        FfiConverterSequenceLong.lower(`users`),
-        FfiConverterBoolean.lower(`admin`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeChat.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Makes the chat `gid` public or private (administrators only).
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `setChatPublic`(`gid`: kotlin.String, `on`: kotlin.Boolean) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_set_chat_public(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`gid`),
-        FfiConverterBoolean.lower(`on`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Restricts posting in chat `gid` to `users` (empty: everyone).
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `setCommitters`(`gid`: kotlin.String, `users`: List<kotlin.Long>) : Chat {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_set_committers(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`gid`),
-        FfiConverterSequenceLong.lower(`users`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeChat.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
      * Delivers every event from now on to `listener` (replacing any earlier one), on a
      * background thread.
      */override fun `setListener`(`listener`: EventListener)
@@ -3577,82 +3392,6 @@ open class ChinwagClient: Disposable, AutoCloseable, ChinwagClientInterface
     }
     
     
-
-    
-    /**
-     * Replaces your client settings with the JSON document `settings`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `setSettings`(`settings`: kotlin.String) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_set_settings(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`settings`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Sets your status: `online`, `away`, `busy` or `offline`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `setStatus`(`status`: kotlin.String) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_set_status(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`status`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Your client settings, as JSON text.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `settings`() : kotlin.String {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_settings(
-                uniffiHandle,
-                
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterString.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
 
     
     /**
@@ -3683,82 +3422,12 @@ open class ChinwagClient: Disposable, AutoCloseable, ChinwagClientInterface
 
     
     /**
-     * Stars or un-stars the chat `gid` (for you).
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `starChat`(`gid`: kotlin.String, `on`: kotlin.Boolean) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_star_chat(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`gid`),
-        FfiConverterBoolean.lower(`on`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Unblocks `user`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `unblock`(`user`: kotlin.Long) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_unblock(
-                uniffiHandle,
-                
-        FfiConverterLong.lower(`user`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Messages from others in the conversation with `target` since it was marked read.
-     */override fun `unreadCount`(`target`: Target): kotlin.UInt {
-            return FfiConverterUInt.lift(
+     * The `auth` family.
+     */override fun `auth`(): Auth {
+            return FfiConverterTypeAuth.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
-    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_unread_count(
-        it,
-        
-        FfiConverterTypeTarget.lower(`target`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Your messages the server has not stored, pending or failed, oldest first.
-     */override fun `unsentMessages`(): List<LocalMessage> {
-            return FfiConverterSequenceTypeLocalMessage.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_unsent_messages(
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_auth(
         it,
         _status)
 }
@@ -3769,88 +3438,227 @@ open class ChinwagClient: Disposable, AutoCloseable, ChinwagClientInterface
 
     
     /**
-     * Changes your profile (the fields that are set); returns it after the change.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `updateProfile`(`patch`: UserPatch) : User {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_update_profile(
-                uniffiHandle,
-                
-        FfiConverterTypeUserPatch.lower(`patch`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeUser.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Uploads `bytes` as `name` into chat `gid`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `uploadFile`(`gid`: kotlin.String, `name`: kotlin.String, `bytes`: kotlin.ByteArray) : UploadedFile {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_upload_file(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`gid`),
-        FfiConverterString.lower(`name`),
-        FfiConverterByteArray.lower(`bytes`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeUploadedFile.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The user with id `id`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `user`(`id`: kotlin.Long) : User {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_user(
-                uniffiHandle,
-                
-        FfiConverterLong.lower(`id`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeUser.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The logged-in user's id.
-     */override fun `userId`(): kotlin.Long? {
-            return FfiConverterOptionalLong.lift(
+     * How many background tasks the client runs (0 once it is closed): a diagnostic.
+     */override fun `backgroundTasks`(): kotlin.ULong {
+            return FfiConverterULong.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_background_tasks(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The `chats` family.
+     */override fun `chats`(): Chats {
+            return FfiConverterTypeChats.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_chats(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The connection state: connecting, connected, disconnected, or reconnecting (with the
+     * attempt and the wait before the next one).
+     */override fun `connectionState`(): ConnectionState {
+            return FfiConverterTypeConnectionState.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_connection_state(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The `files` family.
+     */override fun `files`(): Files {
+            return FfiConverterTypeFiles.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_files(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The `friends` family.
+     */override fun `friends`(): Friends {
+            return FfiConverterTypeFriends.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_friends(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The `groups` family.
+     */override fun `groups`(): Groups {
+            return FfiConverterTypeGroups.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_groups(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Why the last connection attempt failed or the last connection broke, if one did.
+     */override fun `lastConnectionError`(): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_last_connection_error(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The `messages` family.
+     */override fun `messages`(): Messages {
+            return FfiConverterTypeMessages.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_messages(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The gids of the sent messages waiting for the server's acknowledgement (they go out
+     * again on reconnect), oldest first (after a restart on a store: the ones the last run
+     * left).
+     */override fun `pendingSends`(): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_pending_sends(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The `requests` family.
+     */override fun `requests`(): Requests {
+            return FfiConverterTypeRequests.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_requests(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The session — token, user id, name and sync cursor — or none when logged out. Save it to
+     * log in again later with `auth.restore`.
+     */override fun `session`(): Session? {
+            return FfiConverterOptionalTypeSession.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_session(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Why the last write to the client's store failed, if one did (none without a store).
+     */override fun `storeError`(): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_store_error(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Where a message for `chat` (as a chat call returned it) goes: its other member, or the
+     * group. An `auth` error when not logged in.
+     */
+    @Throws(ChinwagException::class)override fun `targetOf`(`chat`: Chat): Target {
+            return FfiConverterTypeTarget.lift(
+    callWithHandle {
+    uniffiRustCallWithError(ChinwagException) { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_target_of(
+        it,
+        
+        FfiConverterTypeChat.lower(`chat`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The logged-in user's id; an `auth` error when not logged in.
+     */
+    @Throws(ChinwagException::class)override fun `userId`(): kotlin.Long {
+            return FfiConverterLong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(ChinwagException) { _status ->
     UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_user_id(
         it,
         _status)
@@ -3862,52 +3670,19 @@ open class ChinwagClient: Disposable, AutoCloseable, ChinwagClientInterface
 
     
     /**
-     * The user with account `name`.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `userInfo`(`name`: kotlin.String) : UserInfo {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_user_info(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`name`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeUserInfo.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
+     * The `users` family.
+     */override fun `users`(): Users {
+            return FfiConverterTypeUsers.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_users(
+        it,
+        _status)
+}
+    }
     )
     }
-
     
-    /**
-     * Every user.
-     */
-    @Throws(ChinwagException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `users`() : List<User> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_chinwag_ffi_fn_method_chinwagclient_users(
-                uniffiHandle,
-                
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceTypeUser.lift(it) },
-        // Error FFI converter
-        ChinwagException.ErrorHandler,
-    )
-    }
 
     
 
@@ -4268,6 +4043,2610 @@ public object FfiConverterTypeEventListener: FfiConverter<EventListener, Long> {
     override fun allocationSize(value: EventListener) = 8UL
 
     override fun write(value: EventListener, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The `files` family of a client: `client.files()`.
+ */
+public interface FilesInterface {
+    
+    /**
+     * Downloads file `file` (as a file call listed it). Result: its bytes.
+     */
+    suspend fun `download`(`file`: kotlin.Long): kotlin.ByteArray
+    
+    /**
+     * The files shared in chat `gid`. Result: the files (id, title, size, added
+     * by, date, chat gid).
+     */
+    suspend fun `list`(`gid`: kotlin.String): List<FileInfo>
+    
+    /**
+     * Uploads the bytes `data` as a file named `name` into chat
+     * `gid` (its members can download it). Result: its url, time, id
+     * and name.
+     */
+    suspend fun `upload`(`gid`: kotlin.String, `name`: kotlin.String, `data`: kotlin.ByteArray): UploadedFile
+    
+    companion object
+}
+
+/**
+ * The `files` family of a client: `client.files()`.
+ */
+open class Files: Disposable, AutoCloseable, FilesInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_chinwag_ffi_fn_free_files(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_chinwag_ffi_fn_clone_files(handle, status)
+        }
+    }
+
+    
+    /**
+     * Downloads file `file` (as a file call listed it). Result: its bytes.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `download`(`file`: kotlin.Long) : kotlin.ByteArray {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_files_download(
+                uniffiHandle,
+                
+        FfiConverterLong.lower(`file`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterByteArray.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The files shared in chat `gid`. Result: the files (id, title, size, added
+     * by, date, chat gid).
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `list`(`gid`: kotlin.String) : List<FileInfo> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_files_list(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`gid`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeFileInfo.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Uploads the bytes `data` as a file named `name` into chat
+     * `gid` (its members can download it). Result: its url, time, id
+     * and name.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `upload`(`gid`: kotlin.String, `name`: kotlin.String, `data`: kotlin.ByteArray) : UploadedFile {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_files_upload(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`gid`),
+        FfiConverterString.lower(`name`),
+        FfiConverterByteArray.lower(`data`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeUploadedFile.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFiles: FfiConverter<Files, Long> {
+    override fun lower(value: Files): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Files {
+        return Files(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Files {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Files) = 8UL
+
+    override fun write(value: Files, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The `friends` family of a client: `client.friends()`.
+ */
+public interface FriendsInterface {
+    
+    /**
+     * Asks `user` to be friends. Result: `true` once both have asked (you are friends now),
+     * `false` while waiting for them.
+     */
+    suspend fun `ask`(`user`: kotlin.Long): kotlin.Boolean
+    
+    /**
+     * Blocks `user`: their messages no longer reach you.
+     */
+    suspend fun `block`(`user`: kotlin.Long)
+    
+    /**
+     * The users you blocked. Result: their ids.
+     */
+    suspend fun `blocked`(): List<kotlin.Long>
+    
+    /**
+     * Your friends. Result: their ids.
+     */
+    suspend fun `list`(): List<kotlin.Long>
+    
+    /**
+     * Ends the friendship with `user` (or withdraws your request).
+     */
+    suspend fun `remove`(`user`: kotlin.Long)
+    
+    /**
+     * Users who asked you and whom you have not asked back. Result: their ids.
+     */
+    suspend fun `requests`(): List<kotlin.Long>
+    
+    /**
+     * Unblocks `user`.
+     */
+    suspend fun `unblock`(`user`: kotlin.Long)
+    
+    companion object
+}
+
+/**
+ * The `friends` family of a client: `client.friends()`.
+ */
+open class Friends: Disposable, AutoCloseable, FriendsInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_chinwag_ffi_fn_free_friends(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_chinwag_ffi_fn_clone_friends(handle, status)
+        }
+    }
+
+    
+    /**
+     * Asks `user` to be friends. Result: `true` once both have asked (you are friends now),
+     * `false` while waiting for them.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `ask`(`user`: kotlin.Long) : kotlin.Boolean {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_friends_ask(
+                uniffiHandle,
+                
+        FfiConverterLong.lower(`user`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_i8(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_i8(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_i8(future) },
+        // lift function
+        { FfiConverterBoolean.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Blocks `user`: their messages no longer reach you.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `block`(`user`: kotlin.Long) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_friends_block(
+                uniffiHandle,
+                
+        FfiConverterLong.lower(`user`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The users you blocked. Result: their ids.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `blocked`() : List<kotlin.Long> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_friends_blocked(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceLong.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Your friends. Result: their ids.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `list`() : List<kotlin.Long> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_friends_list(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceLong.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Ends the friendship with `user` (or withdraws your request).
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `remove`(`user`: kotlin.Long) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_friends_remove(
+                uniffiHandle,
+                
+        FfiConverterLong.lower(`user`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Users who asked you and whom you have not asked back. Result: their ids.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `requests`() : List<kotlin.Long> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_friends_requests(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceLong.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Unblocks `user`.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `unblock`(`user`: kotlin.Long) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_friends_unblock(
+                uniffiHandle,
+                
+        FfiConverterLong.lower(`user`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFriends: FfiConverter<Friends, Long> {
+    override fun lower(value: Friends): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Friends {
+        return Friends(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Friends {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Friends) = 8UL
+
+    override fun write(value: Friends, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The `groups` family of a client: `client.groups()`.
+ */
+public interface GroupsInterface {
+    
+    /**
+     * Creates a group named `name` that you manage. Result: its id, also the id of its group
+     * chat.
+     */
+    suspend fun `create`(`name`: kotlin.String): kotlin.Long
+    
+    /**
+     * Group `group`: its id, name, manager and members.
+     */
+    suspend fun `info`(`group`: kotlin.Long): Group
+    
+    /**
+     * Leaves group `group`; if you manage it, it is dissolved.
+     */
+    suspend fun `leave`(`group`: kotlin.Long)
+    
+    /**
+     * The groups you are in. Result: the groups (id, name, manager,
+     * members).
+     */
+    suspend fun `list`(): List<Group>
+    
+    /**
+     * Removes `user` from group `group` (its manager only).
+     */
+    suspend fun `removeMember`(`group`: kotlin.Long, `user`: kotlin.Long)
+    
+    /**
+     * Renames group `group` to `name`.
+     */
+    suspend fun `rename`(`group`: kotlin.Long, `name`: kotlin.String)
+    
+    companion object
+}
+
+/**
+ * The `groups` family of a client: `client.groups()`.
+ */
+open class Groups: Disposable, AutoCloseable, GroupsInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_chinwag_ffi_fn_free_groups(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_chinwag_ffi_fn_clone_groups(handle, status)
+        }
+    }
+
+    
+    /**
+     * Creates a group named `name` that you manage. Result: its id, also the id of its group
+     * chat.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `create`(`name`: kotlin.String) : kotlin.Long {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_groups_create(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`name`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_i64(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_i64(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_i64(future) },
+        // lift function
+        { FfiConverterLong.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Group `group`: its id, name, manager and members.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `info`(`group`: kotlin.Long) : Group {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_groups_info(
+                uniffiHandle,
+                
+        FfiConverterLong.lower(`group`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeGroup.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Leaves group `group`; if you manage it, it is dissolved.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `leave`(`group`: kotlin.Long) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_groups_leave(
+                uniffiHandle,
+                
+        FfiConverterLong.lower(`group`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The groups you are in. Result: the groups (id, name, manager,
+     * members).
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `list`() : List<Group> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_groups_list(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeGroup.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Removes `user` from group `group` (its manager only).
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `removeMember`(`group`: kotlin.Long, `user`: kotlin.Long) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_groups_remove_member(
+                uniffiHandle,
+                
+        FfiConverterLong.lower(`group`),
+        FfiConverterLong.lower(`user`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Renames group `group` to `name`.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `rename`(`group`: kotlin.Long, `name`: kotlin.String) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_groups_rename(
+                uniffiHandle,
+                
+        FfiConverterLong.lower(`group`),
+        FfiConverterString.lower(`name`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGroups: FfiConverter<Groups, Long> {
+    override fun lower(value: Groups): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Groups {
+        return Groups(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Groups {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Groups) = 8UL
+
+    override fun write(value: Groups, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The `messages` family of a client: `client.messages()`.
+ */
+public interface MessagesInterface {
+    
+    /**
+     * Drops your message `gid` if the server has not stored it — a failed one, or a waiting send
+     * not written to the server yet (it is never sent; its send fails with
+     * `invalid_input`) — from its conversation and the store. Result: false if there
+     * is no such message. An `invalid_input` error if the send is already on its way (the
+     * server may store it; wait for its outcome).
+     */
+    fun `discard`(`gid`: kotlin.String): kotlin.Boolean
+    
+    /**
+     * Marks the conversation `target` read: its unread count becomes 0.
+     */
+    fun `markRead`(`target`: Target)
+    
+    /**
+     * Messages that waited on the server while you had no connection, grouped by sender;
+     * `remove` deletes them from the server, `newest_first` orders each group. A connected
+     * client does not need this: it catches up by itself and delivers each missed message as an
+     * event. Result: per sender, their messages.
+     */
+    suspend fun `offline`(`remove`: kotlin.Boolean, `newestFirst`: kotlin.Boolean): List<OfflineMessages>
+    
+    /**
+     * The latest messages of the conversation `target` (a user or a group), oldest first, at
+     * once and offline too: received ones and yours, each with its id (none until stored),
+     * gid, chat, sender, content, time and delivery (pending, sent, or failed with the error).
+     */
+    fun `recent`(`target`: Target): List<LocalMessage>
+    
+    /**
+     * Sends again your failed message `gid` (see `messages.unsent`) with the same gid; it
+     * turns pending. Result: as `messages.send`. A `not_found` error if no failed
+     * message has that gid, `invalid_input` if it is still pending.
+     */
+    suspend fun `retry`(`gid`: kotlin.String): SentMessage
+    
+    /**
+     * Sends `content` to `target` (a user or a group) and waits until the server stored it:
+     * it waits in the outbox while offline and is resent after a broken connection, and the
+     * server de-duplicates, so it arrives exactly once. Result: the message's gid, id (none
+     * if a delivery rule dropped it, e.g. not friends) and time; a `closed` error if the
+     * client closes or logs out first.
+     */
+    suspend fun `send`(`target`: Target, `content`: Content): SentMessage
+    
+    /**
+     * Sends the text `text` to `target`; as `messages.send`.
+     */
+    suspend fun `sendText`(`target`: Target, `text`: kotlin.String): SentMessage
+    
+    /**
+     * The number of messages from others in the conversation `target` since it was last
+     * marked read.
+     */
+    fun `unread`(`target`: Target): kotlin.UInt
+    
+    /**
+     * Your messages the server has not stored, pending or failed, oldest first (after a
+     * restart too), as in `messages.recent`.
+     */
+    fun `unsent`(): List<LocalMessage>
+    
+    companion object
+}
+
+/**
+ * The `messages` family of a client: `client.messages()`.
+ */
+open class Messages: Disposable, AutoCloseable, MessagesInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_chinwag_ffi_fn_free_messages(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_chinwag_ffi_fn_clone_messages(handle, status)
+        }
+    }
+
+    
+    /**
+     * Drops your message `gid` if the server has not stored it — a failed one, or a waiting send
+     * not written to the server yet (it is never sent; its send fails with
+     * `invalid_input`) — from its conversation and the store. Result: false if there
+     * is no such message. An `invalid_input` error if the send is already on its way (the
+     * server may store it; wait for its outcome).
+     */
+    @Throws(ChinwagException::class)override fun `discard`(`gid`: kotlin.String): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(ChinwagException) { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_messages_discard(
+        it,
+        
+        FfiConverterString.lower(`gid`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Marks the conversation `target` read: its unread count becomes 0.
+     */override fun `markRead`(`target`: Target)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_messages_mark_read(
+        it,
+        
+        FfiConverterTypeTarget.lower(`target`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Messages that waited on the server while you had no connection, grouped by sender;
+     * `remove` deletes them from the server, `newest_first` orders each group. A connected
+     * client does not need this: it catches up by itself and delivers each missed message as an
+     * event. Result: per sender, their messages.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `offline`(`remove`: kotlin.Boolean, `newestFirst`: kotlin.Boolean) : List<OfflineMessages> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_messages_offline(
+                uniffiHandle,
+                
+        FfiConverterBoolean.lower(`remove`),
+        FfiConverterBoolean.lower(`newestFirst`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeOfflineMessages.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The latest messages of the conversation `target` (a user or a group), oldest first, at
+     * once and offline too: received ones and yours, each with its id (none until stored),
+     * gid, chat, sender, content, time and delivery (pending, sent, or failed with the error).
+     */override fun `recent`(`target`: Target): List<LocalMessage> {
+            return FfiConverterSequenceTypeLocalMessage.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_messages_recent(
+        it,
+        
+        FfiConverterTypeTarget.lower(`target`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Sends again your failed message `gid` (see `messages.unsent`) with the same gid; it
+     * turns pending. Result: as `messages.send`. A `not_found` error if no failed
+     * message has that gid, `invalid_input` if it is still pending.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `retry`(`gid`: kotlin.String) : SentMessage {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_messages_retry(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`gid`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeSentMessage.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Sends `content` to `target` (a user or a group) and waits until the server stored it:
+     * it waits in the outbox while offline and is resent after a broken connection, and the
+     * server de-duplicates, so it arrives exactly once. Result: the message's gid, id (none
+     * if a delivery rule dropped it, e.g. not friends) and time; a `closed` error if the
+     * client closes or logs out first.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `send`(`target`: Target, `content`: Content) : SentMessage {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_messages_send(
+                uniffiHandle,
+                
+        FfiConverterTypeTarget.lower(`target`),
+        FfiConverterTypeContent.lower(`content`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeSentMessage.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Sends the text `text` to `target`; as `messages.send`.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `sendText`(`target`: Target, `text`: kotlin.String) : SentMessage {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_messages_send_text(
+                uniffiHandle,
+                
+        FfiConverterTypeTarget.lower(`target`),
+        FfiConverterString.lower(`text`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeSentMessage.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The number of messages from others in the conversation `target` since it was last
+     * marked read.
+     */override fun `unread`(`target`: Target): kotlin.UInt {
+            return FfiConverterUInt.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_messages_unread(
+        it,
+        
+        FfiConverterTypeTarget.lower(`target`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Your messages the server has not stored, pending or failed, oldest first (after a
+     * restart too), as in `messages.recent`.
+     */override fun `unsent`(): List<LocalMessage> {
+            return FfiConverterSequenceTypeLocalMessage.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_messages_unsent(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMessages: FfiConverter<Messages, Long> {
+    override fun lower(value: Messages): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Messages {
+        return Messages(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Messages {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Messages) = 8UL
+
+    override fun write(value: Messages, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The `requests` family of a client: `client.requests()`.
+ */
+public interface RequestsInterface {
+    
+    /**
+     * Accepts invitation `request`: you join its group.
+     */
+    suspend fun `accept`(`request`: kotlin.Long)
+    
+    /**
+     * Declines invitation `request`.
+     */
+    suspend fun `decline`(`request`: kotlin.Long)
+    
+    /**
+     * Invites `user` into group `group` (you must be a member).
+     */
+    suspend fun `invite`(`group`: kotlin.Long, `user`: kotlin.Long)
+    
+    /**
+     * Invitations waiting for you. Result: the invitations (id, group
+     * name and id, user, invited by).
+     */
+    suspend fun `list`(): List<GroupRequest>
+    
+    companion object
+}
+
+/**
+ * The `requests` family of a client: `client.requests()`.
+ */
+open class Requests: Disposable, AutoCloseable, RequestsInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_chinwag_ffi_fn_free_requests(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_chinwag_ffi_fn_clone_requests(handle, status)
+        }
+    }
+
+    
+    /**
+     * Accepts invitation `request`: you join its group.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `accept`(`request`: kotlin.Long) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_requests_accept(
+                uniffiHandle,
+                
+        FfiConverterLong.lower(`request`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Declines invitation `request`.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `decline`(`request`: kotlin.Long) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_requests_decline(
+                uniffiHandle,
+                
+        FfiConverterLong.lower(`request`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Invites `user` into group `group` (you must be a member).
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `invite`(`group`: kotlin.Long, `user`: kotlin.Long) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_requests_invite(
+                uniffiHandle,
+                
+        FfiConverterLong.lower(`group`),
+        FfiConverterLong.lower(`user`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Invitations waiting for you. Result: the invitations (id, group
+     * name and id, user, invited by).
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `list`() : List<GroupRequest> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_requests_list(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeGroupRequest.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRequests: FfiConverter<Requests, Long> {
+    override fun lower(value: Requests): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Requests {
+        return Requests(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Requests {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Requests) = 8UL
+
+    override fun write(value: Requests, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The `users` family of a client: `client.users()`.
+ */
+public interface UsersInterface {
+    
+    /**
+     * The users seen (listed, or met in a profile change), by id, at once and offline too (after a restart on a store: the ones the
+     * last run saw).
+     */
+    fun `cached`(): List<User>
+    
+    /**
+     * The user with id `user`. Result: the user.
+     */
+    suspend fun `get`(`user`: kotlin.Long): User
+    
+    /**
+     * The user with account `name`. Result: its name, id, real name and status.
+     */
+    suspend fun `info`(`name`: kotlin.String): UserInfo
+    
+    /**
+     * Every user. Result: the users (id, account, real name, status, profile fields).
+     */
+    suspend fun `list`(): List<User>
+    
+    /**
+     * Replaces your client settings with the JSON document `settings`.
+     */
+    suspend fun `setSettings`(`settings`: kotlin.String)
+    
+    /**
+     * Sets your status: `online`, `away`, `busy` or `offline`.
+     */
+    suspend fun `setStatus`(`status`: kotlin.String)
+    
+    /**
+     * Your client settings. Result: the settings' JSON text (`{}` if never
+     * set).
+     */
+    suspend fun `settings`(): kotlin.String
+    
+    /**
+     * Changes your profile: `patch` has any of `realname`, `avatar`,
+     * `status`, `gender`, `email`, `mobile`, `site`, `phone`. Result: you, after the
+     * change.
+     */
+    suspend fun `updateProfile`(`patch`: UserPatch): User
+    
+    companion object
+}
+
+/**
+ * The `users` family of a client: `client.users()`.
+ */
+open class Users: Disposable, AutoCloseable, UsersInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_chinwag_ffi_fn_free_users(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_chinwag_ffi_fn_clone_users(handle, status)
+        }
+    }
+
+    
+    /**
+     * The users seen (listed, or met in a profile change), by id, at once and offline too (after a restart on a store: the ones the
+     * last run saw).
+     */override fun `cached`(): List<User> {
+            return FfiConverterSequenceTypeUser.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_chinwag_ffi_fn_method_users_cached(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The user with id `user`. Result: the user.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `get`(`user`: kotlin.Long) : User {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_users_get(
+                uniffiHandle,
+                
+        FfiConverterLong.lower(`user`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeUser.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The user with account `name`. Result: its name, id, real name and status.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `info`(`name`: kotlin.String) : UserInfo {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_users_info(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`name`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeUserInfo.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Every user. Result: the users (id, account, real name, status, profile fields).
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `list`() : List<User> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_users_list(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeUser.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Replaces your client settings with the JSON document `settings`.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `setSettings`(`settings`: kotlin.String) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_users_set_settings(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`settings`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Sets your status: `online`, `away`, `busy` or `offline`.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `setStatus`(`status`: kotlin.String) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_users_set_status(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`status`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Your client settings. Result: the settings' JSON text (`{}` if never
+     * set).
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `settings`() : kotlin.String {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_users_settings(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterString.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Changes your profile: `patch` has any of `realname`, `avatar`,
+     * `status`, `gender`, `email`, `mobile`, `site`, `phone`. Result: you, after the
+     * change.
+     */
+    @Throws(ChinwagException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `updateProfile`(`patch`: UserPatch) : User {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_chinwag_ffi_fn_method_users_update_profile(
+                uniffiHandle,
+                
+        FfiConverterTypeUserPatch.lower(`patch`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_chinwag_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_chinwag_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeUser.lift(it) },
+        // Error FFI converter
+        ChinwagException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUsers: FfiConverter<Users, Long> {
+    override fun lower(value: Users): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Users {
+        return Users(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Users {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Users) = 8UL
+
+    override fun write(value: Users, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }

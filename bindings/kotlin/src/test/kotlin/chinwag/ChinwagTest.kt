@@ -27,15 +27,15 @@ class ChinwagTest {
     fun `register and login return the user and session`(): Unit = runBlocking {
         ChinwagClient(serverUrl).use { client ->
             val name = freshName("kreg")
-            val id = client.register(name, Account.PASSWORD)
+            val id = client.auth().register(name, Account.PASSWORD)
             assertTrue(id > 0)
             assertNull(client.session(), "no session before login")
-            val session = client.login(name, Account.PASSWORD)
+            val session = client.auth().login(name, Account.PASSWORD)
             assertEquals(id, session.userId)
             assertEquals(id, client.userId())
             assertEquals(session, client.session())
-            client.logout()
-            assertNull(client.userId(), "logout forgets the session")
+            client.auth().logout()
+            assertFailsWith<ChinwagException>("logout forgets the session") { client.userId() }
         }
     }
 
@@ -43,9 +43,9 @@ class ChinwagTest {
     fun `a server error is a typed exception with the server's message`(): Unit = runBlocking {
         Account("kerr").start().use { account ->
             ChinwagClient(serverUrl).use { other ->
-                val wrong = assertFailsWith<ChinwagException.Auth> { other.login(account.name, "wrong-password") }
+                val wrong = assertFailsWith<ChinwagException.Auth> { other.auth().login(account.name, "wrong-password") }
                 assertFalse(wrong.message.isNullOrBlank(), "the exception carries the message")
-                val taken = assertFailsWith<ChinwagException> { other.register(account.name, Account.PASSWORD) }
+                val taken = assertFailsWith<ChinwagException> { other.auth().register(account.name, Account.PASSWORD) }
                 assertFalse(taken.message.isNullOrBlank())
             }
         }
@@ -58,8 +58,8 @@ class ChinwagTest {
         val name = freshName("kstore")
         var id = 0L
         ChinwagClient(serverUrl, options).use { client ->
-            id = client.register(name, Account.PASSWORD)
-            client.login(name, Account.PASSWORD)
+            id = client.auth().register(name, Account.PASSWORD)
+            client.auth().login(name, Account.PASSWORD)
             client.shutdown()
         }
         ChinwagClient(serverUrl, options).use { again ->
@@ -81,13 +81,13 @@ class ChinwagTest {
                     var id = 0L
                     var gid = ""
                     ChinwagClient(relay.url, options).use { app ->
-                        id = app.register(name, Account.PASSWORD)
-                        app.login(name, Account.PASSWORD)
-                        app.askFriend(peer.id)
-                        peer.client.askFriend(id)
-                        app.sendText(chat, "while online")
+                        id = app.auth().register(name, Account.PASSWORD)
+                        app.auth().login(name, Account.PASSWORD)
+                        app.friends().ask(peer.id)
+                        peer.client.friends().ask(id)
+                        app.messages().sendText(chat, "while online")
                         relay.cut()
-                        val waiting = async { runCatching { app.sendText(chat, "while offline") } }
+                        val waiting = async { runCatching { app.messages().sendText(chat, "while offline") } }
                         while (app.pendingSends().isEmpty()) delay(10)
                         gid = app.pendingSends().single()
                         app.shutdown()
@@ -97,10 +97,10 @@ class ChinwagTest {
                     // The app starts again, still offline: no login, the chat as it was, the send pending.
                     ChinwagClient(relay.url, options).use { again ->
                         assertEquals(id, again.userId())
-                        val shown = again.recentMessages(chat)
+                        val shown = again.messages().recent(chat)
                         assertEquals(listOf("while online", "while offline"), shown.map { (it.content as Content.Text).v1 })
                         assertEquals(listOf(Delivery.Sent, Delivery.Pending), shown.map { it.delivery })
-                        assertEquals(listOf(gid), again.unsentMessages().map { it.gid })
+                        assertEquals(listOf(gid), again.messages().unsent().map { it.gid })
 
                         relay.restore()
                         val (text, _) = peer.inbox.await("the offline send") { textFrom(it, id) }
@@ -108,8 +108,8 @@ class ChinwagTest {
                         val (late, _) = peer.inbox.await("the offline send") { textFrom(it, id) }
                         assertEquals("while offline", late)
                         while (again.pendingSends().isNotEmpty()) delay(10)
-                        assertEquals(Delivery.Sent, again.recentMessages(chat).last().delivery)
-                        val history = peer.client.history(peer.client.openDirect(id), 1u, 20u)
+                        assertEquals(Delivery.Sent, again.messages().recent(chat).last().delivery)
+                        val history = peer.client.chats().history(peer.client.chats().openDirect(id), 1u, 20u)
                         assertEquals(1, history.messages.count { it.gid == gid }, "stored once")
                         again.shutdown()
                     }
@@ -121,7 +121,7 @@ class ChinwagTest {
     fun `bad input is a typed exception, not a crash`(): Unit = runBlocking {
         assertFailsWith<ChinwagException.InvalidInput> { ChinwagClient("not a url") }
         ChinwagClient(serverUrl).use { client ->
-            assertFailsWith<ChinwagException> { client.sendText(Target.User(1), "before login") }
+            assertFailsWith<ChinwagException> { client.messages().sendText(Target.User(1), "before login") }
         }
     }
 
@@ -129,12 +129,12 @@ class ChinwagTest {
     fun `friends and a direct message arrive through the listener on a background thread`(): Unit = runBlocking {
         Account("kalice").start().use { alice ->
             Account("kbob").start().use { bob ->
-                assertFalse(alice.client.askFriend(bob.id), "the first request waits")
-                assertEquals(listOf(alice.id), bob.client.friendRequests())
-                assertTrue(bob.client.askFriend(alice.id), "the second makes friends")
-                assertEquals(listOf(bob.id), alice.client.friends())
+                assertFalse(alice.client.friends().ask(bob.id), "the first request waits")
+                assertEquals(listOf(alice.id), bob.client.friends().requests())
+                assertTrue(bob.client.friends().ask(alice.id), "the second makes friends")
+                assertEquals(listOf(bob.id), alice.client.friends().list())
 
-                val sent = alice.client.sendText(Target.User(bob.id), "hello from kotlin ✓")
+                val sent = alice.client.messages().sendText(Target.User(bob.id), "hello from kotlin ✓")
                 assertNotNull(sent.id, "the server stored the message")
                 val (text, thread) = bob.inbox.await("bob's message") { textFrom(it, alice.id) }
                 assertEquals("hello from kotlin ✓", text)
@@ -147,13 +147,13 @@ class ChinwagTest {
     fun `a group invitation is accepted and the group message arrives`(): Unit = runBlocking {
         Account("kowner").start().use { alice ->
             Account("kguest").start().use { bob ->
-                val group = alice.client.createGroup("kotlin-team")
-                alice.client.invite(group, bob.id)
-                val invitation = bob.client.invitations().single { it.groupId == group }
-                bob.client.acceptInvitation(invitation.id)
-                assertContains(bob.client.group(group).usersId, bob.id)
+                val group = alice.client.groups().create("kotlin-team")
+                alice.client.requests().invite(group, bob.id)
+                val invitation = bob.client.requests().list().single { it.groupId == group }
+                bob.client.requests().accept(invitation.id)
+                assertContains(bob.client.groups().info(group).usersId, bob.id)
 
-                bob.client.send(Target.Group(group), Content.Json("{\"n\":1}"))
+                bob.client.messages().send(Target.Group(group), Content.Json("{\"n\":1}"))
                 val (json, _) = alice.inbox.await("the group message") {
                     ((it as? Event.Message)?.v1?.takeIf { m -> m.chat == Target.Group(group) }?.content as? Content.Json)?.v1
                 }
@@ -166,16 +166,16 @@ class ChinwagTest {
     fun `a group chat keeps history in order and shares files`(): Unit = runBlocking {
         Account("kcarol").start().use { carol ->
             Account("kdave").start().use { dave ->
-                val chat = carol.client.createGroupChat("kotlin-room", listOf(dave.id), false)
-                for (n in 1..3) carol.client.sendToChat(chat, Content.Text("line $n"))
+                val chat = carol.client.chats().createGroup("kotlin-room", listOf(dave.id), false)
+                for (n in 1..3) carol.client.messages().send(carol.client.targetOf(chat), Content.Text("line $n"))
                 dave.inbox.await("the last line") { e -> textFrom(e, carol.id)?.takeIf { it == "line 3" } }
-                val page = dave.client.history(chat, 1u, 10u)
+                val page = dave.client.chats().history(chat, 1u, 10u)
                 val texts = page.messages.mapNotNull { (it.content as? Content.Text)?.v1 }
                 assertEquals(listOf("line 1", "line 2", "line 3"), texts, "oldest first")
 
                 val bytes = ByteArray(3000) { (it % 251).toByte() }
-                val uploaded = carol.client.uploadFile(chat.gid, "data.bin", bytes)
-                assertContentEquals(bytes, dave.client.downloadFile(uploaded.id))
+                val uploaded = carol.client.files().upload(chat.gid, "data.bin", bytes)
+                assertContentEquals(bytes, dave.client.files().download(uploaded.id))
             }
         }
     }
@@ -198,7 +198,7 @@ class ChinwagTest {
     fun `a cancelled coroutine leaves no Rust task running`(): Unit = runBlocking {
         ServerSocket(0, 4, InetAddress.getLoopbackAddress()).use { silent ->
             ChinwagClient("http://127.0.0.1:${silent.localPort}").use { stuck ->
-                val result = withTimeoutOrNull(300) { stuck.register("never", Account.PASSWORD) }
+                val result = withTimeoutOrNull(300) { stuck.auth().register("never", Account.PASSWORD) }
                 assertNull(result, "the call to a silent server was cancelled by the timeout")
                 var left = stuck.callsInFlight()
                 repeat(100) { if (left != 0u) { Thread.sleep(20); left = stuck.callsInFlight() } }

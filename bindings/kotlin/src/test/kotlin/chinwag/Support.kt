@@ -48,8 +48,8 @@ class Account(prefix: String, options: ClientOptions? = null) : AutoCloseable {
 
     /** Registers and logs in; returns this. */
     suspend fun start(): Account {
-        id = client.register(name, PASSWORD)
-        client.login(name, PASSWORD)
+        id = client.auth().register(name, PASSWORD)
+        client.auth().login(name, PASSWORD)
         return this
     }
 

@@ -56,10 +56,10 @@ class ConsoleChat(private val client: ChinwagClient, private val name: String) {
             }
         })
         val session = try {
-            client.login(name, password)
+            client.auth().login(name, password)
         } catch (e: ChinwagException.Auth) {
-            client.register(name, password) // a new name: create the account, then log in
-            client.login(name, password)
+            client.auth().register(name, password) // a new name: create the account, then log in
+            client.auth().login(name, password)
         }
         println("logged in as $name (user ${session.userId})")
         val printer = CoroutineScope(Dispatchers.Default).launch { for (event in events) show(event) }
@@ -72,7 +72,7 @@ class ConsoleChat(private val client: ChinwagClient, private val name: String) {
                 println("! ${e.message}")
             }
         }
-        client.logout()
+        client.auth().logout()
         events.close()
         printer.join()
         println("bye")
@@ -83,20 +83,20 @@ class ConsoleChat(private val client: ChinwagClient, private val name: String) {
         when {
             line.isEmpty() -> {}
             word == "/to" -> {
-                val user = client.userInfo(rest)
+                val user = client.users().info(rest)
                 peer = user.name to user.id
                 println("talking to ${user.name}")
             }
             word == "/friend" -> {
-                val user = client.userInfo(rest)
-                val friends = client.askFriend(user.id)
+                val user = client.users().info(rest)
+                val friends = client.friends().ask(user.id)
                 println(if (friends) "you and ${user.name} are friends" else "asked ${user.name} to be friends")
             }
-            word == "/friends" -> println("friends: " + client.friends().map { nameOf(it) }.joinToString())
+            word == "/friends" -> println("friends: " + client.friends().list().map { nameOf(it) }.joinToString())
             line.startsWith("/") -> println("! unknown command $word")
             else -> {
                 val (to, id) = peer ?: return println("! first choose someone: /to <name>")
-                val sent = client.sendText(Target.User(id), line)
+                val sent = client.messages().sendText(Target.User(id), line)
                 println(sent.id?.let { "-> $to (message $it)" } ?: "! not delivered: $to is not your friend or blocked you")
             }
         }
@@ -127,5 +127,5 @@ class ConsoleChat(private val client: ChinwagClient, private val name: String) {
 
     /** The account name of [id], asked of the server once and then remembered. */
     private suspend fun nameOf(id: Long): String =
-        names[id] ?: runCatching { client.user(id).account }.getOrDefault("user $id").also { names[id] = it }
+        names[id] ?: runCatching { client.users().get(id).account }.getOrDefault("user $id").also { names[id] = it }
 }
