@@ -95,7 +95,7 @@ async function signOut(tellServer) {
   const c = client;
   client = null;
   if (c) {
-    if (tellServer) await c.logout().catch(() => {});
+    if (tellServer) await c.auth.logout().catch(() => {});
     await c.shutdown().catch(() => {});
   }
   chats.clear();
@@ -118,8 +118,8 @@ $("#sign-in-form").addEventListener("submit", async (ev) => {
   const { server, name, password } = Object.fromEntries(new FormData(ev.target));
   await attempt(register ? "Creating the account" : "Logging in", () =>
     signIn(server, async (c) => {
-      if (register) await c.register(name, password);
-      return c.login(name, password);
+      if (register) await c.auth.register(name, password);
+      return c.auth.login(name, password);
     }));
 });
 
@@ -174,7 +174,7 @@ async function receive(message) {
 
 async function nameOf(id) {
   if (!names.has(id)) {
-    const user = await client.user(id);
+    const user = await client.users.get(id);
     names.set(id, user.realname || user.account);
     if (user.status && user.status !== "offline") online.add(id);
   }
@@ -188,7 +188,7 @@ function otherMember(chat) {
 }
 
 async function loadChats() {
-  const list = await client.chats();
+  const list = await client.chats.list();
   for (const chat of list) {
     const entry = chats.get(chat.gid) ?? { messages: null, unread: 0, last: 0 };
     entry.chat = chat;
@@ -227,7 +227,7 @@ async function openChat(gid) {
   if (!entry.messages) {
     // Live messages that arrive while the history loads go into the same map.
     entry.messages = new Map();
-    const page = await client.history(entry.chat, 1, 50);
+    const page = await client.chats.history(entry.chat, 1, 50);
     for (const m of page.messages) entry.messages.set(m.id, m);
   }
   renderMessages();
@@ -269,7 +269,7 @@ $("#composer").addEventListener("submit", async (ev) => {
   renderMessages();
   try {
     // While the connection is down the SDK keeps the message and sends it on reconnect.
-    const sent = await client.sendToChat(entry.chat, local.content);
+    const sent = await client.messages.send(client.targetOf(entry.chat), local.content);
     entry.messages.delete(key);
     if (sent.id === undefined) {
       local.failed = "not delivered: you are not friends, or you are blocked";
@@ -289,7 +289,7 @@ $("#composer").addEventListener("submit", async (ev) => {
 
 async function loadRequests() {
   if (!client) return;
-  const ids = await client.friendRequests();
+  const ids = await client.friends.requests();
   const key = JSON.stringify(ids);
   if (key === shownRequests) return;
   shownRequests = key;
@@ -297,15 +297,15 @@ async function loadRequests() {
     const name = await nameOf(id);
     const accept = node("button", { textContent: "Accept" });
     accept.addEventListener("click", () => attempt("Accepting", async () => {
-      await client.askFriend(id);
-      const chat = await client.openDirect(id);
+      await client.friends.ask(id);
+      const chat = await client.chats.openDirect(id);
       await Promise.all([loadRequests(), loadChats()]);
       await openChat(chat.gid);
       status(`You and ${name} are friends`);
     }));
     const decline = node("button", { className: "secondary", textContent: "Decline" });
     decline.addEventListener("click", () => attempt("Declining", async () => {
-      await client.removeFriend(id);
+      await client.friends.remove(id);
       await loadRequests();
     }));
     return node("li", {}, node("span", { textContent: `${name} wants to be friends` }), accept, decline);
@@ -317,11 +317,11 @@ $("#add-friend").addEventListener("submit", (ev) => {
   ev.preventDefault();
   const name = ev.target.elements.name.value.trim();
   attempt(`Adding ${name}`, async () => {
-    const user = await client.userInfo(name);
+    const user = await client.users.info(name);
     if (user.id === me.user_id) throw new Error("that is you");
     ev.target.reset();
-    if (await client.askFriend(user.id)) {
-      const chat = await client.openDirect(user.id);
+    if (await client.friends.ask(user.id)) {
+      const chat = await client.chats.openDirect(user.id);
       await loadChats();
       await openChat(chat.gid);
       status(`You and ${name} are friends`);
@@ -336,8 +336,8 @@ $("#new-group").addEventListener("submit", (ev) => {
   const { name, members } = Object.fromEntries(new FormData(ev.target));
   attempt(`Creating ${name}`, async () => {
     const memberNames = members.split(",").map((s) => s.trim()).filter(Boolean);
-    const ids = await Promise.all(memberNames.map(async (n) => (await client.userInfo(n)).id));
-    const chat = await client.createGroupChat(name, ids, false);
+    const ids = await Promise.all(memberNames.map(async (n) => (await client.users.info(n)).id));
+    const chat = await client.chats.createGroup(name, ids, false);
     ev.target.reset();
     await loadChats();
     await openChat(chat.gid);
@@ -351,7 +351,7 @@ const saved = JSON.parse(sessionStorage.getItem(SAVED) ?? "null");
 if (saved) {
   await attempt("Restoring the session", () =>
     signIn(saved.server, async (c) => {
-      await c.restore(saved.session);
+      await c.auth.restore(saved.session);
       return saved.session;
     }));
   if (!client) {

@@ -66,17 +66,17 @@ export async function run(chinwag, env, log) {
   const bobInbox = new Inbox(bob);
 
   // Register and log in.
-  const aliceId = await alice.register(`alice${tag}`, password);
-  const bobId = await bob.register(`bob${tag}`, password);
+  const aliceId = await alice.auth.register(`alice${tag}`, password);
+  const bobId = await bob.auth.register(`bob${tag}`, password);
   check(typeof aliceId === "number" && bobId > aliceId, "register resolves to increasing numeric ids");
-  const session = await alice.login(`alice${tag}`, password);
-  await bob.login(`bob${tag}`, password);
+  const session = await alice.auth.login(`alice${tag}`, password);
+  await bob.auth.login(`bob${tag}`, password);
   check(session.user_id === aliceId && alice.userId() === aliceId, "login resolves to the session");
   check(alice.connectionState().state === "connected", "login resolves once connected");
   log("register and login");
 
   // Errors are JS Errors with a code.
-  const wrong = await rejection(new ChinwagClient(env.url).login(`alice${tag}`, "nope"), "a wrong password");
+  const wrong = await rejection(new ChinwagClient(env.url).auth.login(`alice${tag}`, "nope"), "a wrong password");
   check(wrong instanceof Error && wrong.code === "auth" && wrong.message.length > 0, "a wrong password rejects with code auth");
   let badUrl;
   try {
@@ -85,31 +85,31 @@ export async function run(chinwag, env, log) {
     badUrl = e;
   }
   check(badUrl instanceof Error && badUrl.code === "invalid_input", "a bad URL throws invalid_input");
-  const badId = await rejection(alice.user(1.5), "a fractional id");
+  const badId = await rejection(alice.users.get(1.5), "a fractional id");
   check(badId.code === "invalid_input", "a fractional id rejects with invalid_input");
-  const badTarget = await rejection(alice.sendText({ nobody: 1 }, "x"), "a malformed target");
+  const badTarget = await rejection(alice.messages.sendText({ nobody: 1 }, "x"), "a malformed target");
   check(badTarget.code === "invalid_input", "a malformed target rejects with invalid_input");
   log("errors carry codes");
 
   // Friends and a direct message, through the onEvent callback.
-  check((await alice.askFriend(bobId)) === false, "the first friend request waits");
-  check((await bob.askFriend(aliceId)) === true, "the second makes friends");
-  check(JSON.stringify(await alice.friends()) === JSON.stringify([bobId]), "friends lists bob");
-  const sent = await alice.sendText({ user: bobId }, "hello from js ✓");
+  check((await alice.friends.ask(bobId)) === false, "the first friend request waits");
+  check((await bob.friends.ask(aliceId)) === true, "the second makes friends");
+  check(JSON.stringify(await alice.friends.list()) === JSON.stringify([bobId]), "friends lists bob");
+  const sent = await alice.messages.sendText({ user: bobId }, "hello from js ✓");
   check(typeof sent.id === "number" && sent.gid.length > 0, "the direct message is stored");
   const got = await bobInbox.next("bob's direct message", textFrom(aliceId));
   check(got === "hello from js ✓", "bob receives the direct message");
   log("friends and a direct message");
 
   // A group: invitation, acceptance, a group message through the async iterator.
-  const group = await alice.createGroup("js-team");
-  await alice.invite(group, bobId);
-  const invitation = (await bob.invitations()).find((i) => Number(i.groupId) === group);
+  const group = await alice.groups.create("js-team");
+  await alice.requests.invite(group, bobId);
+  const invitation = (await bob.requests.list()).find((i) => Number(i.groupId) === group);
   check(invitation !== undefined, "bob sees the invitation");
-  await bob.acceptInvitation(Number(invitation.id));
-  check((await bob.group(group)).usersId.map(Number).includes(bobId), "bob joined the group");
+  await bob.requests.accept(Number(invitation.id));
+  check((await bob.groups.info(group)).usersId.map(Number).includes(bobId), "bob joined the group");
   const stream = alice.events();
-  await bob.send({ group }, { content_type: "json", body: '{"n":1}' });
+  await bob.messages.send({ group }, { content_type: "json", body: '{"n":1}' });
   let groupMessage;
   for await (const event of stream) {
     if (event.type === "message" && event.data.chat.group === group) {
@@ -133,12 +133,12 @@ export async function run(chinwag, env, log) {
   await env.stopServer();
   await bobInbox.next("bob noticing the outage", (e) =>
     e.type === "connection" && e.data.state === "reconnecting" ? true : undefined);
-  const sends = [1, 2, 3, 4, 5].map((n) => alice.sendText({ user: bobId }, `during outage ${n}`));
+  const sends = [1, 2, 3, 4, 5].map((n) => alice.messages.sendText({ user: bobId }, `during outage ${n}`));
   await sleep(300);
   check(alice.pendingSends().length === 5, "the sends wait in the outbox while the server is down");
   await env.startServer();
   await Promise.all(sends);
-  await alice.sendText({ user: bobId }, "after restart");
+  await alice.messages.sendText({ user: bobId }, "after restart");
   const received = [];
   await bobInbox.next("every message after the restart", (e) => {
     const text = textFrom(aliceId)(e);
@@ -151,8 +151,8 @@ export async function run(chinwag, env, log) {
   check(alice.pendingSends().length === 0, "the outbox is empty");
   log("reconnect after a server restart");
 
-  await alice.logout();
-  check(alice.session() === undefined, "logout forgets the session");
+  await alice.auth.logout();
+  check(alice.session() === null, "logout forgets the session");
   await bob.shutdown();
   alice.free();
   bob.free();

@@ -4,17 +4,17 @@ import { ChinwagClient, version } from "chinwag";
 import type { ChinwagError, Content, Event, Session, Target } from "chinwag";
 
 export async function typed(client: ChinwagClient): Promise<string> {
-  const session: Session = await client.login("alice", "secret-1");
+  const session: Session = await client.auth.login("alice", "secret-1");
   const id: number = session.user_id;
   const target: Target = { user: id };
   const content: Content = { content_type: "text", body: "hi" };
-  const sent = await client.send(target, content);
+  const sent = await client.messages.send(target, content);
   const gid: string = sent.gid;
-  const chats = await client.chats();
+  const chats = await client.chats.list();
   const names: string[] = chats.map((c) => c.name);
-  const page = await client.history(chats[0], 1, 20);
+  const page = await client.chats.history(chats[0], 1, 20);
   const first: number | undefined = page.messages[0]?.sender;
-  const bytes: Uint8Array = await client.downloadFile(1);
+  const bytes: Uint8Array = await client.files.download(1);
   client.onEvent((event: Event) => {
     if (event.type === "message") {
       const body: string = event.data.content.body;
@@ -28,7 +28,7 @@ export async function typed(client: ChinwagClient): Promise<string> {
     if (event.type === "notification") return event.data.kind;
   }
   try {
-    await client.logout();
+    await client.auth.logout();
   } catch (e) {
     const code: ChinwagError["code"] = (e as ChinwagError).code;
     void code;
@@ -38,9 +38,9 @@ export async function typed(client: ChinwagClient): Promise<string> {
 
 export function mistakes(client: ChinwagClient): void {
   // @ts-expect-error a target is { user } or { group }
-  void client.sendText({ person: 1 }, "x");
+  void client.messages.sendText({ person: 1 }, "x");
   // @ts-expect-error ids are numbers
-  void client.user("1");
+  void client.users.get("1");
   // @ts-expect-error unknown options are rejected
   new ChinwagClient("http://x", { timeout: 1 });
 }

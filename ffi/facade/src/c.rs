@@ -8,8 +8,9 @@ use std::fmt::Write;
 
 use crate::table::{Mode, Op, Out, Ty};
 
-/// Operations C exports by hand (ffi/src/api), and why: see `BY_HAND` in
-/// ffi/facade/tests/complete.rs.
+/// Operations of the table C exports by hand instead (ffi/src/api): sends hand back the gid
+/// at once (`chinwag_messages_send_to_user/_group/_chat`), and a download's result is bytes
+/// (`chinwag_result.data`), not JSON.
 pub const BY_HAND: &[&str] = &["messages.send", "messages.send_text", "files.download"];
 
 /// The Rust source of every operation's C function.

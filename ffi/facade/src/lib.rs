@@ -1,13 +1,14 @@
 //! The Chinwag facade: every SDK operation the bindings export, declared once
 //! ([`table::OPS`]), and the emitters that turn the table into each binding's Rust source —
 //! [`c`] for the `extern "C"` functions (which cbindgen reads into the C header), [`uniffi`]
-//! for the Kotlin and Swift objects. Run
+//! for the Kotlin and Swift objects, [`wasm`] for the JavaScript classes. Run
 //! `cargo run -p chinwag-facade` to write the generated files, `-- --check` to fail if they
 //! differ from the table (scripts/test-all.sh does).
 
 pub mod c;
 pub mod table;
 pub mod uniffi;
+pub mod wasm;
 
 /// A generated file: its path from the workspace root, and its text.
 pub struct Generated {
@@ -27,6 +28,10 @@ pub fn generate() -> Vec<Generated> {
         Generated {
             path: "ffi/src/foreign/generated.rs",
             text: uniffi::emit(table::OPS),
+        },
+        Generated {
+            path: "wasm/src/generated.rs",
+            text: wasm::emit(table::OPS),
         },
     ]
 }
