@@ -977,45 +977,12 @@ chinwag_status chinwag_messages_retry(const struct chinwag_client *client,
                                       void *user_data);
 
 /**
- * Sends a message to a chat — `chat_json` is the chat object as a chat call returned it,
- * one-to-one or group; otherwise as `chinwag_messages_send_to_user`.
- *
- * Asynchronous: returns at once; `callback` gets the outcome.
- *
- * # Safety
- * Pointer arguments follow the rules at the top of this header.
- */
-chinwag_status chinwag_messages_send_to_chat(const struct chinwag_client *client,
-                                             const char *chat_json,
-                                             const char *content_type,
-                                             const char *body,
-                                             char **out_gid,
-                                             chinwag_callback callback,
-                                             void *user_data);
-
-/**
- * Sends a message to the group chat with id `group`; otherwise as
- * `chinwag_messages_send_to_user`.
- *
- * Asynchronous: returns at once; `callback` gets the outcome.
- *
- * # Safety
- * Pointer arguments follow the rules at the top of this header.
- */
-chinwag_status chinwag_messages_send_to_group(const struct chinwag_client *client,
-                                              int64_t group,
-                                              const char *content_type,
-                                              const char *body,
-                                              char **out_gid,
-                                              chinwag_callback callback,
-                                              void *user_data);
-
-/**
- * Sends a message to user `user` (your one-to-one chat with them). `content_type` is `text`,
- * `json` (the body is a JSON document), or another type the apps agree on (`image`, …);
- * `body` is the content. If `out_gid` is not NULL it receives the message's gid at once
- * (free it with `chinwag_string_free`), so the app can show the message before the server
- * has it.
+ * Sends a message to `target_json` — `{"user": id}` (your one-to-one chat with them) or
+ * `{"group": id}` (a group chat; `chinwag_client_target_of` gives the target of a chat
+ * object). `content_type` is `text`, `json` (the body is a JSON document), or another type
+ * the apps agree on (`image`, …); `body` is the content. If `out_gid` is not NULL it receives
+ * the message's gid at once (free it with `chinwag_string_free`), so the app can show the
+ * message before the server has it.
  *
  * The message waits in the outbox while the client is offline and is resent after a broken
  * connection; the server de-duplicates, so it arrives exactly once. Result: `{"gid", "id",
@@ -1027,13 +994,28 @@ chinwag_status chinwag_messages_send_to_group(const struct chinwag_client *clien
  * # Safety
  * Pointer arguments follow the rules at the top of this header.
  */
-chinwag_status chinwag_messages_send_to_user(const struct chinwag_client *client,
-                                             int64_t user,
-                                             const char *content_type,
-                                             const char *body,
-                                             char **out_gid,
-                                             chinwag_callback callback,
-                                             void *user_data);
+chinwag_status chinwag_messages_send(const struct chinwag_client *client,
+                                     const char *target_json,
+                                     const char *content_type,
+                                     const char *body,
+                                     char **out_gid,
+                                     chinwag_callback callback,
+                                     void *user_data);
+
+/**
+ * Sends the text `text` to `target_json`; otherwise as `chinwag_messages_send`.
+ *
+ * Asynchronous: returns at once; `callback` gets the outcome.
+ *
+ * # Safety
+ * Pointer arguments follow the rules at the top of this header.
+ */
+chinwag_status chinwag_messages_send_text(const struct chinwag_client *client,
+                                          const char *target_json,
+                                          const char *text_,
+                                          char **out_gid,
+                                          chinwag_callback callback,
+                                          void *user_data);
 
 /**
  * The number of messages from others in the conversation `target` since it was last

@@ -98,14 +98,17 @@ int main(int argc, char **argv) {
 
     /* Direct messages, both ways. The gid is known before the server answers. */
     char *gid = NULL;
-    const char *sent = must("alice -> bob", chinwag_messages_send_to_user(alice.client, bob.id, "text",
-                                                                         "hello bob", &gid, on_done, &w));
+    char to_bob[64], to_alice[64];
+    snprintf(to_bob, sizeof to_bob, "{\"user\": %lld}", (long long)bob.id);
+    snprintf(to_alice, sizeof to_alice, "{\"user\": %lld}", (long long)alice.id);
+    const char *sent = must("alice -> bob", chinwag_messages_send_text(alice.client, to_bob, "hello bob", &gid,
+                                                                      on_done, &w));
     expect(gid != NULL && strstr(sent, gid) != NULL, "the receipt carries the gid given at once");
     expect(json_int(sent, "id") > 0, "the server stored the message");
     chinwag_string_free(gid);
     receive(&bob, &alice, "hello bob");
-    must("bob -> alice", chinwag_messages_send_to_user(bob.client, alice.id, "text", "hi alice, \xe4\xbd\xa0\xe5\xa5\xbd",
-                                                       NULL, on_done, &w));
+    must("bob -> alice", chinwag_messages_send(bob.client, to_alice, "text", "hi alice, \xe4\xbd\xa0\xe5\xa5\xbd",
+                                               NULL, on_done, &w));
     receive(&alice, &bob, "hi alice, \xe4\xbd\xa0\xe5\xa5\xbd");
 
     /* A group chat with both; messages to it by chat object and by group id. */
@@ -114,11 +117,16 @@ int main(int argc, char **argv) {
                                                                       false, on_done, &w)));
     long long group = json_int(chat, "id");
     printf("alice made group chat %lld\n", group);
-    must("alice -> group", chinwag_messages_send_to_chat(alice.client, chat, "text", "hello group", NULL,
-                                                         on_done, &w));
+    char *to_chat = NULL;
+    expect(chinwag_client_target_of(alice.client, chat, &to_chat) == CHINWAG_OK && strstr(to_chat, "group"),
+           "a group chat's target is the group");
+    must("alice -> group", chinwag_messages_send_text(alice.client, to_chat, "hello group", NULL, on_done, &w));
+    chinwag_string_free(to_chat);
     receive(&bob, &alice, "hello group");
-    must("bob -> group", chinwag_messages_send_to_group(bob.client, group, "json", "{\"emoji\":\"wave\"}",
-                                                        NULL, on_done, &w));
+    char to_group[64];
+    snprintf(to_group, sizeof to_group, "{\"group\": %lld}", group);
+    must("bob -> group", chinwag_messages_send(bob.client, to_group, "json", "{\"emoji\":\"wave\"}", NULL,
+                                               on_done, &w));
     /* JSON content arrives as JSON text inside the body string (so its quotes are escaped). */
     receive(&alice, &bob, "{\\\"emoji\\\":\\\"wave\\\"}");
 

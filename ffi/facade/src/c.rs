@@ -9,8 +9,8 @@ use std::fmt::Write;
 use crate::table::{Mode, Op, Out, Ty};
 
 /// Operations of the table C exports by hand instead (ffi/src/api): sends hand back the gid
-/// at once (`chinwag_messages_send_to_user/_group/_chat`), and a download's result is bytes
-/// (`chinwag_result.data`), not JSON.
+/// at once (`chinwag_messages_send`, `chinwag_messages_send_text`: an `out_gid`), and a
+/// download's result is bytes (`chinwag_result.data`), not JSON.
 pub const BY_HAND: &[&str] = &["messages.send", "messages.send_text", "files.download"];
 
 /// The Rust source of every operation's C function.

@@ -151,10 +151,10 @@ int main(int argc, char **argv) {
                 "session_json", "restore with a malformed session: INVALID_INPUT");
     check_error(chinwag_chats_create_group(c, "g", NULL, 2, false, count_stray, NULL), CHINWAG_ERR_NULL_POINTER,
                 "members", "create_group with NULL members and a length: NULL_POINTER");
-    check_error(chinwag_messages_send_to_user(c, 2, "text", "hi", NULL, count_stray, NULL), CHINWAG_ERR_AUTH,
+    check_error(chinwag_messages_send(c, "{\"user\": 2}", "text", "hi", NULL, count_stray, NULL), CHINWAG_ERR_AUTH,
                 "not logged in", "send before login: AUTH");
-    check_error(chinwag_messages_send_to_chat(c, "[]", "text", "hi", NULL, count_stray, NULL),
-                CHINWAG_ERR_INVALID_INPUT, "chat_json", "send to a malformed chat: INVALID_INPUT");
+    check_error(chinwag_messages_send_text(c, "[]", "hi", NULL, count_stray, NULL),
+                CHINWAG_ERR_INVALID_INPUT, "target_json", "send to a malformed target: INVALID_INPUT");
     check_error(chinwag_messages_discard(c, NULL, &(bool){false}), CHINWAG_ERR_NULL_POINTER, "gid",
                 "discard with a NULL gid: NULL_POINTER");
     bool discarded = true;
