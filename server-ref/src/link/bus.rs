@@ -66,6 +66,11 @@ pub async fn connect(
     Ok((client, rx))
 }
 
+/// `value` as a NATS payload (its JSON).
+pub fn payload<T: serde::Serialize>(value: &T) -> axum::body::Bytes {
+    axum::body::Bytes::from(serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec()))
+}
+
 /// The header map of an event: its number and the backend's run.
 pub fn event_headers(epoch: &str, seq: u64) -> async_nats::HeaderMap {
     let mut headers = async_nats::HeaderMap::new();

@@ -36,7 +36,6 @@ use crate::backend::ops::{Operation, Undelivered};
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::gateway;
 use crate::hub::Hub;
-use crate::render;
 
 /// How long a request waits for its answer before it fails as unavailable.
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -144,7 +143,7 @@ impl Remote {
         let done = Box::new(move |out| {
             let _ = tx.send(out);
         });
-        let rid = self.send(me, module, method, params, done).await;
+        let rid = self.send(me, module, method, params, done);
         match tokio::time::timeout(ANSWER_TIMEOUT, rx).await {
             Ok(Ok(out)) => out,
             Ok(Err(_)) => Err(unavailable()),
@@ -156,10 +155,10 @@ impl Remote {
         }
     }
 
-    /// Sends a request in order; `done` gets its answer (or [`unavailable`]) from the event
-    /// reader, so answers are reported in the order the backend sent them. Returns the
-    /// request's `rid`.
-    pub async fn send(
+    /// Sends a request in order (queued for the publisher at once); `done` gets its answer (or
+    /// [`unavailable`]) from the event reader, so answers are reported in the order the
+    /// backend sent them. Returns the request's `rid`.
+    pub fn send(
         &self,
         me: Option<i64>,
         module: &str,
@@ -404,7 +403,7 @@ impl Remote {
                 data: Value::Null,
             },
         };
-        Bytes::copy_from_slice(render::text(&req).as_bytes())
+        bus::payload(&req)
     }
 }
 

@@ -92,9 +92,7 @@ impl Link {
                     Err(e) => return done(Err(ApiError::internal(e))),
                 };
                 let report = Box::new(move |out: ApiResult<Value>| done(out.and_then(decode)));
-                remote
-                    .send(Some(me), Post::MODULE, Post::METHOD, params, report)
-                    .await;
+                remote.send(Some(me), Post::MODULE, Post::METHOD, params, report);
             }
         }
     }

@@ -41,7 +41,6 @@ use crate::backend::{Backend, Gateway, Push, router, sessions};
 use crate::dialect::module_rest::error_response;
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::params::bearer;
-use crate::render;
 use crate::store::messages::MessageRow;
 
 /// Events queued for NATS before more are dropped (the gateways notice the gap and resync).
@@ -124,13 +123,13 @@ impl Gateways {
         self.peers.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Numbers `text` as the next event of gateway `name` and queues it.
-    fn send(&self, name: &str, peer: &mut Peer, text: &str) -> u64 {
+    /// Numbers `payload` as the next event of gateway `name` and queues it.
+    fn send(&self, name: &str, peer: &mut Peer, payload: Bytes) -> u64 {
         peer.seq += 1;
         let outgoing = Outgoing {
             subject: gateway_subject(name),
             seq: peer.seq,
-            payload: Bytes::copy_from_slice(text.as_bytes()),
+            payload,
         };
         if self.out.try_send(outgoing).is_err() {
             tracing::warn!(gateway = name, "NATS queue full; event dropped");
@@ -140,9 +139,9 @@ impl Gateways {
 
     /// Sends `event` to every gateway `to` picks.
     fn send_where(&self, event: &LinkEvent, to: impl Fn(&Peer) -> bool) {
-        let text = render::text(event);
+        let payload = bus::payload(event);
         for (name, peer) in self.lock().iter_mut().filter(|(_, p)| to(p)) {
-            self.send(name, peer, &text);
+            self.send(name, peer, payload.clone());
         }
     }
 
@@ -155,16 +154,16 @@ impl Gateways {
         }
         tracing::info!(gateway = name, "gateway joined");
         let mut peer = Peer::new();
-        self.send(name, &mut peer, &render::text(&LinkEvent::Report));
+        self.send(name, &mut peer, bus::payload(&LinkEvent::Report));
         peers.insert(name.to_string(), peer);
     }
 
     /// Sends gateway `name` the answer to its request `rid`.
     fn answer(&self, name: &str, rid: u64, out: ApiResult<Value>) {
-        let text = render::text(&LinkEvent::answer(rid, out));
+        let payload = bus::payload(&LinkEvent::answer(rid, out));
         let mut peers = self.lock();
         let peer = peers.entry(name.to_string()).or_insert_with(Peer::new);
-        self.send(name, peer, &text);
+        self.send(name, peer, payload);
     }
 
     /// Gateway `name` handled every event up to `alive.acked`.
@@ -181,7 +180,8 @@ impl Gateways {
     }
 
     /// Records a change of gateway `name`'s sessions; `all`: the report lists every user it
-    /// holds. Answers the users who were online on no gateway before.
+    /// holds, and the answer is those of them who were online on no gateway before (empty for
+    /// a single change).
     fn set_online(&self, name: &str, reports: &[Online], all: bool) -> Vec<i64> {
         let mut peers = self.lock();
         let was_online = |peers: &HashMap<String, Peer>, user| {
@@ -189,7 +189,7 @@ impl Gateways {
         };
         let came: Vec<i64> = reports
             .iter()
-            .filter(|r| r.sessions > 0 && !was_online(&peers, r.user))
+            .filter(|r| all && r.sessions > 0 && !was_online(&peers, r.user))
             .map(|r| r.user)
             .collect();
         let peer = peers.entry(name.to_string()).or_insert_with(Peer::new);
@@ -260,7 +260,6 @@ impl Gateway for Gateways {
     /// it; recipients no gateway holds missed it.
     fn deliver_message(&self, row: &MessageRow, recipients: &[i64], updated: bool) -> Vec<i64> {
         let mut peers = self.lock();
-        let mut missed: Vec<i64> = recipients.to_vec();
         for (name, peer) in peers.iter_mut() {
             let users: Vec<i64> = recipients
                 .iter()
@@ -270,13 +269,12 @@ impl Gateway for Gateways {
             if users.is_empty() {
                 continue;
             }
-            missed.retain(|u| !users.contains(u));
             let event = LinkEvent::Message {
                 row: row.clone(),
                 users: users.clone(),
                 updated,
             };
-            let seq = self.send(name, peer, &render::text(&event));
+            let seq = self.send(name, peer, bus::payload(&event));
             if peer.unacked.len() >= UNACKED_LIMIT {
                 tracing::warn!(gateway = %name, "gateway too far behind; its deliveries go to the inboxes");
                 peer.seen = Instant::now() - bus::SILENCE * 2;
@@ -287,7 +285,11 @@ impl Gateway for Gateways {
                 users,
             });
         }
-        missed
+        recipients
+            .iter()
+            .copied()
+            .filter(|u| !peers.values().any(|p| p.online.contains_key(u)))
+            .collect()
     }
 
     fn replace_xuanxuan(&self, user: i64, keep: &str) {
@@ -391,14 +393,13 @@ pub async fn serve(
 
 /// Says the backend is alive, and forgets gateways that stopped saying so.
 async fn heartbeat(server: Arc<LinkServer>, client: async_nats::Client) {
-    let alive = render::text(&BackendAlive {
+    let alive = bus::payload(&BackendAlive {
         epoch: server.gateways.epoch.clone(),
     });
     let mut tick = tokio::time::interval(bus::HEARTBEAT);
     loop {
         tick.tick().await;
-        let payload = Bytes::copy_from_slice(alive.as_bytes());
-        if let Err(e) = client.publish(BACKEND_ALIVE, payload).await {
+        if let Err(e) = client.publish(BACKEND_ALIVE, alive.clone()).await {
             tracing::debug!(%e, "heartbeat not published");
         }
         for name in server.gateways.silent() {
@@ -448,8 +449,9 @@ fn take_report(server: &Arc<LinkServer>, name: &str, method: &str, params: Value
         _ => return tracing::warn!(gateway = name, method, "unknown gateway method"),
     };
     match came {
-        // Users online on no gateway before (after a backend restart, its reports bring back
-        // who is online).
+        // Users a full report shows online on no gateway before (after a backend restart, the
+        // gateways' reports bring back who is online; a single change is the dialect's to
+        // announce, as in one process).
         Ok(came) if !came.is_empty() => {
             let backend = server.backend.clone();
             tokio::spawn(async move {
