@@ -6,7 +6,7 @@ import { ChinwagClient } from "chinwag";
 const SAVED = "chinwag-example";
 /** How often the friend requests are fetched again: the server pushes no event for them. */
 const REQUEST_POLL_MS = 3000;
-const OPTIONS = { heartbeat_interval_ms: 5000, backoff_base_ms: 250, backoff_cap_ms: 5000 };
+const OPTIONS = { heartbeatIntervalMs: 5000, backoffBaseMs: 250, backoffCapMs: 5000 };
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -76,8 +76,8 @@ async function signIn(server, authenticate) {
   sessionStorage.setItem(SAVED, JSON.stringify({ server, session }));
   client = c;
   me = session;
-  names.set(me.user_id, me.name);
-  online.add(me.user_id);
+  names.set(me.userId, me.name);
+  online.add(me.userId);
   client.onEvent(onEvent);
   $("#sign-in").hidden = true;
   $("#chat").hidden = false;
@@ -157,17 +157,17 @@ function showConnection(state) {
 }
 
 async function receive(message) {
-  let entry = chats.get(message.chat_gid);
+  let entry = chats.get(message.chatGid);
   if (!entry) {
     await loadChats();
-    entry = chats.get(message.chat_gid);
+    entry = chats.get(message.chatGid);
     if (!entry) return;
   }
   entry.messages?.set(message.id, message);
-  entry.last = Math.max(entry.last, message.timestamp_ms);
-  if (message.sender !== me.user_id && current !== message.chat_gid) entry.unread += 1;
+  entry.last = Math.max(entry.last, message.timestampMs);
+  if (message.sender !== me.userId && current !== message.chatGid) entry.unread += 1;
   renderChats();
-  if (current === message.chat_gid) renderMessages();
+  if (current === message.chatGid) renderMessages();
 }
 
 // ---- chats ----
@@ -184,7 +184,7 @@ async function nameOf(id) {
 /** The other member of a one-to-one chat (its gid is "<a>&<b>"). */
 function otherMember(chat) {
   const ids = chat.gid.split("&").map(Number);
-  return ids[0] === me.user_id ? ids[1] : ids[0];
+  return ids[0] === me.userId ? ids[1] : ids[0];
 }
 
 async function loadChats() {
@@ -238,8 +238,8 @@ function renderMessages() {
   const entry = chats.get(current);
   const order = (m) => m.id ?? Number.MAX_SAFE_INTEGER - 1e6 + m.localSeq;
   const items = [...entry.messages.values()].sort((a, b) => order(a) - order(b)).map((m) => {
-    const mine = m.sender === me.user_id;
-    const time = new Date(m.timestamp_ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const mine = m.sender === me.userId;
+    const time = new Date(m.timestampMs).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
     const who = mine ? "" : `${names.get(m.sender) ?? `user ${m.sender}`} · `;
     const meta = m.failed ?? (m.id === undefined ? "sending…" : `${who}${time}`);
     const li = node("li", { className: [mine && "mine", m.failed && "failed"].filter(Boolean).join(" ") },
@@ -260,9 +260,9 @@ $("#composer").addEventListener("submit", async (ev) => {
   const entry = chats.get(gid);
   const local = {
     localSeq: ++localSeq,
-    sender: me.user_id,
-    content: { content_type: "text", body: text },
-    timestamp_ms: Date.now(),
+    sender: me.userId,
+    content: { contentType: "text", body: text },
+    timestampMs: Date.now(),
   };
   const key = `local-${local.localSeq}`;
   entry.messages.set(key, local);
@@ -275,8 +275,8 @@ $("#composer").addEventListener("submit", async (ev) => {
       local.failed = "not delivered: you are not friends, or you are blocked";
       entry.messages.set(key, local);
     } else {
-      entry.messages.set(sent.id, { ...local, id: sent.id, timestamp_ms: sent.timestamp_ms ?? local.timestamp_ms });
-      entry.last = Math.max(entry.last, sent.timestamp_ms ?? 0);
+      entry.messages.set(sent.id, { ...local, id: sent.id, timestampMs: sent.timestampMs ?? local.timestampMs });
+      entry.last = Math.max(entry.last, sent.timestampMs ?? 0);
     }
   } catch (e) {
     local.failed = `not sent: ${explain(e)}`;
@@ -318,7 +318,7 @@ $("#add-friend").addEventListener("submit", (ev) => {
   const name = ev.target.elements.name.value.trim();
   attempt(`Adding ${name}`, async () => {
     const user = await client.users.info(name);
-    if (user.id === me.user_id) throw new Error("that is you");
+    if (user.id === me.userId) throw new Error("that is you");
     ev.target.reset();
     if (await client.friends.ask(user.id)) {
       const chat = await client.chats.openDirect(user.id);

@@ -11,6 +11,7 @@ use crate::model::{Chat, Message, Notification, User, UserId};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(tag = "state", rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", serde(rename_all_fields = "camelCase"))]
 pub enum ConnectionState {
     /// The first connection attempt is under way.
     Connecting,
@@ -53,6 +54,7 @@ pub enum ChatChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", serde(rename_all_fields = "camelCase"))]
 pub enum Event {
     /// A message from someone else, each exactly once, in order per chat.
     Message(Message),

@@ -27,6 +27,7 @@ pub type MessageId = i64;
 /// password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", serde(rename_all = "camelCase"))]
 pub struct Session {
     /// The bearer token.
     pub token: String,
@@ -98,6 +99,7 @@ mod parts {
     /// A message's content type and body.
     #[derive(Serialize, Deserialize)]
     #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+    #[cfg_attr(feature = "typescript", serde(rename_all = "camelCase"))]
     pub struct Content {
         /// `text`, `json`, or another type the application defines.
         pub content_type: String,
@@ -165,6 +167,7 @@ impl Content {
 /// A message in a chat.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", serde(rename_all = "camelCase"))]
 pub struct Message {
     /// The server's id.
     pub id: MessageId,
@@ -234,6 +237,7 @@ impl Message {
 /// The server's acknowledgement of a sent message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", serde(rename_all = "camelCase"))]
 pub struct SentMessage {
     /// The gid it was sent with.
     pub gid: String,
@@ -259,6 +263,7 @@ pub struct Notification {
 /// One page of a chat's history: page 1 holds the newest messages, each page oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", serde(rename_all = "camelCase"))]
 pub struct HistoryPage {
     /// The messages.
     pub messages: Vec<Message>,
@@ -304,6 +309,7 @@ pub enum Delivery {
 /// shown at once, while pending (local echo), then sent or failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", serde(rename_all = "camelCase"))]
 pub struct LocalMessage {
     /// The server's id; `None` until the server stored it.
     pub id: Option<MessageId>,

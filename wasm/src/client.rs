@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use chinwag::store::IndexedDbStore;
 use chinwag::{Client, ClientOptions};
 
-use crate::convert::{from_js, promise, rejected, sdk_error};
+use crate::convert::{from_js_object, promise, rejected, sdk_error};
 use crate::events::{EventStream, listen};
 
 /// A chat client: one per logged-in user. Every network method returns a Promise that
@@ -25,14 +25,12 @@ pub struct ChinwagClient {
     listener: RefCell<Option<AbortHandle>>,
 }
 
-/// Reads `value` as `T`, or returns a rejected Promise from the method.
-macro_rules! arg {
-    ($value:expr, $what:literal) => {
-        match from_js($value, $what) {
-            Ok(v) => v,
-            Err(e) => return rejected(e),
-        }
-    };
+/// The constructor's options argument (none: the defaults).
+fn read_options(options: Option<Object>) -> Result<ClientOptions, JsValue> {
+    match options {
+        Some(o) => from_js_object(o.into(), "options"),
+        None => Ok(ClientOptions::default()),
+    }
 }
 
 impl ChinwagClient {
@@ -63,16 +61,13 @@ impl ChinwagClient {
     /// A client for the server at `serverUrl` (`http://host:port` or `https://…`). Nothing is
     /// sent until you log in. Throws a `ChinwagError` (`invalid_input`) for a bad URL or
     /// options.
-    /// A client with a store (`store_name`) is made by `ChinwagClient.open`.
+    /// A client with a store (`storeName`) is made by `ChinwagClient.open`.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(js_name = "serverUrl")] server_url: String,
         #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: Option<Object>,
     ) -> Result<ChinwagClient, JsValue> {
-        let options: ClientOptions = match options {
-            Some(o) => from_js(o.into(), "options")?,
-            None => ClientOptions::default(),
-        };
+        let options = read_options(options)?;
         let builder = options
             .apply(Client::builder(server_url))
             .map_err(sdk_error)?;
@@ -81,7 +76,7 @@ impl ChinwagClient {
     }
 
     /// A client for the server at `serverUrl`, as the constructor makes it — and, with
-    /// `store_name`, keeping its session, unacknowledged sends and conversations in the
+    /// `storeName`, keeping its session, unacknowledged sends and conversations in the
     /// IndexedDB database of that name: a client opened on it again (after a reload) resumes
     /// the session with no login, shows what it kept at once (offline too), and sends the
     /// waiting messages once. Rejects with `store` if another client (of any tab) holds the
@@ -91,9 +86,9 @@ impl ChinwagClient {
         #[wasm_bindgen(js_name = "serverUrl")] server_url: String,
         #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: Option<Object>,
     ) -> Promise {
-        let mut options: ClientOptions = match options {
-            Some(o) => arg!(o.into(), "options"),
-            None => ClientOptions::default(),
+        let mut options = match read_options(options) {
+            Ok(o) => o,
+            Err(e) => return rejected(e),
         };
         let name = options.store_name.take();
         wasm_bindgen_futures::future_to_promise(async move {

@@ -64,6 +64,36 @@ pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result
     serde_wasm_bindgen::from_value(value).map_err(|e| invalid(what, e))
 }
 
+/// Argument `what` read from a plain JS object with every own key seen, so that a type that
+/// denies unknown fields (the client's options) refuses a misspelt one: serde-wasm-bindgen
+/// reads a struct by looking up only the fields it knows.
+pub(crate) fn from_js_object<T: DeserializeOwned>(
+    value: JsValue,
+    what: &str,
+) -> Result<T, JsValue> {
+    T::deserialize(AllKeys(value.into())).map_err(|e| invalid(what, e))
+}
+
+/// A JS object read as a map of all its entries.
+struct AllKeys(serde_wasm_bindgen::Deserializer);
+
+impl<'de> serde::Deserializer<'de> for AllKeys {
+    type Error = serde_wasm_bindgen::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_map(visitor)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        identifier ignored_any
+    }
+}
+
 /// An id argument: a whole number within JS's safe integer range.
 pub(crate) fn to_id(value: f64, what: &str) -> Result<i64, JsValue> {
     const SAFE: f64 = 9_007_199_254_740_991.0;

@@ -41,7 +41,7 @@ export class Inbox {
 
 /** Text of a message event from `sender`, else undefined. */
 export const textFrom = (sender) => (e) =>
-  e.type === "message" && e.data.sender === sender && e.data.content.content_type === "text"
+  e.type === "message" && e.data.sender === sender && e.data.content.contentType === "text"
     ? e.data.content.body
     : undefined;
 
@@ -59,7 +59,7 @@ export async function run(chinwag, env, log) {
   const { ChinwagClient } = chinwag;
   const tag = `${Date.now() % 1e8}${Math.floor(Math.random() * 1000)}`;
   const password = "pw-123456";
-  const options = { heartbeat_interval_ms: 1000, backoff_base_ms: 50, backoff_cap_ms: 500 };
+  const options = { heartbeatIntervalMs: 1000, backoffBaseMs: 50, backoffCapMs: 500 };
   const alice = new ChinwagClient(env.url, options);
   const bob = new ChinwagClient(env.url, options);
   const aliceInbox = new Inbox(alice);
@@ -71,7 +71,7 @@ export async function run(chinwag, env, log) {
   check(typeof aliceId === "number" && bobId > aliceId, "register resolves to increasing numeric ids");
   const session = await alice.auth.login(`alice${tag}`, password);
   await bob.auth.login(`bob${tag}`, password);
-  check(session.user_id === aliceId && alice.userId() === aliceId, "login resolves to the session");
+  check(session.userId === aliceId && alice.userId() === aliceId, "login resolves to the session");
   check(alice.connectionState().state === "connected", "login resolves once connected");
   log("register and login");
 
@@ -85,6 +85,13 @@ export async function run(chinwag, env, log) {
     badUrl = e;
   }
   check(badUrl instanceof Error && badUrl.code === "invalid_input", "a bad URL throws invalid_input");
+  let snakeOption;
+  try {
+    new ChinwagClient(env.url, { heartbeat_interval_ms: 1000 });
+  } catch (e) {
+    snakeOption = e;
+  }
+  check(snakeOption?.code === "invalid_input", "options are camelCase: heartbeat_interval_ms is refused");
   const badId = await rejection(alice.users.get(1.5), "a fractional id");
   check(badId.code === "invalid_input", "a fractional id rejects with invalid_input");
   const badTarget = await rejection(alice.messages.sendText({ nobody: 1 }, "x"), "a malformed target");
@@ -97,6 +104,7 @@ export async function run(chinwag, env, log) {
   check(JSON.stringify(await alice.friends.list()) === JSON.stringify([bobId]), "friends lists bob");
   const sent = await alice.messages.sendText({ user: bobId }, "hello from js ✓");
   check(typeof sent.id === "number" && sent.gid.length > 0, "the direct message is stored");
+  check(typeof sent.timestampMs === "number" && !("timestamp_ms" in sent), "a receipt's fields are camelCase");
   const got = await bobInbox.next("bob's direct message", textFrom(aliceId));
   check(got === "hello from js ✓", "bob receives the direct message");
   log("friends and a direct message");
@@ -109,7 +117,7 @@ export async function run(chinwag, env, log) {
   await bob.requests.accept(Number(invitation.id));
   check((await bob.groups.info(group)).usersId.map(Number).includes(bobId), "bob joined the group");
   const stream = alice.events();
-  await bob.messages.send({ group }, { content_type: "json", body: '{"n":1}' });
+  await bob.messages.send({ group }, { contentType: "json", body: '{"n":1}' });
   let groupMessage;
   for await (const event of stream) {
     if (event.type === "message" && event.data.chat.group === group) {
@@ -118,6 +126,8 @@ export async function run(chinwag, env, log) {
     }
   }
   check(groupMessage?.content.body === '{"n":1}', "alice iterates to bob's group message");
+  check(groupMessage.content.contentType === "json" && typeof groupMessage.chatGid === "string" && groupMessage.chatGid.length > 0
+    && typeof groupMessage.timestampMs === "number", "a message's fields are camelCase");
   const after = await stream.next();
   check(after.done === true, "break ends the iterator");
   log("group invitation and message");
@@ -131,8 +141,9 @@ export async function run(chinwag, env, log) {
 
   // The server restarts: messages sent meanwhile arrive once each, in order.
   await env.stopServer();
-  await bobInbox.next("bob noticing the outage", (e) =>
-    e.type === "connection" && e.data.state === "reconnecting" ? true : undefined);
+  const retrying = await bobInbox.next("bob noticing the outage", (e) =>
+    e.type === "connection" && e.data.state === "reconnecting" ? e.data : undefined);
+  check(typeof retrying.retryInMs === "number" && retrying.attempt >= 1, "the reconnecting state says when, in camelCase");
   const sends = [1, 2, 3, 4, 5].map((n) => alice.messages.sendText({ user: bobId }, `during outage ${n}`));
   await sleep(300);
   check(alice.pendingSends().length === 5, "the sends wait in the outbox while the server is down");

@@ -9,8 +9,8 @@ export async function runStore(chinwag, env, log) {
   const { ChinwagClient } = chinwag;
   const tag = `${Date.now() % 1e8}${Math.floor(Math.random() * 1000)}`;
   const password = "pw-123456";
-  const options = { heartbeat_interval_ms: 1000, backoff_base_ms: 50, backoff_cap_ms: 500 };
-  const onStore = { ...options, store_name: `chinwag-${tag}` };
+  const options = { heartbeatIntervalMs: 1000, backoffBaseMs: 50, backoffCapMs: 500 };
+  const onStore = { ...options, storeName: `chinwag-${tag}` };
   const peer = new ChinwagClient(env.url, options);
   const peerInbox = new Inbox(peer);
   const app = await ChinwagClient.open(env.url, onStore);

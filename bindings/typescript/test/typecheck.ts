@@ -4,24 +4,28 @@ import { ChinwagClient, version } from "chinwag";
 import type { ChinwagError, Content, Event, Session, Target } from "chinwag";
 
 export async function typed(client: ChinwagClient): Promise<string> {
+  const configured = new ChinwagClient("http://x", { heartbeatIntervalMs: 1000, backoffBaseMs: 50, backoffCapMs: 500 });
+  void configured;
   const session: Session = await client.auth.login("alice", "secret-1");
-  const id: number = session.user_id;
+  const id: number = session.userId;
   const target: Target = { user: id };
-  const content: Content = { content_type: "text", body: "hi" };
+  const content: Content = { contentType: "text", body: "hi" };
   const sent = await client.messages.send(target, content);
   const gid: string = sent.gid;
   const chats = await client.chats.list();
   const names: string[] = chats.map((c) => c.name);
   const page = await client.chats.history(chats[0], 1, 20);
   const first: number | undefined = page.messages[0]?.sender;
+  const when: number | undefined = page.messages[0]?.timestampMs;
+  void [page.perPage, when, sent.timestampMs];
   const bytes: Uint8Array = await client.files.download(1);
   client.onEvent((event: Event) => {
     if (event.type === "message") {
       const body: string = event.data.content.body;
       void body;
     } else if (event.type === "connection" && event.data.state === "reconnecting") {
-      const attempt: number = event.data.attempt;
-      void attempt;
+      const wait: number = event.data.attempt * event.data.retryInMs;
+      void wait;
     }
   });
   for await (const event of client.events()) {
@@ -43,4 +47,8 @@ export function mistakes(client: ChinwagClient): void {
   void client.users.get("1");
   // @ts-expect-error unknown options are rejected
   new ChinwagClient("http://x", { timeout: 1 });
+  // @ts-expect-error options are camelCase
+  new ChinwagClient("http://x", { heartbeat_interval_ms: 1 });
+  // @ts-expect-error content is camelCase
+  void client.messages.send({ user: 1 }, { content_type: "text", body: "x" });
 }

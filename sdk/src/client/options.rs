@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", serde(rename_all = "camelCase"))]
 pub struct ClientOptions {
     /// Longest wait for an HTTP answer (default 30 s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -23,7 +24,7 @@ pub struct ClientOptions {
     /// Heartbeat interval (default 15 s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heartbeat_interval_ms: Option<u64>,
-    /// Reconnect backoff, given together with `backoff_cap_ms`: the first delay's ceiling
+    /// Reconnect backoff, given together with the cap below: the first delay's ceiling
     /// (default 250 ms) …
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backoff_base_ms: Option<u64>,
@@ -42,7 +43,7 @@ pub struct ClientOptions {
     /// nothing outlives the client.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_path: Option<String>,
-    /// The IndexedDB database that keeps what `store_path` keeps, in browsers (the npm
+    /// The IndexedDB database that keeps what the SQLite file keeps, in browsers (the npm
     /// package's `ChinwagClient.open`; the store opens asynchronously, so `apply` refuses
     /// it). Default: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,7 +72,7 @@ impl ClientOptions {
             (None, None) => {}
             _ => {
                 return Err(Error::InvalidInput(
-                    "give backoff_base_ms and backoff_cap_ms together".into(),
+                    "give both backoff bounds (base and cap) together".into(),
                 ));
             }
         }
