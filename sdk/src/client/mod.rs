@@ -877,3 +877,23 @@ impl Stream for EventStream {
         Poll::Ready(Some(event))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn gids_are_128_random_bits_in_hex() {
+        let a = super::new_gid();
+        let b = super::new_gid();
+        assert_ne!(a, b);
+        for gid in [a, b] {
+            let digits = gid.strip_prefix("c-").expect("the client prefix");
+            assert_eq!(digits.len(), 32, "{gid}");
+            assert!(
+                digits
+                    .bytes()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+            );
+            assert_ne!(digits, "0".repeat(32));
+        }
+    }
+}

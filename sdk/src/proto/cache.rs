@@ -8,7 +8,14 @@
 //! rule), so a message at or below the newest id received was seen before — by this run, or
 //! by the one before a restart — and is not counted unread again.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+
+/// The cache's maps: foldhash natively (SipHash was 6 % of a message's client instructions,
+/// `scripts/instructions.sh`), the standard hasher in browsers (a smaller package).
+#[cfg(not(target_arch = "wasm32"))]
+type HashMap<K, V> = foldhash::HashMap<K, V>;
+#[cfg(target_arch = "wasm32")]
+type HashMap<K, V> = std::collections::HashMap<K, V>;
 
 use crate::error::Error;
 use crate::model::{Delivery, LocalMessage, Message, MessageId, SentMessage, Target, UserId};
@@ -61,14 +68,11 @@ impl Kept {
             Ok(at) => self.stored[at] = m,
             Err(at) => self.stored.insert(at, m),
         }
-        let mut dropped = Vec::new();
+        let mut store = store;
         while self.stored.len() > limit {
-            if let Some(old) = self.stored.pop_front() {
-                dropped.push((old.sender, old.gid));
+            if let (Some(old), Some(store)) = (self.stored.pop_front(), store.as_deref_mut()) {
+                store.dropped.push((old.sender, old.gid));
             }
-        }
-        if let (Some(store), false) = (store, dropped.is_empty()) {
-            store.dropped.extend(dropped);
         }
     }
 }
@@ -78,8 +82,8 @@ impl MessageCache {
     pub fn new(limit: usize) -> MessageCache {
         MessageCache {
             limit,
-            chats: HashMap::new(),
-            local: HashMap::new(),
+            chats: HashMap::default(),
+            local: HashMap::default(),
             next: 0,
         }
     }

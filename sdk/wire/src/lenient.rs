@@ -66,10 +66,15 @@ impl<'de> de::Visitor<'de> for IdVisitor {
     }
 
     fn visit_str<E>(self, s: &str) -> Result<RawId, E> {
-        if s.trim().is_empty() {
+        // The common case first: an id spelt as digits, with nothing to trim.
+        if let Ok(id) = s.parse() {
+            return Ok(RawId::Id(id));
+        }
+        let trimmed = s.trim();
+        if trimmed.is_empty() {
             return Ok(RawId::Blank(s.to_string()));
         }
-        Ok(s.trim().parse().map_or_else(
+        Ok(trimmed.parse().map_or_else(
             |_| RawId::Bad(format!("expected an id, found \"{s}\"")),
             RawId::Id,
         ))

@@ -6,6 +6,7 @@
 //! cargo run --release -p chinwag-bench -- --runs 5
 //! cargo run --release -p chinwag-bench -- --quick      # smaller sizes, 1 run (a smoke test)
 //! cargo run --release -p chinwag-bench -- --only latency,fanout
+//! cargo run --release -p chinwag-bench -- burst sdk 20000  # one burst (scripts/instructions.sh)
 //! ```
 //!
 //! Sections: `latency`, `throughput`, `fanout`, `idle`, `ingest`, `logins`, `coldstart`, `split`,
@@ -150,6 +151,27 @@ async fn one_run(o: &Options) -> Fallible<Vec<Measure>> {
     Ok(rows)
 }
 
+/// `burst sdk|raw N`: one one-to-one burst of N messages, then its rate and this process's
+/// CPU per message on stderr.
+fn burst(args: &[String]) -> Fallible {
+    let usage = "usage: chinwag-bench burst sdk|raw N";
+    let kind = match args.first().map(String::as_str) {
+        Some("sdk") => one_to_one::Kind::Sdk,
+        Some("raw") => one_to_one::Kind::Raw,
+        _ => return Err(usage.into()),
+    };
+    let n: u64 = args.get(1).ok_or(usage)?.parse()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let run = rt.block_on(one_to_one::burst(kind, n))?;
+    eprintln!(
+        "{n} messages: {:.0} msg/s, {:.2} µs CPU per message",
+        run.rate, run.cpu_us
+    );
+    Ok(())
+}
+
 fn main() -> Fallible {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("serve") {
@@ -167,6 +189,9 @@ fn main() -> Fallible {
         let rt = tokio::runtime::Runtime::new()?;
         println!("{}", rt.block_on(crash::crash(cycles))?);
         return Ok(());
+    }
+    if args.first().map(String::as_str) == Some("burst") {
+        return burst(&args[1..]);
     }
     let o = options(&args)?;
     let rt = tokio::runtime::Builder::new_multi_thread()

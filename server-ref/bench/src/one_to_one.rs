@@ -264,6 +264,17 @@ fn cpu_time() -> Fallible<Duration> {
     Ok(Duration::new(t.tv_sec as u64, t.tv_nsec as u32))
 }
 
+/// One burst of `n` messages through one pair (`chinwag-bench burst`): what
+/// `scripts/instructions.sh` runs under callgrind, once per client and size, to count the
+/// instructions a message costs each client.
+pub async fn burst(kind: Kind, n: u64) -> Fallible<Throughput> {
+    let world = world().await?;
+    let server = world.serve().await?;
+    let run = throughput_run(kind, false, &world, &server.addrs, n).await;
+    server.stop().await;
+    run
+}
+
 /// Row: one-to-one throughput, SDK against raw.
 pub async fn throughput(n: u64) -> Fallible<Vec<Measure>> {
     let world = world().await?;
