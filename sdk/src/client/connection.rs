@@ -17,6 +17,7 @@ use chinwag_wire::ext::{EXT_PARAM, EXT_VALUE, SyncData, SyncQuery};
 
 use super::Inner;
 use crate::error::{Error, Result};
+use crate::proto::frames::{self, Incoming};
 use crate::proto::rest::{Endpoint, Framing};
 use crate::proto::session::{Action, SessionMachine};
 use crate::runtime::{BoxFuture, Text, TransportError, WsConnection, WsSink, WsStream, now};
@@ -31,8 +32,10 @@ struct Link {
     connecting: Option<BoxFuture<'static, Result<WsConnection>>>,
     syncing: Option<BoxFuture<'static, Result<SyncData>>>,
     timer: Option<(Duration, BoxFuture<'static, ()>)>,
-    /// Frames read, waiting to be fed (kept between turns so its room is reused).
+    /// Frames read, waiting to be parsed (kept between turns so its room is reused).
     read: Vec<Text>,
+    /// Frames parsed, waiting to be fed (likewise).
+    parsed: Vec<std::result::Result<Incoming, String>>,
     /// Frames to write (likewise).
     to_write: Vec<String>,
 }
@@ -40,7 +43,7 @@ struct Link {
 /// What arrived, to be fed to the machine on the next turn.
 enum Input {
     Nothing,
-    /// Frames read from the socket, in order, in [`Link::read`].
+    /// Frames read from the socket and parsed, in order, in [`Link::parsed`].
     Frames,
     /// The socket closed or failed.
     Closed(Error),
@@ -66,9 +69,18 @@ pub(crate) async fn run(
     let mut link = Link::default();
     let mut input = Input::Nothing;
     loop {
-        let read = &mut link.read;
+        // Frames are parsed before the turn takes the client's lock, which the app's sends
+        // wait on.
+        link.parsed
+            .extend(link.read.drain(..).map(|text| frames::parse(&text)));
+        let parsed = &mut link.parsed;
         let out = inner.turn(&mut link.to_write, |m, now| {
-            feed(m, now, std::mem::replace(&mut input, Input::Nothing), read)
+            feed(
+                m,
+                now,
+                std::mem::replace(&mut input, Input::Nothing),
+                parsed,
+            )
         });
         if out.settled {
             if let Some(tx) = settled.take() {
@@ -109,12 +121,17 @@ pub(crate) async fn run(
     }
 }
 
-/// Feeds one input to the machine (the frames read are taken from `read`).
-fn feed(m: &mut SessionMachine<super::Waiter>, now: Duration, input: Input, read: &mut Vec<Text>) {
+/// Feeds one input to the machine (the frames read are taken from `parsed`).
+fn feed(
+    m: &mut SessionMachine<super::Waiter>,
+    now: Duration,
+    input: Input,
+    parsed: &mut Vec<std::result::Result<Incoming, String>>,
+) {
     match input {
         Input::Frames => {
-            for frame in read.drain(..) {
-                m.handle_frame(now, &frame);
+            for frame in parsed.drain(..) {
+                m.handle_incoming(now, frame);
             }
         }
         Input::Closed(e) => m.handle_closed(now, e),

@@ -393,7 +393,7 @@ impl State {
     /// Hands the machine's events to the app and its finished sends to their senders; true
     /// if an event ended an attempt to connect (`Connected`, `Reconnecting`, `Disconnected`).
     fn publish(&mut self) -> bool {
-        let events: Vec<Event> = std::iter::from_fn(|| self.machine.poll_event()).collect();
+        let events = self.machine.poll_events();
         self.keep(&events);
         let settled = events.iter().any(|event| {
             matches!(

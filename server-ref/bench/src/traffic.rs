@@ -253,11 +253,17 @@ impl Sender {
     pub async fn acknowledged(&mut self, timeout: Duration) -> u64 {
         match self {
             Sender::Sdk { receipts, .. } => {
-                let all = futures::future::join_all(receipts.drain(..));
-                match tokio::time::timeout(timeout, all).await {
-                    Ok(results) => results.iter().filter(|r| r.is_ok()).count() as u64,
-                    Err(_) => 0,
-                }
+                // One by one, as an app waits for its sends: `join_all` over 20,000
+                // receipts cost more bookkeeping per message (about 1,450 instructions,
+                // counted as the client's) than waiting for each.
+                let all = async {
+                    let mut ok = 0;
+                    for receipt in receipts.drain(..) {
+                        ok += u64::from(receipt.await.is_ok());
+                    }
+                    ok
+                };
+                tokio::time::timeout(timeout, all).await.unwrap_or(0)
             }
             Sender::Raw { acks, .. } => acks.load(Ordering::Relaxed),
         }

@@ -134,7 +134,7 @@ pub struct SessionMachine<W> {
     last_error: Option<Error>,
     transmits: VecDeque<String>,
     actions: VecDeque<Action>,
-    events: VecDeque<Event>,
+    events: Vec<Event>,
     completions: VecDeque<(W, Result<SentMessage, Error>)>,
 }
 
@@ -160,7 +160,7 @@ impl<W> SessionMachine<W> {
             last_error: None,
             transmits: VecDeque::new(),
             actions: VecDeque::new(),
-            events: VecDeque::new(),
+            events: Vec::new(),
             completions: VecDeque::new(),
         }
     }
@@ -282,14 +282,21 @@ impl<W> SessionMachine<W> {
         }
     }
 
-    /// A text frame arrived on the socket.
-    pub fn handle_frame(&mut self, _now: Duration, text: &str) {
+    /// A text frame arrived on the socket: [`SessionMachine::handle_incoming`] of
+    /// [`frames::parse`]`(text)`.
+    pub fn handle_frame(&mut self, now: Duration, text: &str) {
+        self.handle_incoming(now, frames::parse(text));
+    }
+
+    /// A frame arrived on the socket, read by [`frames::parse`] (which a driver runs outside
+    /// its lock: reading is most of a frame's cost, and the app's sends wait on that lock).
+    pub fn handle_incoming(&mut self, _now: Duration, incoming: Result<Incoming, String>) {
         if !matches!(self.phase, Phase::CatchingUp | Phase::Open) {
             return;
         }
         self.awaiting_pong = false;
         // A frame the SDK cannot read is skipped; the link stays useful.
-        let Ok(incoming) = frames::parse(text) else {
+        let Ok(incoming) = incoming else {
             return;
         };
         match incoming {
@@ -298,7 +305,7 @@ impl<W> SessionMachine<W> {
                 if let Some(message) = Message::from_frame(frame, self.me) {
                     // An update of a message handed over already; one not seen yet is new.
                     if updated && self.cursor.last().is_some_and(|last| message.id <= last) {
-                        self.events.push_back(Event::MessageUpdated(message));
+                        self.events.push(Event::MessageUpdated(message));
                         return;
                     }
                     if self.phase == Phase::CatchingUp {
@@ -329,7 +336,7 @@ impl<W> SessionMachine<W> {
             }
             Incoming::Notification(frame) => {
                 let raw = serde_json::to_string(&frame.body).unwrap_or_default();
-                self.events.push_back(Event::Notification(Notification {
+                self.events.push(Event::Notification(Notification {
                     kind: frame.body.notification_type,
                     content: frame.body.content.to_string(),
                     raw,
@@ -403,9 +410,12 @@ impl<W> SessionMachine<W> {
         .min()
     }
 
-    /// The next event for the app.
-    pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+    /// The events for the app since the last call, in order (taken at once: an event is
+    /// moved only into the app's hands, not once per step on the way).
+    pub fn poll_events(&mut self) -> Vec<Event> {
+        // Room for as many next time: a burst's events are not moved again as the list grows.
+        let room = Vec::with_capacity(self.events.len());
+        std::mem::replace(&mut self.events, room)
     }
 
     /// The next finished send: its waiter and outcome.
@@ -503,7 +513,7 @@ impl<W> SessionMachine<W> {
     /// The server ended the session for good.
     fn kick(&mut self, reason: String) {
         self.actions.push_back(Action::Disconnect);
-        self.events.push_back(Event::Kicked {
+        self.events.push(Event::Kicked {
             reason: reason.clone(),
         });
         let error = Error::Auth("the session was ended by the server".into());
@@ -525,7 +535,7 @@ impl<W> SessionMachine<W> {
 
     fn deliver(&mut self, message: Message) {
         if self.cursor.accept(message.id) {
-            self.events.push_back(Event::Message(message));
+            self.events.push(Event::Message(message));
         }
     }
 
@@ -546,7 +556,7 @@ impl<W> SessionMachine<W> {
     fn set_connection(&mut self, state: ConnectionState) {
         if self.connection != state {
             self.connection = state;
-            self.events.push_back(Event::Connection(state));
+            self.events.push(Event::Connection(state));
         }
     }
 

@@ -169,7 +169,7 @@ impl World {
                     to_server.push_back(frame);
                 }
             }
-            while let Some(event) = self.m.poll_event() {
+            for event in self.m.poll_events() {
                 moved = true;
                 if let Event::Message(m) = event {
                     assert!(

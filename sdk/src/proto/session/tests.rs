@@ -63,7 +63,7 @@ fn transmits<W>(m: &mut SessionMachine<W>) -> Vec<String> {
 }
 
 fn events<W>(m: &mut SessionMachine<W>) -> Vec<Event> {
-    std::iter::from_fn(|| m.poll_event()).collect()
+    m.poll_events()
 }
 
 fn message_ids(events: &[Event]) -> Vec<i64> {
