@@ -7,7 +7,7 @@
 //! [`SessionMachine::app_received`], [`SessionMachine::stop`]), the timed ones with the time,
 //! and polls its outputs: frames to write ([`SessionMachine::poll_transmit`]), what to do on
 //! the network ([`SessionMachine::poll_action`]), the next deadline
-//! ([`SessionMachine::poll_timeout`]), events for the app ([`SessionMachine::poll_event`])
+//! ([`SessionMachine::poll_timeout`]), events for the app ([`SessionMachine::poll_events`])
 //! and finished sends ([`SessionMachine::poll_completion`]). Time is a [`Duration`] since any
 //! epoch the driver picks; tests pick a simulated one.
 //!
