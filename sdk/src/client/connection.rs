@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::proto::frames::{self, Incoming};
 use crate::proto::rest::{Endpoint, Framing};
 use crate::proto::session::{Action, SessionMachine};
-use crate::runtime::{BoxFuture, Text, TransportError, WsConnection, WsSink, WsStream, now};
+use crate::runtime::{BoxFuture, TransportError, WsConnection, WsSink, WsStream, now};
 
 /// What the driver waits on.
 #[derive(Default)]
@@ -32,10 +32,10 @@ struct Link {
     connecting: Option<BoxFuture<'static, Result<WsConnection>>>,
     syncing: Option<BoxFuture<'static, Result<SyncData>>>,
     timer: Option<(Duration, BoxFuture<'static, ()>)>,
-    /// Frames read, waiting to be parsed (kept between turns so its room is reused).
-    read: Vec<Text>,
-    /// Frames parsed, waiting to be fed (likewise).
-    parsed: Vec<std::result::Result<Incoming, String>>,
+    /// Frames read and parsed, waiting to be fed (kept between turns so its room is reused).
+    /// They are parsed as they are read, outside the client's lock, which the app's sends
+    /// wait on.
+    read: Vec<std::result::Result<Incoming, String>>,
     /// Frames to write (likewise).
     to_write: Vec<String>,
 }
@@ -43,7 +43,7 @@ struct Link {
 /// What arrived, to be fed to the machine on the next turn.
 enum Input {
     Nothing,
-    /// Frames read from the socket and parsed, in order, in [`Link::parsed`].
+    /// Frames read from the socket and parsed, in order, in [`Link::read`].
     Frames,
     /// The socket closed or failed.
     Closed(Error),
@@ -69,18 +69,9 @@ pub(crate) async fn run(
     let mut link = Link::default();
     let mut input = Input::Nothing;
     loop {
-        // Frames are parsed before the turn takes the client's lock, which the app's sends
-        // wait on.
-        link.parsed
-            .extend(link.read.drain(..).map(|text| frames::parse(&text)));
-        let parsed = &mut link.parsed;
+        let read = &mut link.read;
         let out = inner.turn(&mut link.to_write, |m, now| {
-            feed(
-                m,
-                now,
-                std::mem::replace(&mut input, Input::Nothing),
-                parsed,
-            )
+            feed(m, now, std::mem::replace(&mut input, Input::Nothing), read)
         });
         if out.settled {
             if let Some(tx) = settled.take() {
@@ -121,16 +112,16 @@ pub(crate) async fn run(
     }
 }
 
-/// Feeds one input to the machine (the frames read are taken from `parsed`).
+/// Feeds one input to the machine (the frames read are taken from `read`).
 fn feed(
     m: &mut SessionMachine<super::Waiter>,
     now: Duration,
     input: Input,
-    parsed: &mut Vec<std::result::Result<Incoming, String>>,
+    read: &mut Vec<std::result::Result<Incoming, String>>,
 ) {
     match input {
         Input::Frames => {
-            for frame in parsed.drain(..) {
+            for frame in read.drain(..) {
                 m.handle_incoming(now, frame);
             }
         }
@@ -217,13 +208,13 @@ impl Link {
             let Some(stream) = &mut self.stream else {
                 return Poll::Pending;
             };
-            let frames = &mut self.read;
-            while frames.len() < BATCH {
+            let read = &mut self.read;
+            while read.len() < BATCH {
                 match stream.poll_next_unpin(cx) {
-                    Poll::Ready(Some(Ok(text))) => frames.push(text),
+                    Poll::Ready(Some(Ok(text))) => read.push(frames::parse(&text)),
                     Poll::Ready(end) => {
                         let end = end.and_then(|r| r.err());
-                        if frames.is_empty() {
+                        if read.is_empty() {
                             return Poll::Ready(Input::Closed(closed(end)));
                         }
                         self.stream_end = Some(end);
@@ -232,7 +223,7 @@ impl Link {
                     Poll::Pending => break,
                 }
             }
-            if frames.is_empty() {
+            if read.is_empty() {
                 Poll::Pending
             } else {
                 Poll::Ready(Input::Frames)

@@ -62,13 +62,12 @@ impl Kept {
 
     /// Keeps stored message `m` in id order (replacing the one with its id), then drops the
     /// oldest beyond `limit`, noting them for the store.
-    fn keep(&mut self, m: LocalMessage, limit: usize, store: Option<&mut Changes>) {
+    fn keep(&mut self, m: LocalMessage, limit: usize, mut store: Option<&mut Changes>) {
         let id = m.id;
         match self.stored.binary_search_by_key(&id, |k| k.id) {
             Ok(at) => self.stored[at] = m,
             Err(at) => self.stored.insert(at, m),
         }
-        let mut store = store;
         while self.stored.len() > limit {
             if let (Some(old), Some(store)) = (self.stored.pop_front(), store.as_deref_mut()) {
                 store.dropped.push((old.sender, old.gid));

@@ -161,9 +161,7 @@ fn burst(args: &[String]) -> Fallible {
         _ => return Err(usage.into()),
     };
     let n: u64 = args.get(1).ok_or(usage)?.parse()?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Runtime::new()?;
     let run = rt.block_on(one_to_one::burst(kind, n))?;
     eprintln!(
         "{n} messages: {:.0} msg/s, {:.2} µs CPU per message",
@@ -194,9 +192,7 @@ fn main() -> Fallible {
         return burst(&args[1..]);
     }
     let o = options(&args)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Runtime::new()?;
     let started = Instant::now();
     let mut runs = Vec::new();
     for run in 1..=o.runs {
