@@ -151,8 +151,8 @@ async fn one_run(o: &Options) -> Fallible<Vec<Measure>> {
     Ok(rows)
 }
 
-/// `burst sdk|raw N`: one one-to-one burst of N messages, then its rate and this process's
-/// CPU per message on stderr.
+/// `burst sdk|raw N`: one one-to-one burst of N messages, then its rate, this process's CPU per
+/// message and the server's mean commit size on stderr.
 fn burst(args: &[String]) -> Fallible {
     let usage = "usage: chinwag-bench burst sdk|raw N";
     let kind = match args.first().map(String::as_str) {
@@ -162,10 +162,13 @@ fn burst(args: &[String]) -> Fallible {
     };
     let n: u64 = args.get(1).ok_or(usage)?.parse()?;
     let rt = tokio::runtime::Runtime::new()?;
-    let run = rt.block_on(one_to_one::burst(kind, n))?;
+    let (run, per_commit) = rt.block_on(one_to_one::burst(kind, n))?;
+    let u = run.usage;
     eprintln!(
-        "{n} messages: {:.0} msg/s, {:.2} µs CPU per message",
-        run.rate, run.cpu_us
+        "{n} messages: {:.0} msg/s, {:.2} µs CPU per message (user {:.2}, system {:.2}), \
+         {:.2} page faults and {:.3} context switches per message, \
+         {per_commit:.0} messages per server commit",
+        run.rate, run.cpu_us, u.user_us, u.sys_us, u.faults, u.switches
     );
     Ok(())
 }

@@ -101,7 +101,17 @@ fn accounts(world: &World, kind: Kind) -> (&Account, &Account) {
     }
 }
 
-/// Latency percentiles (µs) of `rate` messages per second for `secs` seconds.
+/// What one latency run measured.
+pub struct Latency {
+    /// p50, p99 and p99.9 latency, µs.
+    pub percentiles: [f64; 3],
+    /// This process's CPU time (both clients; user + system) per message while the messages
+    /// went out at the rate and until the last arrived, µs.
+    pub cpu_us: f64,
+}
+
+/// Latency percentiles (µs) of `rate` messages per second for `secs` seconds, and the
+/// clients' CPU per message at that rate.
 pub async fn latency_run(
     kind: Kind,
     stored: bool,
@@ -109,7 +119,7 @@ pub async fn latency_run(
     addrs: &[String],
     rate: u64,
     secs: u64,
-) -> Fallible<[f64; 3]> {
+) -> Fallible<Latency> {
     let warmup = 200u64;
     let n = rate * secs;
     let tally = Tally::new((warmup + n) as usize, 1);
@@ -120,6 +130,7 @@ pub async fn latency_run(
         return Err("warm-up messages did not arrive".into());
     }
     let period = Duration::from_secs_f64(1.0 / rate as f64);
+    let cpu_before = cpu_time()?;
     let start = tokio::time::Instant::now();
     let mut sent_ns = Vec::with_capacity(n as usize);
     for i in 0..n {
@@ -133,6 +144,7 @@ pub async fn latency_run(
     let all = tally
         .wait_complete(warmup + n, Duration::from_secs(30))
         .await;
+    let cpu = cpu_time()?.saturating_sub(cpu_before);
     let mut latencies: Vec<f64> = (0..n)
         .filter_map(|i| {
             tally
@@ -145,11 +157,14 @@ pub async fn latency_run(
         return Err(format!("{kind:?}: only {} of {n} messages arrived", latencies.len()).into());
     }
     latencies.sort_by(|a, b| a.total_cmp(b));
-    Ok([
-        percentile(&latencies, 50.0),
-        percentile(&latencies, 99.0),
-        percentile(&latencies, 99.9),
-    ])
+    Ok(Latency {
+        percentiles: [
+            percentile(&latencies, 50.0),
+            percentile(&latencies, 99.0),
+            percentile(&latencies, 99.9),
+        ],
+        cpu_us: cpu.as_secs_f64() * 1e6 / n as f64,
+    })
 }
 
 /// Rows: p50/p99/p99.9 latency at `rate` msg/s, SDK against raw.
@@ -179,8 +194,8 @@ pub async fn latency(rate: u64, secs: u64) -> Fallible<Vec<Measure>> {
             Measure::new(
                 format!("latency {p} at {label} msg/s"),
                 "µs",
-                sdk[i],
-                raw[i],
+                sdk.percentiles[i],
+                raw.percentiles[i],
                 Better::Lower,
                 aims[i],
             )
@@ -192,12 +207,20 @@ pub async fn latency(rate: u64, secs: u64) -> Fallible<Vec<Measure>> {
                 "latency {p} at {label} msg/s, SDK sender on a SQLite store (baseline: in memory)"
             ),
             "µs",
-            stored[i],
-            sdk[i],
+            stored.percentiles[i],
+            sdk.percentiles[i],
             Better::Lower,
             "",
         )
     }));
+    rows.push(Measure::new(
+        format!("client CPU per message at {label} msg/s, sender + receiver"),
+        "µs",
+        sdk.cpu_us,
+        raw.cpu_us,
+        Better::Lower,
+        "SDK ≤ 1.3 × raw",
+    ));
     Ok(rows)
 }
 
@@ -209,6 +232,53 @@ pub struct Throughput {
     /// per message, in µs, from the first send until every message arrived and was
     /// acknowledged.
     pub cpu_us: f64,
+    /// Of that, how the process spent it (per message, over the same span).
+    pub usage: Usage,
+}
+
+/// What `getrusage` tells of this process (all threads): CPU time split into user and
+/// system, page faults, context switches. Per message in [`Throughput::usage`].
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Usage {
+    /// User CPU time, µs.
+    pub user_us: f64,
+    /// System CPU time, µs.
+    pub sys_us: f64,
+    /// Minor page faults (fresh memory touched).
+    pub faults: f64,
+    /// Context switches, voluntary (waits) and involuntary.
+    pub switches: f64,
+}
+
+impl Usage {
+    /// The process's usage so far.
+    fn now() -> Fallible<Usage> {
+        // SAFETY: an all-zero rusage is valid, and `getrusage` writes only into it.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `u` is a valid rusage for the call to write.
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } != 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
+        let us = |t: libc::timeval| t.tv_sec as f64 * 1e6 + t.tv_usec as f64;
+        Ok(Usage {
+            user_us: us(u.ru_utime),
+            sys_us: us(u.ru_stime),
+            faults: u.ru_minflt as f64,
+            switches: (u.ru_nvcsw + u.ru_nivcsw) as f64,
+        })
+    }
+
+    /// What was used since `before`, per message of `n`.
+    fn per_message_since(before: Usage, n: u64) -> Fallible<Usage> {
+        let now = Usage::now()?;
+        let n = n as f64;
+        Ok(Usage {
+            user_us: (now.user_us - before.user_us) / n,
+            sys_us: (now.sys_us - before.sys_us) / n,
+            faults: (now.faults - before.faults) / n,
+            switches: (now.switches - before.switches) / n,
+        })
+    }
 }
 
 /// `n` messages sent at once.
@@ -224,6 +294,7 @@ pub async fn throughput_run(
     let (from, to) = accounts(world, kind);
     let mut pair = Pair::open(kind, stored, addrs, from, to, tally.clone()).await?;
     let cpu_before = cpu_time()?;
+    let usage_before = Usage::now()?;
     let start = tally.now_ns();
     pair.sender.burst(0..n).await?;
     let all = tally.wait_complete(n, Duration::from_secs(120)).await;
@@ -233,6 +304,7 @@ pub async fn throughput_run(
         .unwrap_or(start);
     let acked = pair.sender.acknowledged(Duration::from_secs(30)).await;
     let cpu = cpu_time()?.saturating_sub(cpu_before);
+    let usage = Usage::per_message_since(usage_before, n)?;
     pair.close().await;
     if !all {
         return Err(format!(
@@ -247,6 +319,7 @@ pub async fn throughput_run(
     Ok(Throughput {
         rate: n as f64 / ((last - start) as f64 / 1e9),
         cpu_us: cpu.as_secs_f64() * 1e6 / n as f64,
+        usage,
     })
 }
 
@@ -267,12 +340,18 @@ fn cpu_time() -> Fallible<Duration> {
 /// One burst of `n` messages through one pair (`chinwag-bench burst`): what
 /// `scripts/instructions.sh` runs under callgrind, once per client and size, to count the
 /// instructions a message costs each client.
-pub async fn burst(kind: Kind, n: u64) -> Fallible<Throughput> {
+/// Also answers the server's mean commit size over the run (messages per transaction: the
+/// fewer a sender keeps in flight, the smaller the server's group commits).
+pub async fn burst(kind: Kind, n: u64) -> Fallible<(Throughput, f64)> {
     let world = world().await?;
-    let server = world.serve().await?;
+    let mut server = world.serve().await?;
+    let before = server.stats().await?;
     let run = throughput_run(kind, false, &world, &server.addrs, n).await;
+    let after = server.stats().await?;
     server.stop().await;
-    run
+    let per_commit =
+        (after.messages - before.messages) as f64 / (after.commits - before.commits).max(1) as f64;
+    Ok((run?, per_commit))
 }
 
 /// Row: one-to-one throughput, SDK against raw.

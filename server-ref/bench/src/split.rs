@@ -55,8 +55,8 @@ pub async fn split(
                     "split, 2 gateways: latency {p} at {label} msg/s across gateways, raw clients (baseline: one process)"
                 ),
                 "µs",
-                latency[0][i],
-                latency[1][i],
+                latency[0].percentiles[i],
+                latency[1].percentiles[i],
                 Better::Lower,
                 aim,
             )
