@@ -53,8 +53,12 @@ impl Messages<'_> {
 
     /// Puts the message `gid` in the outbox and shows it in its conversation as pending.
     fn put(&self, gid: String, target: Target, content: Content) -> Result<Receipt> {
-        let frame = frames::message(target, content.clone(), &gid).map_err(Error::InvalidInput)?;
-        let (tx, rx) = oneshot::channel();
+        let frames::MessageOut {
+            frame,
+            content,
+            gid,
+        } = frames::message(target, content, gid).map_err(Error::InvalidInput)?;
+        let (waiter, rx) = oneshot::channel();
         let mut state = self.inner.state();
         if state.closed {
             return Err(Error::Closed);
@@ -73,10 +77,6 @@ impl Messages<'_> {
             delivery: Delivery::Pending,
         };
         state.store_send(&gid, &frame, echo);
-        let waiter = super::Waiter {
-            gid: gid.clone(),
-            tx,
-        };
         state.machine.send(gid.clone(), frame, waiter);
         state.wake();
         Ok(Receipt { gid, rx })

@@ -333,11 +333,8 @@ impl Drop for Owner {
     }
 }
 
-/// Who waits for a send: its gid (to take it out of the store) and the sender's channel.
-pub(crate) struct Waiter {
-    gid: String,
-    tx: oneshot::Sender<Result<SentMessage>>,
-}
+/// Who waits for a send: the sender's channel (the machine hands the gid back with it).
+pub(crate) type Waiter = oneshot::Sender<Result<SentMessage>>;
 
 pub(crate) struct State {
     session: Option<Session>,
@@ -437,9 +434,9 @@ impl State {
 
     /// Hands the machine's finished sends to their senders (and their gids to the store).
     fn finish_sends(&mut self) {
-        while let Some((waiter, outcome)) = self.machine.poll_completion() {
-            self.store_finished(&waiter.gid, &outcome);
-            let _ = waiter.tx.send(outcome);
+        while let Some(done) = self.machine.poll_completion() {
+            self.store_finished(&done.gid, &done.outcome);
+            let _ = done.waiter.send(done.outcome);
         }
     }
 

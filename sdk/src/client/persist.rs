@@ -143,11 +143,7 @@ impl State {
         self.cache.restore(saved.messages, saved.conversations);
         self.users = saved.users.into_iter().map(|u| (u.id, u)).collect();
         for send in saved.outbox {
-            let (tx, _) = oneshot::channel();
-            let waiter = Waiter {
-                gid: send.gid.clone(),
-                tx,
-            };
+            let (waiter, _): (Waiter, _) = oneshot::channel();
             self.machine.send(send.gid, send.frame, waiter);
         }
         true

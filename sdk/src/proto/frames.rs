@@ -77,37 +77,76 @@ fn encode<T: serde::Serialize>(frame: &T) -> String {
     serde_json::to_string(frame).unwrap_or_default()
 }
 
+/// A message frame, with the content and gid it was made from handed back: a send keeps
+/// both (its echo, its outbox entry), and lending them to the frame saves copying them.
+#[derive(Debug)]
+pub struct MessageOut {
+    /// The frame's text.
+    pub frame: String,
+    /// The content, as given.
+    pub content: Content,
+    /// The gid, as given.
+    pub gid: String,
+}
+
 /// The frame sending `content` to `target` with client gid `gid`. JSON content is sent as a
 /// JSON value (it must parse); other content as a string with its content type.
-pub fn message(target: Target, content: Content, gid: &str) -> Result<String, String> {
-    let (value, content_type) = match content {
-        Content::Text(text) => (Value::String(text), None),
+pub fn message(target: Target, content: Content, gid: String) -> Result<MessageOut, String> {
+    // What the content was, to give it back as it came.
+    enum Lent {
+        Text,
+        Json(String),
+        Other,
+    }
+    let (value, content_type, lent) = match content {
+        Content::Text(text) => (Value::String(text), None, Lent::Text),
         Content::Json(text) => (
             serde_json::from_str(&text).map_err(|e| format!("JSON content does not parse: {e}"))?,
             None,
+            Lent::Json(text),
         ),
-        Content::Other { content_type, body } => (Value::String(body), Some(content_type)),
+        Content::Other { content_type, body } => {
+            (Value::String(body), Some(content_type), Lent::Other)
+        }
     };
     let (kind, receiver_id, group_id) = match target {
         Target::User(id) => (MessageKind::Unicast, Some(id), None),
         Target::Group(id) => (MessageKind::Multicast, None, Some(id)),
     };
+    // Room for the body and the fields around it, so the frame is written without regrowing.
+    let room = match &value {
+        Value::String(s) => s.len(),
+        _ => 0,
+    } + gid.len()
+        + 96;
     let frame = ClientFrame {
         kind,
         receiver_id,
         group_id,
         content: value,
-        gid: Some(gid.to_string()),
+        gid: Some(gid),
         content_type,
     };
-    // Room for the body and the fields around it, so the frame is written without regrowing.
-    let body = match &frame.content {
-        Value::String(s) => s.len(),
-        _ => 0,
-    };
-    let mut out = Vec::with_capacity(body + gid.len() + 96);
+    let mut out = Vec::with_capacity(room);
     serde_json::to_writer(&mut out, &frame).map_err(|e| e.to_string())?;
-    String::from_utf8(out).map_err(|e| e.to_string())
+    let text = String::from_utf8(out).map_err(|e| e.to_string())?;
+    let body = match frame.content {
+        Value::String(body) => body,
+        _ => String::new(),
+    };
+    let content = match lent {
+        Lent::Text => Content::Text(body),
+        Lent::Json(text) => Content::Json(text),
+        Lent::Other => Content::Other {
+            content_type: frame.content_type.unwrap_or_default(),
+            body,
+        },
+    };
+    Ok(MessageOut {
+        frame: text,
+        content,
+        gid: frame.gid.unwrap_or_default(),
+    })
 }
 
 /// The heartbeat frame.
@@ -135,8 +174,12 @@ mod tests {
 
     #[test]
     fn message_frames_carry_gid_and_content_type() {
-        let text = message(Target::User(2), Content::Text("hi".into()), "g1").unwrap();
-        let v: Value = serde_json::from_str(&text).unwrap();
+        let out = message(Target::User(2), Content::Text("hi".into()), "g1".into()).unwrap();
+        assert_eq!(
+            (out.content, out.gid.as_str()),
+            (Content::Text("hi".into()), "g1")
+        );
+        let v: Value = serde_json::from_str(&out.frame).unwrap();
         assert_eq!(
             v,
             value(r#"{"type": "unicast", "receiverId": "2", "content": "hi", "gid": "g1"}"#)
@@ -145,16 +188,17 @@ mod tests {
             content_type: "image".into(),
             body: "u.png".into(),
         };
-        let v: Value =
-            serde_json::from_str(&message(Target::Group(9), other, "g2").unwrap()).unwrap();
+        let out = message(Target::Group(9), other.clone(), "g2".into()).unwrap();
+        assert_eq!(out.content, other, "handed back as it came");
+        let v: Value = serde_json::from_str(&out.frame).unwrap();
         assert_eq!(v["groupId"], "9");
         assert_eq!(v["contentType"], "image");
-        let v: Value = serde_json::from_str(
-            &message(Target::Group(9), Content::Json("{\"a\":1}".into()), "g3").unwrap(),
-        )
-        .unwrap();
+        let json = Content::Json("{\"a\":1}".into());
+        let out = message(Target::Group(9), json.clone(), "g3".into()).unwrap();
+        assert_eq!(out.content, json);
+        let v: Value = serde_json::from_str(&out.frame).unwrap();
         assert_eq!(v["content"], value(r#"{"a": 1}"#));
-        assert!(message(Target::Group(9), Content::Json("{".into()), "g4").is_err());
+        assert!(message(Target::Group(9), Content::Json("{".into()), "g4".into()).is_err());
     }
 
     #[test]

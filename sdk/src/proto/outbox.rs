@@ -15,8 +15,8 @@ struct Entry<W> {
 /// What [`Outbox::withdraw`] did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Withdrawn<W> {
-    /// The entry is out; its waiter.
-    Taken(W),
+    /// The entry is out; its gid and waiter.
+    Taken((String, W)),
     /// No entry has that gid.
     Absent,
     /// The entry was written on the current connection: it is on its way, and stays.
@@ -61,14 +61,14 @@ impl<W> Outbox<W> {
         self.written = 0;
     }
 
-    /// Removes the entry with `gid`, returning its waiter (acknowledged or refused). The
-    /// server answers in send order, so the entry is almost always the first.
-    pub fn complete(&mut self, gid: &str) -> Option<W> {
+    /// Removes the entry with `gid`, returning its gid and waiter (acknowledged or refused).
+    /// The server answers in send order, so the entry is almost always the first.
+    pub fn complete(&mut self, gid: &str) -> Option<(String, W)> {
         let at = self.entries.iter().position(|e| e.gid == gid)?;
         if at < self.written {
             self.written -= 1;
         }
-        self.entries.remove(at).map(|e| e.waiter)
+        self.entries.remove(at).map(|e| (e.gid, e.waiter))
     }
 
     /// Removes the entry with `gid` if it has not been written on the current connection.
@@ -80,15 +80,15 @@ impl<W> Outbox<W> {
             return Withdrawn::Written;
         }
         match self.entries.remove(at) {
-            Some(e) => Withdrawn::Taken(e.waiter),
+            Some(e) => Withdrawn::Taken((e.gid, e.waiter)),
             None => Withdrawn::Absent,
         }
     }
 
-    /// Removes every entry (the client is closing), returning their waiters.
-    pub fn drain(&mut self) -> Vec<W> {
+    /// Removes every entry (the client is closing), returning their gids and waiters.
+    pub fn drain(&mut self) -> Vec<(String, W)> {
         self.written = 0;
-        self.entries.drain(..).map(|e| e.waiter).collect()
+        self.entries.drain(..).map(|e| (e.gid, e.waiter)).collect()
     }
 
     /// The gids waiting, in order.
@@ -124,18 +124,22 @@ mod tests {
         assert!(take(&mut o).is_empty());
         o.push("c".into(), "C".into(), 3);
         assert_eq!(take(&mut o), vec!["C"]);
-        assert_eq!(o.complete("b"), Some(2));
+        assert_eq!(o.complete("b"), Some(("b".into(), 2)));
         assert_eq!(o.complete("b"), None);
         o.push("d".into(), "D".into(), 4);
-        assert_eq!(o.complete("a"), Some(1), "a written entry completes");
+        assert_eq!(
+            o.complete("a"),
+            Some(("a".into(), 1)),
+            "a written entry completes"
+        );
         assert_eq!(take(&mut o), vec!["D"], "the unwritten one is still there");
         o.push("a".into(), "A".into(), 1);
         o.rewind();
         assert_eq!(take(&mut o), vec!["C", "D", "A"]);
-        assert_eq!(o.complete("d"), Some(4));
-        assert_eq!(o.complete("a"), Some(1));
+        assert_eq!(o.complete("d"), Some(("d".into(), 4)));
+        assert_eq!(o.complete("a"), Some(("a".into(), 1)));
         assert_eq!(o.pending(), vec!["c"]);
-        assert_eq!(o.drain(), vec![3]);
+        assert_eq!(o.drain(), vec![("c".into(), 3)]);
         assert!(o.is_empty());
     }
 
@@ -148,7 +152,7 @@ mod tests {
         let take = |o: &mut Outbox<usize>| o.take_unwritten(2).collect::<Vec<_>>();
         assert_eq!(take(&mut o), vec!["A", "B"]);
         assert!(take(&mut o).is_empty(), "two wait for an answer");
-        assert_eq!(o.complete("a"), Some(0));
+        assert_eq!(o.complete("a"), Some(("a".into(), 0)));
         assert_eq!(take(&mut o), vec!["C"], "one answer lets one more out");
         o.rewind();
         assert_eq!(
@@ -156,8 +160,8 @@ mod tests {
             vec!["B", "C"],
             "a new link starts again from the oldest"
         );
-        assert_eq!(o.complete("b"), Some(1));
-        assert_eq!(o.complete("c"), Some(2));
+        assert_eq!(o.complete("b"), Some(("b".into(), 1)));
+        assert_eq!(o.complete("c"), Some(("c".into(), 2)));
         assert_eq!(take(&mut o), vec!["D"]);
     }
 
@@ -169,13 +173,13 @@ mod tests {
         }
         assert_eq!(o.take_unwritten(1).collect::<Vec<_>>(), vec!["A"]);
         assert_eq!(o.withdraw("a"), Withdrawn::Written, "on its way");
-        assert_eq!(o.withdraw("c"), Withdrawn::Taken(2));
+        assert_eq!(o.withdraw("c"), Withdrawn::Taken(("c".into(), 2)));
         assert_eq!(o.withdraw("c"), Withdrawn::Absent, "gone");
         assert_eq!(o.pending(), vec!["a", "b"]);
         o.rewind();
         assert_eq!(
             o.withdraw("a"),
-            Withdrawn::Taken(0),
+            Withdrawn::Taken(("a".into(), 0)),
             "a new link has written nothing yet"
         );
     }

@@ -135,7 +135,18 @@ pub struct SessionMachine<W> {
     transmits: VecDeque<String>,
     actions: VecDeque<Action>,
     events: Vec<Event>,
-    completions: VecDeque<(W, Result<SentMessage, Error>)>,
+    completions: VecDeque<Completion<W>>,
+}
+
+/// A finished send, as [`SessionMachine::poll_completion`] hands it over.
+#[derive(Debug)]
+pub struct Completion<W> {
+    /// The send's gid (the outbox's own, handed over: the waiter need not keep a copy).
+    pub gid: String,
+    /// Whoever waits for it.
+    pub waiter: W,
+    /// Stored (or dropped by a delivery rule), or why not.
+    pub outcome: Result<SentMessage, Error>,
 }
 
 impl<W> SessionMachine<W> {
@@ -195,9 +206,9 @@ impl<W> SessionMachine<W> {
     /// no such send waits; `Err`: it is already on its way (the server may store it).
     pub fn discard(&mut self, gid: &str) -> Result<bool, Error> {
         match self.outbox.withdraw(gid) {
-            Withdrawn::Taken(waiter) => {
+            Withdrawn::Taken((gid, waiter)) => {
                 let discarded = Error::InvalidInput(format!("send {gid} was discarded"));
-                self.completions.push_back((waiter, Err(discarded)));
+                self.complete(gid, waiter, Err(discarded));
                 Ok(true)
             }
             Withdrawn::Absent => Ok(false),
@@ -316,22 +327,22 @@ impl<W> SessionMachine<W> {
                 }
             }
             Incoming::Ack(ack) => {
-                if let Some(waiter) = self.outbox.complete(&ack.gid) {
+                if let Some((gid, waiter)) = self.outbox.complete(&ack.gid) {
                     let sent = SentMessage {
                         gid: ack.gid,
                         id: ack.id,
                         timestamp_ms: ack.timestamp,
                     };
-                    self.completions.push_back((waiter, Ok(sent)));
+                    self.complete(gid, waiter, Ok(sent));
                 }
             }
             // A server failure (5xx: "please retry") stored nothing: the send stays in the
             // outbox and goes out again on the next link, like one that was never answered.
             Incoming::Error(error) if error.code >= 500 => {}
             Incoming::Error(error) => {
-                if let Some(waiter) = error.gid.and_then(|gid| self.outbox.complete(&gid)) {
+                if let Some((gid, waiter)) = error.gid.and_then(|gid| self.outbox.complete(&gid)) {
                     let refused = Error::from_status(error.code, error.message);
-                    self.completions.push_back((waiter, Err(refused)));
+                    self.complete(gid, waiter, Err(refused));
                 }
             }
             Incoming::Notification(frame) => {
@@ -418,8 +429,8 @@ impl<W> SessionMachine<W> {
         std::mem::replace(&mut self.events, room)
     }
 
-    /// The next finished send: its waiter and outcome.
-    pub fn poll_completion(&mut self) -> Option<(W, Result<SentMessage, Error>)> {
+    /// The next finished send: its gid, waiter and outcome.
+    pub fn poll_completion(&mut self) -> Option<Completion<W>> {
         self.completions.pop_front()
     }
 
@@ -527,10 +538,18 @@ impl<W> SessionMachine<W> {
         self.heartbeat_at = None;
         self.received_at = None;
         self.awaiting_pong = false;
-        for waiter in self.outbox.drain() {
-            self.completions.push_back((waiter, Err(error.clone())));
+        for (gid, waiter) in self.outbox.drain() {
+            self.complete(gid, waiter, Err(error.clone()));
         }
         self.set_connection(ConnectionState::Disconnected);
+    }
+
+    fn complete(&mut self, gid: String, waiter: W, outcome: Result<SentMessage, Error>) {
+        self.completions.push_back(Completion {
+            gid,
+            waiter,
+            outcome,
+        });
     }
 
     fn deliver(&mut self, message: Message) {

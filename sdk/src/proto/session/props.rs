@@ -143,8 +143,9 @@ impl World {
             }
             // Finished sends first: an answer read before this drain is what let the
             // machine write the next send, so it must be counted before that write.
-            while let Some((waiter, outcome)) = self.m.poll_completion() {
+            while let Some(done) = self.m.poll_completion() {
                 moved = true;
+                let (waiter, outcome) = (done.waiter, done.outcome);
                 if let Ok(sent) = &outcome {
                     self.unanswered.remove(&sent.gid);
                     assert_eq!(

@@ -77,7 +77,9 @@ fn message_ids(events: &[Event]) -> Vec<i64> {
 }
 
 fn completions(m: &mut SessionMachine<u32>) -> Vec<(u32, Result<SentMessage, Error>)> {
-    std::iter::from_fn(|| m.poll_completion()).collect()
+    std::iter::from_fn(|| m.poll_completion())
+        .map(|c| (c.waiter, c.outcome))
+        .collect()
 }
 
 fn sync(after: Option<i64>) -> Action {
