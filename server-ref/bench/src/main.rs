@@ -152,7 +152,7 @@ async fn one_run(o: &Options) -> Fallible<Vec<Measure>> {
 }
 
 /// `burst sdk|raw N`: one one-to-one burst of N messages, then its rate, this process's CPU per
-/// message and the server's mean commit size on stderr.
+/// message, and the server's mean commit size and CPU per message on stderr.
 fn burst(args: &[String]) -> Fallible {
     let usage = "usage: chinwag-bench burst sdk|raw N";
     let kind = match args.first().map(String::as_str) {
@@ -162,12 +162,12 @@ fn burst(args: &[String]) -> Fallible {
     };
     let n: u64 = args.get(1).ok_or(usage)?.parse()?;
     let rt = tokio::runtime::Runtime::new()?;
-    let (run, per_commit) = rt.block_on(one_to_one::burst(kind, n))?;
+    let (run, per_commit, server_us) = rt.block_on(one_to_one::burst(kind, n))?;
     let u = run.usage;
     eprintln!(
         "{n} messages: {:.0} msg/s, {:.2} µs CPU per message (user {:.2}, system {:.2}), \
-         {:.2} page faults and {:.3} context switches per message, \
-         {per_commit:.0} messages per server commit",
+         {:.2} page faults and {:.3} context switches per message; \
+         the server: {per_commit:.0} messages per commit, {server_us:.2} µs CPU per message",
         run.rate, run.cpu_us, u.user_us, u.sys_us, u.faults, u.switches
     );
     Ok(())

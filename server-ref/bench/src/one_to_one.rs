@@ -340,18 +340,21 @@ fn cpu_time() -> Fallible<Duration> {
 /// One burst of `n` messages through one pair (`chinwag-bench burst`): what
 /// `scripts/instructions.sh` runs under callgrind, once per client and size, to count the
 /// instructions a message costs each client.
-/// Also answers the server's mean commit size over the run (messages per transaction: the
-/// fewer a sender keeps in flight, the smaller the server's group commits).
-pub async fn burst(kind: Kind, n: u64) -> Fallible<(Throughput, f64)> {
+/// Also answers what it cost the server: its mean commit size (messages per transaction:
+/// the fewer a sender keeps in flight, the smaller the server's group commits) and its CPU
+/// time per message, µs (logins included: the same for both clients).
+pub async fn burst(kind: Kind, n: u64) -> Fallible<(Throughput, f64, f64)> {
     let world = world().await?;
     let mut server = world.serve().await?;
     let before = server.stats().await?;
+    let cpu_before = server.cpu_ns()?;
     let run = throughput_run(kind, false, &world, &server.addrs, n).await;
+    let cpu = server.cpu_ns()?.saturating_sub(cpu_before);
     let after = server.stats().await?;
     server.stop().await;
     let per_commit =
         (after.messages - before.messages) as f64 / (after.commits - before.commits).max(1) as f64;
-    Ok((run?, per_commit))
+    Ok((run?, per_commit, cpu as f64 / 1000.0 / n as f64))
 }
 
 /// Row: one-to-one throughput, SDK against raw.
