@@ -77,8 +77,11 @@ impl Messages<'_> {
             delivery: Delivery::Pending,
         };
         state.store_send(&gid, &frame, echo);
-        state.machine.send(gid.clone(), frame, waiter);
-        state.wake();
+        // The driver's next turn writes the frame, or (with a store) the send into the store
+        // first; a send waiting for an answer or a link needs no turn of its own.
+        if state.machine.send(gid.clone(), frame, waiter) || state.store.is_some() {
+            state.wake();
+        }
         Ok(Receipt { gid, rx })
     }
 

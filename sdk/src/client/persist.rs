@@ -144,7 +144,8 @@ impl State {
         self.users = saved.users.into_iter().map(|u| (u.id, u)).collect();
         for send in saved.outbox {
             let (waiter, _): (Waiter, _) = oneshot::channel();
-            self.machine.send(send.gid, send.frame, waiter);
+            // Written once the driver starts and the link opens.
+            let _ = self.machine.send(send.gid, send.frame, waiter);
         }
         true
     }

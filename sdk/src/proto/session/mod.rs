@@ -197,8 +197,14 @@ impl<W> SessionMachine<W> {
     /// Queues a message frame with `gid`; it goes out when the link is open and fewer than
     /// [`Settings::send_window`] sends wait for an answer, again after every reconnect until
     /// the server answers, and `waiter` is completed once.
-    pub fn send(&mut self, gid: String, frame: String, waiter: W) {
+    ///
+    /// True if it can go out now (the link is open and the window has room): the driver has
+    /// a frame to write. False if it waits for an answer or a link, whose arrival is an input
+    /// of its own — so a burst of sends beyond the window wakes the driver for nothing.
+    #[must_use = "true: the driver has the frame to write"]
+    pub fn send(&mut self, gid: String, frame: String, waiter: W) -> bool {
         self.outbox.push(gid, frame, waiter);
+        self.phase == Phase::Open && self.outbox.len() <= self.settings.send_window
     }
 
     /// Takes back the send with `gid` if it has not been written on the current link: its

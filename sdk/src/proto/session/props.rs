@@ -159,16 +159,7 @@ impl World {
             }
             while let Some(frame) = self.m.poll_transmit() {
                 moved = true;
-                if let Some((to_server, _)) = &mut self.link {
-                    if let Some(gid) = frame.strip_prefix("SEND ") {
-                        self.unanswered.insert(gid.to_string());
-                        assert!(
-                            self.unanswered.len() <= WINDOW,
-                            "more than the window written and unanswered"
-                        );
-                    }
-                    to_server.push_back(frame);
-                }
+                self.write(frame);
             }
             for event in self.m.poll_events() {
                 moved = true;
@@ -188,12 +179,37 @@ impl World {
         }
     }
 
+    /// Puts a frame the machine wrote on the link, if there is one.
+    fn write(&mut self, frame: String) {
+        if let Some((to_server, _)) = &mut self.link {
+            if let Some(gid) = frame.strip_prefix("SEND ") {
+                self.unanswered.insert(gid.to_string());
+                assert!(
+                    self.unanswered.len() <= WINDOW,
+                    "more than the window written and unanswered"
+                );
+            }
+            to_server.push_back(frame);
+        }
+    }
+
     fn apply(&mut self, op: Op) {
         match op {
             Op::Send => {
                 self.sends += 1;
                 let gid = format!("s{}", self.sends);
-                self.m.send(gid.clone(), format!("SEND {gid}"), self.sends);
+                let now = self.m.send(gid.clone(), format!("SEND {gid}"), self.sends);
+                // The client wakes its driver only when `send` says the frame can go out:
+                // then the machine writes it, and otherwise a turn would write nothing.
+                let written = self.m.poll_transmit();
+                assert_eq!(
+                    written.as_deref(),
+                    now.then(|| format!("SEND {gid}")).as_deref(),
+                    "what send promised"
+                );
+                if let Some(frame) = written {
+                    self.write(frame);
+                }
             }
             Op::PeerPosts => {
                 let id = self.next_id;
