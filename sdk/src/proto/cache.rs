@@ -8,7 +8,7 @@
 //! rule), so a message at or below the newest id received was seen before — by this run, or
 //! by the one before a restart — and is not counted unread again.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// The cache's maps: foldhash natively (SipHash was 6 % of a message's client instructions,
 /// `scripts/instructions.sh`), the standard hasher in browsers (a smaller package).
@@ -45,9 +45,53 @@ struct Kept {
     stored: VecDeque<LocalMessage>,
     /// Your messages without a server id — pending, failed, or sent but dropped by a
     /// delivery rule — in the order they were sent.
-    local: BTreeMap<u64, LocalMessage>,
+    local: Local,
     unread: u32,
     latest_id: MessageId,
+}
+
+/// Your messages not stored yet, by place (the order they were sent). Sends are added at the
+/// back and mostly settle from the front, in the order the server answers, so both are O(1);
+/// a message in the middle (one settled out of order, a failed one sent again) is found by
+/// binary search. A B-tree shifted its nodes' 150-byte values on every such change.
+#[derive(Debug, Default)]
+struct Local(VecDeque<(u64, LocalMessage)>);
+
+impl Local {
+    fn find(&self, place: u64) -> Result<usize, usize> {
+        match self.0.front() {
+            Some((first, _)) if *first == place => Ok(0),
+            _ => self.0.binary_search_by_key(&place, |(p, _)| *p),
+        }
+    }
+
+    /// Puts `m` at `place` (replacing what was there).
+    fn insert(&mut self, place: u64, m: LocalMessage) {
+        if self.0.back().is_none_or(|(last, _)| *last < place) {
+            return self.0.push_back((place, m));
+        }
+        match self.find(place) {
+            Ok(at) => self.0[at].1 = m,
+            Err(at) => self.0.insert(at, (place, m)),
+        }
+    }
+
+    fn remove(&mut self, place: u64) -> Option<LocalMessage> {
+        let at = self.find(place).ok()?;
+        self.0.remove(at).map(|(_, m)| m)
+    }
+
+    fn get(&self, place: u64) -> Option<&LocalMessage> {
+        self.find(place).ok().map(|at| &self.0[at].1)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u64, &LocalMessage)> {
+        self.0.iter().map(|(place, m)| (*place, m))
+    }
+
+    fn values(&self) -> impl Iterator<Item = &LocalMessage> {
+        self.0.iter().map(|(_, m)| m)
+    }
 }
 
 impl Kept {
@@ -127,7 +171,7 @@ impl MessageCache {
     /// Takes your local message `gid` out, if there is one.
     fn take_local(&mut self, gid: &str) -> Option<LocalMessage> {
         let (chat, place) = self.local.remove(gid)?;
-        self.chats.get_mut(&chat)?.local.remove(&place)
+        self.chats.get_mut(&chat)?.local.remove(place)
     }
 
     /// A message received (by user `me`): kept, and counted unread if someone else sent it
@@ -239,7 +283,7 @@ impl MessageCache {
     /// Your send `gid` if it is not stored (pending or failed).
     pub fn unsent(&self, gid: &str) -> Option<&LocalMessage> {
         let (chat, place) = self.local.get(gid)?;
-        self.chats.get(chat)?.local.get(place)
+        self.chats.get(chat)?.local.get(*place)
     }
 
     /// Every send of yours not stored (pending or failed), oldest first.
@@ -247,7 +291,7 @@ impl MessageCache {
         let mut unsent: Vec<(u64, &LocalMessage)> = self
             .chats
             .values()
-            .flat_map(|k| k.local.iter().map(|(place, m)| (*place, m)))
+            .flat_map(|k| k.local.iter())
             .filter(|(_, m)| m.delivery != Delivery::Sent)
             .collect();
         unsent.sort_unstable_by_key(|(place, _)| *place);
@@ -354,6 +398,39 @@ mod tests {
         assert_eq!(store.dropped, [(ME, "a".to_string())]);
         let written: Vec<_> = store.messages.iter().map(|m| m.gid.as_str()).collect();
         assert_eq!(written, ["a", "b", "p", "b", "a"], "every change noted");
+    }
+
+    #[test]
+    fn unsent_messages_keep_their_order_whatever_order_they_settle_in() {
+        let mut cache = MessageCache::new(10);
+        for gid in ["a", "b", "c", "d", "e"] {
+            cache.echo(echo(gid), None);
+        }
+        let failed = Err(Error::Server("refused".into()));
+        cache.settle("c", &failed, None);
+        cache.settle("e", &failed, None);
+        let sent = |id| {
+            Ok(SentMessage {
+                gid: String::new(),
+                id: Some(id),
+                timestamp_ms: None,
+            })
+        };
+        cache.settle("d", &sent(3), None);
+        cache.settle("a", &sent(4), None);
+        assert_eq!(gids(&cache), ["d", "a", "b", "c", "e"]);
+        cache.echo(echo("c"), None);
+        cache.echo(echo("f"), None);
+        let unsent: Vec<_> = cache.all_unsent().into_iter().map(|m| m.gid).collect();
+        assert_eq!(unsent, ["b", "c", "e", "f"], "a send again keeps its place");
+        assert_eq!(
+            cache.unsent("c").map(|m| &m.delivery),
+            Some(&Delivery::Pending)
+        );
+        assert!(cache.remove("e", None));
+        assert!(cache.unsent("e").is_none());
+        cache.settle("b", &sent(5), None);
+        assert_eq!(gids(&cache), ["d", "a", "b", "c", "f"]);
     }
 
     #[test]
