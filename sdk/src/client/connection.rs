@@ -17,7 +17,7 @@ use chinwag_wire::ext::{EXT_PARAM, EXT_VALUE, SyncData, SyncQuery};
 
 use super::Inner;
 use crate::error::{Error, Result};
-use crate::proto::frames::{self, Incoming};
+use crate::proto::frames;
 use crate::proto::rest::{Endpoint, Framing};
 use crate::proto::session::{Action, SessionMachine};
 use crate::runtime::{BoxFuture, TransportError, WsConnection, WsSink, WsStream, now};
@@ -35,7 +35,7 @@ struct Link {
     /// Frames read and parsed, waiting to be fed (kept between turns so its room is reused).
     /// They are parsed as they are read, outside the client's lock, which the app's sends
     /// wait on.
-    read: Vec<std::result::Result<Incoming, String>>,
+    read: Vec<frames::Parsed>,
     /// Frames to write (likewise).
     to_write: Vec<String>,
 }
@@ -117,7 +117,7 @@ fn feed(
     m: &mut SessionMachine<super::Waiter>,
     now: Duration,
     input: Input,
-    read: &mut Vec<std::result::Result<Incoming, String>>,
+    read: &mut Vec<frames::Parsed>,
 ) {
     match input {
         Input::Frames => {

@@ -57,8 +57,11 @@ fn kind_of(text: &str) -> Result<std::borrow::Cow<'_, str>, String> {
     Ok(kind.kind.unwrap_or_default())
 }
 
+/// A frame as read: what it is, or why it could not be read.
+pub type Parsed = Result<Incoming, String>;
+
 /// Reads one frame. A frame that is not JSON or not the shape its `type` promises is an error.
-pub fn parse(text: &str) -> Result<Incoming, String> {
+pub fn parse(text: &str) -> Parsed {
     let kind = kind_of(text)?;
     let decoded = match &*kind {
         "unicast" | "multicast" => serde_json::from_str(text).map(Incoming::Message),

@@ -168,7 +168,7 @@ fn burst(args: &[String]) -> Fallible {
         "{n} messages: {:.0} msg/s, {:.2} µs CPU per message (user {:.2}, system {:.2}), \
          {:.2} page faults and {:.3} context switches per message; \
          the server: {per_commit:.0} messages per commit, {server_us:.2} µs CPU per message",
-        run.rate, run.cpu_us, u.user_us, u.sys_us, u.faults, u.switches
+        run.rate, u.cpu_us, u.user_us, u.sys_us, u.faults, u.switches
     );
     Ok(())
 }

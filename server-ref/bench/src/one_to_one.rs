@@ -105,9 +105,9 @@ fn accounts(world: &World, kind: Kind) -> (&Account, &Account) {
 pub struct Latency {
     /// p50, p99 and p99.9 latency, µs.
     pub percentiles: [f64; 3],
-    /// This process's CPU time (both clients; user + system) per message while the messages
-    /// went out at the rate and until the last arrived, µs.
-    pub cpu_us: f64,
+    /// How this process (both clients) spent its time per message while the messages went
+    /// out at the rate and until the last arrived.
+    pub usage: Usage,
 }
 
 /// Latency percentiles (µs) of `rate` messages per second for `secs` seconds, and the
@@ -130,7 +130,7 @@ pub async fn latency_run(
         return Err("warm-up messages did not arrive".into());
     }
     let period = Duration::from_secs_f64(1.0 / rate as f64);
-    let cpu_before = cpu_time()?;
+    let before = Usage::now()?;
     let start = tokio::time::Instant::now();
     let mut sent_ns = Vec::with_capacity(n as usize);
     for i in 0..n {
@@ -144,7 +144,7 @@ pub async fn latency_run(
     let all = tally
         .wait_complete(warmup + n, Duration::from_secs(30))
         .await;
-    let cpu = cpu_time()?.saturating_sub(cpu_before);
+    let usage = Usage::per_message_since(before, n)?;
     let mut latencies: Vec<f64> = (0..n)
         .filter_map(|i| {
             tally
@@ -163,7 +163,7 @@ pub async fn latency_run(
             percentile(&latencies, 99.0),
             percentile(&latencies, 99.9),
         ],
-        cpu_us: cpu.as_secs_f64() * 1e6 / n as f64,
+        usage,
     })
 }
 
@@ -216,8 +216,8 @@ pub async fn latency(rate: u64, secs: u64) -> Fallible<Vec<Measure>> {
     rows.push(Measure::new(
         format!("client CPU per message at {label} msg/s, sender + receiver"),
         "µs",
-        sdk.cpu_us,
-        raw.cpu_us,
+        sdk.usage.cpu_us,
+        raw.usage.cpu_us,
         Better::Lower,
         "SDK ≤ 1.3 × raw",
     ));
@@ -228,19 +228,19 @@ pub async fn latency(rate: u64, secs: u64) -> Fallible<Vec<Measure>> {
 pub struct Throughput {
     /// Messages per second from first send to last receipt.
     pub rate: f64,
-    /// CPU time (user + system) of this process — both clients, the server runs in its own —
-    /// per message, in µs, from the first send until every message arrived and was
-    /// acknowledged.
-    pub cpu_us: f64,
-    /// Of that, how the process spent it (per message, over the same span).
+    /// How this process — both clients, the server runs in its own — spent its time per
+    /// message, from the first send until every message arrived and was acknowledged.
     pub usage: Usage,
 }
 
-/// What `getrusage` tells of this process (all threads): CPU time split into user and
-/// system, page faults, context switches. Per message in [`Throughput::usage`].
+/// What this process (all threads) used: CPU time, split into user and system, page faults,
+/// context switches. Per message in [`Throughput::usage`] and [`Latency::usage`].
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Usage {
-    /// User CPU time, µs.
+    /// CPU time, user + system, µs: from `clock_gettime(CLOCK_PROCESS_CPUTIME_ID)` (ns), the
+    /// figure the rows show.
+    pub cpu_us: f64,
+    /// User CPU time, µs (`getrusage`, as the two below).
     pub user_us: f64,
     /// System CPU time, µs.
     pub sys_us: f64,
@@ -253,6 +253,14 @@ pub struct Usage {
 impl Usage {
     /// The process's usage so far.
     fn now() -> Fallible<Usage> {
+        let mut t = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `t` is a valid timespec for the call to write.
+        if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) } != 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
         // SAFETY: an all-zero rusage is valid, and `getrusage` writes only into it.
         let mut u: libc::rusage = unsafe { std::mem::zeroed() };
         // SAFETY: `u` is a valid rusage for the call to write.
@@ -261,6 +269,7 @@ impl Usage {
         }
         let us = |t: libc::timeval| t.tv_sec as f64 * 1e6 + t.tv_usec as f64;
         Ok(Usage {
+            cpu_us: t.tv_sec as f64 * 1e6 + t.tv_nsec as f64 / 1e3,
             user_us: us(u.ru_utime),
             sys_us: us(u.ru_stime),
             faults: u.ru_minflt as f64,
@@ -273,6 +282,7 @@ impl Usage {
         let now = Usage::now()?;
         let n = n as f64;
         Ok(Usage {
+            cpu_us: (now.cpu_us - before.cpu_us) / n,
             user_us: (now.user_us - before.user_us) / n,
             sys_us: (now.sys_us - before.sys_us) / n,
             faults: (now.faults - before.faults) / n,
@@ -293,8 +303,7 @@ pub async fn throughput_run(
     let tally = Tally::new(n as usize, 1);
     let (from, to) = accounts(world, kind);
     let mut pair = Pair::open(kind, stored, addrs, from, to, tally.clone()).await?;
-    let cpu_before = cpu_time()?;
-    let usage_before = Usage::now()?;
+    let before = Usage::now()?;
     let start = tally.now_ns();
     pair.sender.burst(0..n).await?;
     let all = tally.wait_complete(n, Duration::from_secs(120)).await;
@@ -303,8 +312,7 @@ pub async fn throughput_run(
         .max()
         .unwrap_or(start);
     let acked = pair.sender.acknowledged(Duration::from_secs(30)).await;
-    let cpu = cpu_time()?.saturating_sub(cpu_before);
-    let usage = Usage::per_message_since(usage_before, n)?;
+    let usage = Usage::per_message_since(before, n)?;
     pair.close().await;
     if !all {
         return Err(format!(
@@ -318,23 +326,8 @@ pub async fn throughput_run(
     }
     Ok(Throughput {
         rate: n as f64 / ((last - start) as f64 / 1e9),
-        cpu_us: cpu.as_secs_f64() * 1e6 / n as f64,
         usage,
     })
-}
-
-/// This process's CPU time so far, user + system, all threads
-/// (`CLOCK_PROCESS_CPUTIME_ID`, nanoseconds).
-fn cpu_time() -> Fallible<Duration> {
-    let mut t = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `t` is a valid timespec for the call to write.
-    if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) } != 0 {
-        return Err(std::io::Error::last_os_error().into());
-    }
-    Ok(Duration::new(t.tv_sec as u64, t.tv_nsec as u32))
 }
 
 /// One burst of `n` messages through one pair (`chinwag-bench burst`): what
@@ -380,8 +373,8 @@ pub async fn throughput(n: u64) -> Fallible<Vec<Measure>> {
         Measure::new(
             "client CPU per message, sender + receiver",
             "µs",
-            sdk.cpu_us,
-            raw.cpu_us,
+            sdk.usage.cpu_us,
+            raw.usage.cpu_us,
             Better::Lower,
             "SDK ≤ 1.3 × raw",
         ),
@@ -396,8 +389,8 @@ pub async fn throughput(n: u64) -> Fallible<Vec<Measure>> {
         Measure::new(
             "client CPU per message, SDK sender on a SQLite store (baseline: in memory)",
             "µs",
-            stored.cpu_us,
-            sdk.cpu_us,
+            stored.usage.cpu_us,
+            sdk.usage.cpu_us,
             Better::Lower,
             "",
         ),

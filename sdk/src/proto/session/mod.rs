@@ -307,7 +307,7 @@ impl<W> SessionMachine<W> {
 
     /// A frame arrived on the socket, read by [`frames::parse`] (which a driver runs outside
     /// its lock: reading is most of a frame's cost, and the app's sends wait on that lock).
-    pub fn handle_incoming(&mut self, _now: Duration, incoming: Result<Incoming, String>) {
+    pub fn handle_incoming(&mut self, _now: Duration, incoming: frames::Parsed) {
         if !matches!(self.phase, Phase::CatchingUp | Phase::Open) {
             return;
         }
