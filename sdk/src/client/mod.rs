@@ -705,13 +705,16 @@ impl Inner {
 /// server's unique (sender, gid) index then grows at its end, where random gids made each
 /// message of a commit dirty a page of its own (docs/BENCHMARKS.md, fourth round).
 pub(crate) fn new_gid() -> String {
-    use std::fmt::Write;
     let mut bytes = [0u8; 16];
-    random_bytes(&mut bytes[..10]);
-    let random = u128::from_le_bytes(bytes);
-    let ms = (unix_ms().max(0) as u128) & ((1 << 48) - 1);
+    // Big-endian: the 6 low bytes of the time, then the random ones.
+    bytes[..6].copy_from_slice(&unix_ms().max(0).to_be_bytes()[2..]);
+    random_bytes(&mut bytes[6..]);
+    // `format!("{:032x}")` of the same u128 cost 600 more instructions per send.
+    let mut digits = [0u8; 32];
+    let _ = hex::encode_to_slice(bytes, &mut digits);
     let mut gid = String::with_capacity(34);
-    let _ = write!(gid, "c-{:032x}", ms << 80 | random);
+    gid.push_str("c-");
+    gid.push_str(std::str::from_utf8(&digits).unwrap_or_default());
     gid
 }
 
