@@ -15,8 +15,8 @@ use crate::error::{Error, Result};
 use crate::model::{
     Content, Delivery, LocalMessage, Message, OfflineMessages, SentMessage, Target,
 };
-use crate::proto::frames;
 use crate::proto::rest::{Endpoint, Framing};
+use crate::proto::{Gid, frames};
 use crate::runtime::unix_ms;
 
 /// Sending, and fetching offline messages.
@@ -58,6 +58,9 @@ impl Messages<'_> {
             content,
             gid,
         } = frames::message(target, content, gid).map_err(Error::InvalidInput)?;
+        // The echo keeps the gid as made; the outbox, the cache's index and the receipt share
+        // one copy.
+        let shared = Gid::from(gid.as_str());
         let (waiter, rx) = oneshot::channel();
         let mut state = self.inner.state();
         if state.closed {
@@ -69,20 +72,20 @@ impl Messages<'_> {
         };
         let echo = LocalMessage {
             id: None,
-            gid: gid.clone(),
+            gid,
             chat: target,
             sender: me,
             content,
             timestamp_ms: unix_ms(),
             delivery: Delivery::Pending,
         };
-        state.store_send(&gid, &frame, echo);
+        state.store_send(&shared, &frame, echo);
         // The driver's next turn writes the frame, or (with a store) the send into the store
         // first; a send waiting for an answer or a link needs no turn of its own.
-        if state.machine.send(gid.clone(), frame, waiter) || state.store.is_some() {
+        if state.machine.send(shared.clone(), frame, waiter) || state.store.is_some() {
             state.wake();
         }
-        Ok(Receipt { gid, rx })
+        Ok(Receipt { gid: shared, rx })
     }
 
     /// Sends again your failed message `gid` (see [`Messages::unsent`]), with the same gid:
@@ -182,7 +185,7 @@ impl Messages<'_> {
 /// when awaited. Dropping it does not cancel the send.
 #[derive(Debug)]
 pub struct Receipt {
-    gid: String,
+    gid: Gid,
     rx: oneshot::Receiver<Result<SentMessage>>,
 }
 

@@ -17,6 +17,7 @@ use futures::channel::oneshot;
 use super::{State, Waiter};
 use crate::error::{Error, Result};
 use crate::model::{Chat, LocalMessage, Message, User};
+use crate::proto::Gid;
 use crate::proto::cache::MessageCache;
 use crate::store::{Changes, PendingSend, Saved, Store};
 
@@ -38,7 +39,7 @@ impl State {
     }
 
     /// Notes a new send for the store, and shows it in its conversation as pending.
-    pub(super) fn store_send(&mut self, gid: &str, frame: &str, echo: LocalMessage) {
+    pub(super) fn store_send(&mut self, gid: &Gid, frame: &str, echo: LocalMessage) {
         if self.store.is_some() {
             self.store_work.sent.push(PendingSend {
                 gid: gid.to_string(),
@@ -46,7 +47,7 @@ impl State {
             });
         }
         let (cache, store) = self.cache();
-        cache.echo(echo, store);
+        cache.echo(gid.clone(), echo, store);
     }
 
     /// Notes a finished send for the store and in its conversation, unless the client
@@ -145,7 +146,7 @@ impl State {
         for send in saved.outbox {
             let (waiter, _): (Waiter, _) = oneshot::channel();
             // Written once the driver starts and the link opens.
-            let _ = self.machine.send(send.gid, send.frame, waiter);
+            let _ = self.machine.send(send.gid.into(), send.frame, waiter);
         }
         true
     }

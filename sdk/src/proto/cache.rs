@@ -17,6 +17,7 @@ type HashMap<K, V> = foldhash::HashMap<K, V>;
 #[cfg(target_arch = "wasm32")]
 type HashMap<K, V> = std::collections::HashMap<K, V>;
 
+use super::Gid;
 use crate::error::Error;
 use crate::model::{Delivery, LocalMessage, Message, MessageId, SentMessage, Target, UserId};
 use crate::store::{Changes, Conversation};
@@ -33,7 +34,7 @@ pub struct MessageCache {
     limit: usize,
     chats: HashMap<Target, Kept>,
     /// Where each of your local messages is (conversation, place), by gid.
-    local: HashMap<String, (Target, u64)>,
+    local: HashMap<Gid, (Target, u64)>,
     /// The next local message's place.
     next: u64,
 }
@@ -143,7 +144,8 @@ impl MessageCache {
                 let limit = self.limit;
                 self.chats.entry(m.chat).or_default().keep(m, limit, None);
             } else {
-                self.put_local(m);
+                let gid = Gid::from(m.gid.as_str());
+                self.put_local(gid, m);
             }
         }
     }
@@ -154,24 +156,25 @@ impl MessageCache {
         self.local.clear();
     }
 
-    /// Puts your local message `m` after the others of its conversation (or in its own place,
-    /// if it is there already).
-    fn put_local(&mut self, m: LocalMessage) {
-        let place = match self.local.get(&m.gid) {
+    /// Puts your local message `m` (whose gid is `gid`) after the others of its conversation
+    /// (or in its own place, if it is there already).
+    fn put_local(&mut self, gid: Gid, m: LocalMessage) {
+        let place = match self.local.get(&gid) {
             Some(&(chat, place)) if chat == m.chat => place,
             _ => {
                 self.next += 1;
-                self.local.insert(m.gid.clone(), (m.chat, self.next));
+                self.local.insert(gid, (m.chat, self.next));
                 self.next
             }
         };
         self.chats.entry(m.chat).or_default().local.insert(place, m);
     }
 
-    /// Takes your local message `gid` out, if there is one.
-    fn take_local(&mut self, gid: &str) -> Option<LocalMessage> {
-        let (chat, place) = self.local.remove(gid)?;
-        self.chats.get_mut(&chat)?.local.remove(place)
+    /// Takes your local message `gid` out, if there is one, with the index's gid.
+    fn take_local(&mut self, gid: &str) -> Option<(Gid, LocalMessage)> {
+        let (gid, (chat, place)) = self.local.remove_entry(gid)?;
+        let m = self.chats.get_mut(&chat)?.local.remove(place)?;
+        Some((gid, m))
     }
 
     /// A message received (by user `me`): kept, and counted unread if someone else sent it
@@ -220,12 +223,13 @@ impl MessageCache {
         }
     }
 
-    /// Your send, shown at once as pending (a failed one sent again takes its place).
-    pub fn echo(&mut self, m: LocalMessage, store: Option<&mut Changes>) {
+    /// Your send `m`, shown at once as pending (a failed one sent again takes its place);
+    /// `gid` is its gid, shared.
+    pub fn echo(&mut self, gid: Gid, m: LocalMessage, store: Option<&mut Changes>) {
         if let Some(store) = store {
             store.messages.push(m.clone());
         }
-        self.put_local(m);
+        self.put_local(gid, m);
     }
 
     /// Your send `gid` finished: sent, with the server's id and time, or failed with the
@@ -240,7 +244,7 @@ impl MessageCache {
         if matches!(outcome, Err(Error::Closed)) {
             return;
         }
-        let Some(mut m) = self.take_local(gid) else {
+        let Some((gid, mut m)) = self.take_local(gid) else {
             return;
         };
         match outcome {
@@ -264,14 +268,14 @@ impl MessageCache {
             self.chats.entry(m.chat).or_default().keep(m, limit, store);
         } else {
             // Failed, or sent but dropped by a delivery rule: it stays local.
-            self.put_local(m);
+            self.put_local(gid, m);
         }
     }
 
     /// Takes your send `gid` out of its conversation if it is not stored (pending or failed);
     /// true if it was there.
     pub fn remove(&mut self, gid: &str, store: Option<&mut Changes>) -> bool {
-        let Some(removed) = self.take_local(gid) else {
+        let Some((_, removed)) = self.take_local(gid) else {
             return false;
         };
         if let Some(store) = store {
@@ -364,8 +368,8 @@ mod tests {
     fn a_send_shows_at_once_then_turns_sent_in_id_order_or_failed() {
         let mut cache = MessageCache::new(10);
         let mut store = Changes::default();
-        cache.echo(echo("a"), Some(&mut store));
-        cache.echo(echo("b"), Some(&mut store));
+        cache.echo("a".into(), echo("a"), Some(&mut store));
+        cache.echo("b".into(), echo("b"), Some(&mut store));
         cache.receive(&received(7, 2, "p"), ME, Some(&mut store));
         assert_eq!(gids(&cache), ["p", "a", "b"], "pending sends come last");
         let sent = SentMessage {
@@ -382,7 +386,7 @@ mod tests {
         assert_eq!(recent[1].delivery, Delivery::Sent);
         assert!(matches!(recent[2].delivery, Delivery::Failed { .. }));
         assert_eq!(cache.all_unsent()[0].gid, "a");
-        cache.echo(echo("a"), None);
+        cache.echo("a".into(), echo("a"), None);
         assert_eq!(
             gids(&cache),
             ["p", "b", "a"],
@@ -404,7 +408,7 @@ mod tests {
     fn unsent_messages_keep_their_order_whatever_order_they_settle_in() {
         let mut cache = MessageCache::new(10);
         for gid in ["a", "b", "c", "d", "e"] {
-            cache.echo(echo(gid), None);
+            cache.echo(gid.into(), echo(gid), None);
         }
         let failed = Err(Error::Server("refused".into()));
         cache.settle("c", &failed, None);
@@ -419,8 +423,8 @@ mod tests {
         cache.settle("d", &sent(3), None);
         cache.settle("a", &sent(4), None);
         assert_eq!(gids(&cache), ["d", "a", "b", "c", "e"]);
-        cache.echo(echo("c"), None);
-        cache.echo(echo("f"), None);
+        cache.echo("c".into(), echo("c"), None);
+        cache.echo("f".into(), echo("f"), None);
         let unsent: Vec<_> = cache.all_unsent().into_iter().map(|m| m.gid).collect();
         assert_eq!(unsent, ["b", "c", "e", "f"], "a send again keeps its place");
         assert_eq!(
@@ -460,7 +464,7 @@ mod tests {
     #[test]
     fn a_send_ended_by_closing_stays_pending() {
         let mut cache = MessageCache::new(10);
-        cache.echo(echo("a"), None);
+        cache.echo("a".into(), echo("a"), None);
         cache.settle("a", &Err(Error::Closed), None);
         assert_eq!(cache.recent(PEER)[0].delivery, Delivery::Pending);
         assert!(cache.unsent("a").is_some());
@@ -487,7 +491,7 @@ mod tests {
     #[test]
     fn your_send_coming_back_from_catch_up_replaces_its_echo() {
         let mut cache = MessageCache::new(10);
-        cache.echo(echo("a"), None);
+        cache.echo("a".into(), echo("a"), None);
         cache.receive(&received(9, ME, "a"), ME, None);
         let recent = cache.recent(PEER);
         assert_eq!(recent.len(), 1);
@@ -502,7 +506,7 @@ mod tests {
     fn only_the_latest_stored_messages_are_kept_and_unsent_ones_always() {
         let mut cache = MessageCache::new(2);
         let mut store = Changes::default();
-        cache.echo(echo("a"), Some(&mut store));
+        cache.echo("a".into(), echo("a"), Some(&mut store));
         for id in 1..=4 {
             cache.receive(&received(id, 2, &format!("r{id}")), ME, Some(&mut store));
         }
@@ -520,7 +524,7 @@ mod tests {
         let mut first = MessageCache::new(10);
         let mut store = Changes::default();
         first.receive(&received(3, 2, "x"), ME, Some(&mut store));
-        first.echo(echo("a"), Some(&mut store));
+        first.echo("a".into(), echo("a"), Some(&mut store));
         let mut saved = crate::store::Saved::default();
         store.apply_to(&mut saved);
         let mut second = MessageCache::new(10);

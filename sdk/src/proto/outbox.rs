@@ -4,10 +4,12 @@
 
 use std::collections::VecDeque;
 
+use super::Gid;
+
 /// One unacknowledged message; `W` is whatever the caller waits on (a completion channel).
 #[derive(Debug)]
 struct Entry<W> {
-    gid: String,
+    gid: Gid,
     frame: String,
     waiter: W,
 }
@@ -16,7 +18,7 @@ struct Entry<W> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Withdrawn<W> {
     /// The entry is out; its gid and waiter.
-    Taken((String, W)),
+    Taken((Gid, W)),
     /// No entry has that gid.
     Absent,
     /// The entry was written on the current connection: it is on its way, and stays.
@@ -43,7 +45,7 @@ impl<W> Default for Outbox<W> {
 
 impl<W> Outbox<W> {
     /// Queues `frame` (a message frame with `gid`).
-    pub fn push(&mut self, gid: String, frame: String, waiter: W) {
+    pub fn push(&mut self, gid: Gid, frame: String, waiter: W) {
         self.entries.push_back(Entry { gid, frame, waiter });
     }
 
@@ -63,8 +65,8 @@ impl<W> Outbox<W> {
 
     /// Removes the entry with `gid`, returning its gid and waiter (acknowledged or refused).
     /// The server answers in send order, so the entry is almost always the first.
-    pub fn complete(&mut self, gid: &str) -> Option<(String, W)> {
-        let at = self.entries.iter().position(|e| e.gid == gid)?;
+    pub fn complete(&mut self, gid: &str) -> Option<(Gid, W)> {
+        let at = self.entries.iter().position(|e| *e.gid == *gid)?;
         if at < self.written {
             self.written -= 1;
         }
@@ -73,7 +75,7 @@ impl<W> Outbox<W> {
 
     /// Removes the entry with `gid` if it has not been written on the current connection.
     pub fn withdraw(&mut self, gid: &str) -> Withdrawn<W> {
-        let Some(at) = self.entries.iter().position(|e| e.gid == gid) else {
+        let Some(at) = self.entries.iter().position(|e| *e.gid == *gid) else {
             return Withdrawn::Absent;
         };
         if at < self.written {
@@ -86,14 +88,14 @@ impl<W> Outbox<W> {
     }
 
     /// Removes every entry (the client is closing), returning their gids and waiters.
-    pub fn drain(&mut self) -> Vec<(String, W)> {
+    pub fn drain(&mut self) -> Vec<(Gid, W)> {
         self.written = 0;
         self.entries.drain(..).map(|e| (e.gid, e.waiter)).collect()
     }
 
     /// The gids waiting, in order.
     pub fn pending(&self) -> Vec<String> {
-        self.entries.iter().map(|e| e.gid.clone()).collect()
+        self.entries.iter().map(|e| e.gid.to_string()).collect()
     }
 
     /// Number of entries waiting.

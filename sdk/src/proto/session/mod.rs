@@ -28,6 +28,7 @@ use chinwag_wire::ext::{SyncData, SyncQuery};
 use crate::error::Error;
 use crate::event::{ConnectionState, Event};
 use crate::model::{Message, Notification, SentMessage, UserId};
+use crate::proto::Gid;
 use crate::proto::backoff::Backoff;
 use crate::proto::events::from_event_frame;
 use crate::proto::frames::{self, Incoming};
@@ -142,7 +143,7 @@ pub struct SessionMachine<W> {
 #[derive(Debug)]
 pub struct Completion<W> {
     /// The send's gid (the outbox's own, handed over: the waiter need not keep a copy).
-    pub gid: String,
+    pub gid: Gid,
     /// Whoever waits for it.
     pub waiter: W,
     /// Stored (or dropped by a delivery rule), or why not.
@@ -202,7 +203,7 @@ impl<W> SessionMachine<W> {
     /// a frame to write. False if it waits for an answer or a link, whose arrival is an input
     /// of its own — so a burst of sends beyond the window wakes the driver for nothing.
     #[must_use = "true: the driver has the frame to write"]
-    pub fn send(&mut self, gid: String, frame: String, waiter: W) -> bool {
+    pub fn send(&mut self, gid: Gid, frame: String, waiter: W) -> bool {
         self.outbox.push(gid, frame, waiter);
         self.phase == Phase::Open && self.outbox.len() <= self.settings.send_window
     }
@@ -550,7 +551,7 @@ impl<W> SessionMachine<W> {
         self.set_connection(ConnectionState::Disconnected);
     }
 
-    fn complete(&mut self, gid: String, waiter: W, outcome: Result<SentMessage, Error>) {
+    fn complete(&mut self, gid: Gid, waiter: W, outcome: Result<SentMessage, Error>) {
         self.completions.push_back(Completion {
             gid,
             waiter,

@@ -198,7 +198,9 @@ impl World {
             Op::Send => {
                 self.sends += 1;
                 let gid = format!("s{}", self.sends);
-                let now = self.m.send(gid.clone(), format!("SEND {gid}"), self.sends);
+                let now = self
+                    .m
+                    .send(gid.as_str().into(), format!("SEND {gid}"), self.sends);
                 // The client wakes its driver only when `send` says the frame can go out:
                 // then the machine writes it, and otherwise a turn would write nothing.
                 let written = self.m.poll_transmit();
