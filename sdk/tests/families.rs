@@ -111,6 +111,22 @@ async fn direct_messages(env: Env) {
     assert_eq!(older.messages[0].content, Content::Text("hello bob".into()));
     assert!(!older.more);
 
+    // A message near the content limit arrives whole: its frame spans several of the
+    // socket's reads (16 KiB each).
+    let long: String = (0..60 * 1024)
+        .map(|i| (b'a' + (i % 26) as u8) as char)
+        .collect();
+    alice
+        .client
+        .messages()
+        .send_text(to_bob, &long)
+        .await
+        .unwrap();
+    assert_eq!(
+        env.message(&mut bob.events).await.content,
+        Content::Text(long)
+    );
+
     // Errors come back typed, with the server's message.
     let nobody = alice
         .client

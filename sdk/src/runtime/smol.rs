@@ -5,7 +5,7 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::tungstenite::{connect_error, into_connection};
+use super::tungstenite::{config, connect_error, into_connection};
 use super::{BoxFuture, HttpRequest, HttpResponse, Runtime, TransportError, WsConnection};
 
 /// Runs the SDK on smol.
@@ -73,7 +73,7 @@ impl Runtime for SmolRuntime {
 
     fn connect(&self, url: String) -> BoxFuture<'static, Result<WsConnection, TransportError>> {
         Box::pin(async move {
-            match async_tungstenite::smol::connect_async(url).await {
+            match async_tungstenite::smol::connect_async_with_config(url, Some(config())).await {
                 Ok((socket, _)) => Ok(into_connection(socket)),
                 Err(e) => Err(connect_error(e)),
             }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::tungstenite::{connect_error, into_connection};
+use super::tungstenite::{config, connect_error, into_connection};
 use super::{BoxFuture, HttpRequest, HttpResponse, Runtime, TransportError, WsConnection};
 
 /// Aborts a spawned task when the future waiting for it is dropped (a timeout, or a closed
@@ -67,9 +67,9 @@ impl Runtime for TokioRuntime {
     fn connect(&self, url: String) -> BoxFuture<'static, Result<WsConnection, TransportError>> {
         let handle = self.handle.clone();
         Box::pin(async move {
-            let task = AbortOnDrop(
-                handle.spawn(async move { async_tungstenite::tokio::connect_async(url).await }),
-            );
+            let task = AbortOnDrop(handle.spawn(async move {
+                async_tungstenite::tokio::connect_async_with_config(url, Some(config())).await
+            }));
             match task.join().await? {
                 Ok((socket, _)) => Ok(into_connection(socket)),
                 Err(e) => Err(connect_error(e)),
