@@ -163,12 +163,10 @@ fn burst(args: &[String]) -> Fallible {
     let n: u64 = args.get(1).ok_or(usage)?.parse()?;
     let rt = tokio::runtime::Runtime::new()?;
     let (run, per_commit, server_us) = rt.block_on(one_to_one::burst(kind, n))?;
-    let u = run.usage;
     eprintln!(
-        "{n} messages: {:.0} msg/s, {:.2} µs CPU per message (user {:.2}, system {:.2}), \
-         {:.2} page faults and {:.3} context switches per message; \
+        "{n} messages: {:.0} msg/s, {}; \
          the server: {per_commit:.0} messages per commit, {server_us:.2} µs CPU per message",
-        run.rate, u.cpu_us, u.user_us, u.sys_us, u.faults, u.switches
+        run.rate, run.usage
     );
     Ok(())
 }

@@ -180,6 +180,9 @@ pub async fn latency(rate: u64, secs: u64) -> Fallible<Vec<Measure>> {
     ));
     let stored = latency_run(Kind::Sdk, true, &world, &server.addrs, rate, secs).await?;
     server.stop().await;
+    for (who, run) in [("SDK", &sdk), ("raw", &raw), ("SDK on a store", &stored)] {
+        progress(&format!("latency at {rate} msg/s: {who}: {}", run.usage));
+    }
     let label = if rate >= 1000 {
         format!("{}k", rate / 1000)
     } else {
@@ -248,6 +251,17 @@ pub struct Usage {
     pub faults: f64,
     /// Context switches, voluntary (waits) and involuntary.
     pub switches: f64,
+}
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.2} µs CPU per message (user {:.2}, system {:.2}), {:.2} page faults and \
+             {:.3} context switches per message",
+            self.cpu_us, self.user_us, self.sys_us, self.faults, self.switches
+        )
+    }
 }
 
 impl Usage {
