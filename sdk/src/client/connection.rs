@@ -38,6 +38,8 @@ struct Link {
     read: Vec<frames::Parsed>,
     /// Frames to write (likewise).
     to_write: Vec<String>,
+    /// Frames written from the app's thread wait to be flushed.
+    unflushed: bool,
 }
 
 /// What arrived, to be fed to the machine on the next turn.
@@ -73,6 +75,10 @@ pub(crate) async fn run(
         let out = inner.turn(&mut link.to_write, |m, now| {
             feed(m, now, std::mem::replace(&mut input, Input::Nothing), read)
         });
+        if let Some(sink) = out.sink {
+            link.sink = Some(sink);
+        }
+        link.unflushed |= out.flush;
         if out.settled {
             if let Some(tx) = settled.take() {
                 let _ = tx.send(());
@@ -103,10 +109,15 @@ pub(crate) async fn run(
             continue;
         }
         link.set_timer(&inner, out.timeout);
+        // Between turns the app's thread may write (`socket.rs`).
+        inner.park_socket(link.sink.take());
         input = link.next(&mut wake).await;
         match input {
-            Input::Woken(false) => return,
-            Input::Closed(_) => link.drop_socket(),
+            Input::Woken(false) => return inner.park_socket(None),
+            Input::Closed(_) => {
+                link.drop_socket();
+                inner.park_socket(None);
+            }
             _ => {}
         }
     }
@@ -135,13 +146,15 @@ fn feed(
 }
 
 impl Link {
-    /// Writes the frames of this turn (one flush); dropped if no socket is open.
+    /// Writes the frames of this turn, and any the app's thread left unflushed (one
+    /// flush); dropped if no socket is open.
     async fn write(&mut self) -> std::result::Result<(), TransportError> {
         let frames = self.to_write.drain(..);
+        let unflushed = std::mem::take(&mut self.unflushed);
         let Some(sink) = &mut self.sink else {
             return Ok(());
         };
-        if frames.len() == 0 {
+        if frames.len() == 0 && !unflushed {
             return Ok(());
         }
         for frame in frames {

@@ -80,9 +80,11 @@ impl Messages<'_> {
             delivery: Delivery::Pending,
         };
         state.store_send(&shared, &frame, echo);
-        // The driver's next turn writes the frame, or (with a store) the send into the store
-        // first; a send waiting for an answer or a link needs no turn of its own.
-        if state.machine.send(shared.clone(), frame, waiter) || state.store.is_some() {
+        // A send that can go out now is written from this thread if the driver is not
+        // writing, or else by its next turn; with a store the driver first writes the send
+        // into the store. A send waiting for an answer or a link needs no turn of its own.
+        let now = state.machine.send(shared.clone(), frame, waiter);
+        if state.store.is_some() || (now && !state.write_now()) {
             state.wake();
         }
         Ok(Receipt { gid: shared, rx })

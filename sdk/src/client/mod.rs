@@ -11,6 +11,7 @@ mod messages;
 mod options;
 mod persist;
 mod requests;
+mod socket;
 mod tasks;
 mod users;
 
@@ -45,7 +46,7 @@ use crate::proto::backoff::Backoff;
 use crate::proto::cache::{self, MessageCache};
 use crate::proto::rest::{self, Endpoint, Framing};
 use crate::proto::session::{Action, Ended, RECEIVED_DELAY, SEND_WINDOW, SessionMachine, Settings};
-use crate::runtime::{HttpResponse, Runtime, now, random_bytes, random_u64, unix_ms};
+use crate::runtime::{HttpResponse, Runtime, WsSink, now, random_bytes, random_u64, unix_ms};
 use crate::store::{Changes, Store};
 use tasks::Tasks;
 
@@ -251,6 +252,7 @@ impl Parts {
             backlog: Vec::new(),
             wake: None,
             wake_pending: false,
+            socket: Default::default(),
             closed: false,
             store,
             store_work: Default::default(),
@@ -348,6 +350,8 @@ pub(crate) struct State {
     wake: Option<mpsc::UnboundedSender<()>>,
     /// A wake-up is on its way (one is enough however many sends come before it runs).
     wake_pending: bool,
+    /// The socket's write half between driver turns (see `socket.rs`).
+    socket: socket::Parked,
     closed: bool,
     /// Where the client keeps what must outlive it (see `persist.rs`); given up by `close`.
     store: Option<Arc<dyn Store>>,
@@ -440,6 +444,12 @@ impl State {
         }
     }
 
+    /// Writes the machine's frames from the caller's thread if the driver is not writing;
+    /// false if the driver must be woken to (see `socket.rs`).
+    fn write_now(&mut self) -> bool {
+        self.socket.write_now(&mut self.machine)
+    }
+
     /// Wakes the driver unless a wake-up is already on its way.
     fn wake(&mut self) {
         if !self.wake_pending {
@@ -462,6 +472,10 @@ pub(crate) struct Outputs {
     settled: bool,
     /// Store writes to make before the frames are written.
     store: Option<(Changes, u64)>,
+    /// The socket's write half, back from between turns.
+    sink: Option<WsSink>,
+    /// Frames written from the app's thread wait to be flushed.
+    flush: bool,
 }
 
 pub(crate) struct Inner {
@@ -509,7 +523,11 @@ impl Inner {
     ) -> Outputs {
         let mut state = self.state();
         state.wake_pending = false;
-        input(&mut state.machine, now());
+        let now = now();
+        input(&mut state.machine, now);
+        if let Some(failed) = state.socket.failed.take() {
+            state.machine.handle_closed(now, failed.into());
+        }
         let ended = state.machine.ended().cloned();
         if let Some(Ended::Kicked(_)) = ended {
             state.wake = None;
@@ -524,7 +542,14 @@ impl Inner {
             ended: ended.is_some(),
             settled,
             store: state.take_store_work(),
+            sink: state.socket.take(),
+            flush: std::mem::take(&mut state.socket.unflushed),
         }
+    }
+
+    /// Leaves the driver's write half (or none) for the app's thread until the next turn.
+    fn park_socket(&self, sink: Option<WsSink>) {
+        self.state().socket.park(sink);
     }
 
     /// The app pulled message `id` from an event stream. The driver is woken only when that
@@ -607,6 +632,7 @@ impl Inner {
             let me = state.session.as_ref().map_or(0, |s| s.user_id);
             state.wake = Some(tx);
             state.wake_pending = false;
+            state.socket = Default::default();
             state.machine.start(me);
         }
         let inner = self.clone();

@@ -38,7 +38,7 @@ use crate::proto::outbox::{Outbox, Withdrawn};
 #[cfg(test)]
 mod props;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// How long the session gathers received messages before telling the server (one `RECEIVED`
 /// frame, one database write on the server, for everything that arrived meanwhile). A crash

@@ -90,7 +90,7 @@ fn sync(after: Option<i64>) -> Action {
 }
 
 /// A session resumed after message 10 and open at `now` (outputs drained).
-fn open(now: Duration) -> SessionMachine<u32> {
+pub(crate) fn open(now: Duration) -> SessionMachine<u32> {
     let mut m = machine(7);
     m.resume_from(Some(10));
     m.start(1);
@@ -113,7 +113,7 @@ fn reconnect(m: &mut SessionMachine<u32>) -> Duration {
 }
 
 /// Sends `gid` with frame `F<gid>`; true if it can go out now.
-fn send(m: &mut SessionMachine<u32>, gid: &str, waiter: u32) -> bool {
+pub(crate) fn send(m: &mut SessionMachine<u32>, gid: &str, waiter: u32) -> bool {
     m.send(gid.into(), format!("F{gid}"), waiter)
 }
 
