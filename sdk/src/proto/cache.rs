@@ -109,9 +109,14 @@ impl Kept {
     /// oldest beyond `limit`, noting them for the store.
     fn keep(&mut self, m: LocalMessage, limit: usize, mut store: Option<&mut Changes>) {
         let id = m.id;
-        match self.stored.binary_search_by_key(&id, |k| k.id) {
-            Ok(at) => self.stored[at] = m,
-            Err(at) => self.stored.insert(at, m),
+        // Messages mostly come in id order: the newest goes at the back, with no search.
+        if self.stored.back().is_none_or(|last| last.id < id) {
+            self.stored.push_back(m);
+        } else {
+            match self.stored.binary_search_by_key(&id, |k| k.id) {
+                Ok(at) => self.stored[at] = m,
+                Err(at) => self.stored.insert(at, m),
+            }
         }
         while self.stored.len() > limit {
             if let (Some(old), Some(store)) = (self.stored.pop_front(), store.as_deref_mut()) {
