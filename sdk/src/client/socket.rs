@@ -48,8 +48,12 @@ impl Parked {
         let mut cx = Context::from_waker(noop_waker_ref());
         let written = loop {
             match sink.as_mut().poll_ready(&mut cx) {
-                // The frames wait in the machine for the driver.
-                Poll::Pending => return false,
+                // The socket's buffer is full: the frames still in the machine and the
+                // flush of those handed over are the driver's.
+                Poll::Pending => {
+                    self.unflushed = true;
+                    return false;
+                }
                 Poll::Ready(Err(e)) => break Err(e),
                 Poll::Ready(Ok(())) => {}
             }
@@ -170,39 +174,56 @@ mod tests {
         assert_eq!(left(&mut m), ["Fa"], "refused before it was taken");
     }
 
-    #[test]
-    fn frames_the_socket_has_not_flushed_are_left_for_the_driver() {
-        /// Takes frames but never finishes flushing them.
-        struct Slow(Vec<String>);
-        impl futures::Sink<String> for Slow {
-            type Error = TransportError;
-            fn poll_ready(
-                self: std::pin::Pin<&mut Self>,
-                _: &mut Context<'_>,
-            ) -> Poll<Result<(), TransportError>> {
+    /// A socket whose buffer takes `room` frames, and that never finishes a flush.
+    struct Slow {
+        taken: Vec<String>,
+        room: usize,
+    }
+
+    impl futures::Sink<String> for Slow {
+        type Error = TransportError;
+
+        fn poll_ready(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Result<(), TransportError>> {
+            if self.taken.len() < self.room {
                 Poll::Ready(Ok(()))
-            }
-            fn start_send(
-                mut self: std::pin::Pin<&mut Self>,
-                frame: String,
-            ) -> Result<(), TransportError> {
-                self.0.push(frame);
-                Ok(())
-            }
-            fn poll_flush(
-                self: std::pin::Pin<&mut Self>,
-                _: &mut Context<'_>,
-            ) -> Poll<Result<(), TransportError>> {
+            } else {
                 Poll::Pending
             }
-            fn poll_close(
-                self: std::pin::Pin<&mut Self>,
-                _: &mut Context<'_>,
-            ) -> Poll<Result<(), TransportError>> {
-                Poll::Ready(Ok(()))
-            }
         }
-        let (mut m, mut parked) = parked(Box::pin(Slow(Vec::new())));
+
+        fn start_send(
+            mut self: std::pin::Pin<&mut Self>,
+            frame: String,
+        ) -> Result<(), TransportError> {
+            self.taken.push(frame);
+            Ok(())
+        }
+
+        fn poll_flush(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Result<(), TransportError>> {
+            Poll::Pending
+        }
+
+        fn poll_close(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Result<(), TransportError>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[test]
+    fn frames_the_socket_has_not_flushed_are_left_for_the_driver() {
+        let slow = Slow {
+            taken: Vec::new(),
+            room: usize::MAX,
+        };
+        let (mut m, mut parked) = parked(Box::pin(slow));
         assert!(send(&mut m, "a", 1));
         assert!(
             !parked.write_now(&mut m),
@@ -210,5 +231,21 @@ mod tests {
         );
         assert!(parked.unflushed);
         assert!(left(&mut m).is_empty(), "handed to the socket already");
+    }
+
+    #[test]
+    fn a_buffer_that_fills_after_a_frame_leaves_its_flush_to_the_driver() {
+        let slow = Slow {
+            taken: Vec::new(),
+            room: 1,
+        };
+        let (mut m, mut parked) = parked(Box::pin(slow));
+        assert!(send(&mut m, "a", 1));
+        assert!(!parked.write_now(&mut m));
+        assert!(left(&mut m).is_empty(), "the one frame was handed over");
+        assert!(
+            parked.unflushed,
+            "the driver flushes it, though it has no frame of its own to write"
+        );
     }
 }
