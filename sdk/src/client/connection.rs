@@ -38,8 +38,6 @@ struct Link {
     read: Vec<frames::Parsed>,
     /// Frames to write (likewise).
     to_write: Vec<String>,
-    /// Frames written from the app's thread wait to be flushed.
-    unflushed: bool,
 }
 
 /// What arrived, to be fed to the machine on the next turn.
@@ -78,7 +76,6 @@ pub(crate) async fn run(
         if let Some(sink) = out.sink {
             link.sink = Some(sink);
         }
-        link.unflushed |= out.flush;
         if out.settled {
             if let Some(tx) = settled.take() {
                 let _ = tx.send(());
@@ -89,7 +86,7 @@ pub(crate) async fn run(
             inner.persist(changes, version).await;
         }
         // A failed write is fed back as the socket closing, after this turn's actions.
-        let written = link.write().await;
+        let written = link.write(out.flush).await;
         for action in out.actions {
             match action {
                 Action::Connect => {
@@ -146,11 +143,10 @@ fn feed(
 }
 
 impl Link {
-    /// Writes the frames of this turn, and any the app's thread left unflushed (one
-    /// flush); dropped if no socket is open.
-    async fn write(&mut self) -> std::result::Result<(), TransportError> {
+    /// Writes the frames of this turn and flushes them with any the app's thread left
+    /// `unflushed`; dropped if no socket is open.
+    async fn write(&mut self, unflushed: bool) -> std::result::Result<(), TransportError> {
         let frames = self.to_write.drain(..);
-        let unflushed = std::mem::take(&mut self.unflushed);
         let Some(sink) = &mut self.sink else {
             return Ok(());
         };

@@ -524,8 +524,9 @@ impl Inner {
         let mut state = self.state();
         state.wake_pending = false;
         let now = now();
+        let parked = state.socket.reclaim();
         input(&mut state.machine, now);
-        if let Some(failed) = state.socket.failed.take() {
+        if let Some(failed) = parked.failed {
             state.machine.handle_closed(now, failed.into());
         }
         let ended = state.machine.ended().cloned();
@@ -542,8 +543,8 @@ impl Inner {
             ended: ended.is_some(),
             settled,
             store: state.take_store_work(),
-            sink: state.socket.take(),
-            flush: std::mem::take(&mut state.socket.unflushed),
+            sink: parked.sink,
+            flush: parked.unflushed,
         }
     }
 

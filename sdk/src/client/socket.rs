@@ -18,10 +18,11 @@ use futures::task::noop_waker_ref;
 use crate::proto::session::SessionMachine;
 use crate::runtime::{TransportError, WsSink};
 
-/// The write half while the driver does not hold it.
+/// The write half while the driver does not hold it, and what the app's thread left for the
+/// driver.
 #[derive(Default)]
 pub(crate) struct Parked {
-    sink: Option<WsSink>,
+    pub(super) sink: Option<WsSink>,
     /// Frames were handed to the socket but not all written out: the driver flushes.
     pub(super) unflushed: bool,
     /// A write from the app's thread failed: the driver treats the link as closed.
@@ -34,9 +35,10 @@ impl Parked {
         self.sink = sink;
     }
 
-    /// Takes the write half back for a driver turn (or to drop the link).
-    pub(super) fn take(&mut self) -> Option<WsSink> {
-        self.sink.take()
+    /// Takes everything back for a driver turn: the write half, whether frames wait to be
+    /// flushed, and a failed write.
+    pub(super) fn reclaim(&mut self) -> Parked {
+        std::mem::take(self)
     }
 
     /// Writes the frames `machine` has now, without waiting. False if the driver must be
@@ -131,7 +133,7 @@ mod tests {
     fn while_the_driver_holds_the_write_half_the_frames_wait_for_it() {
         let (sink, _rx) = socket(8);
         let (mut m, mut parked) = parked(sink);
-        let held = parked.take();
+        let held = parked.reclaim().sink;
         assert!(held.is_some());
         assert!(send(&mut m, "a", 1));
         assert!(!parked.write_now(&mut m), "the driver must be woken");
@@ -168,7 +170,7 @@ mod tests {
             "fed to the machine as the link closing"
         );
         assert!(
-            parked.take().is_none(),
+            parked.reclaim().sink.is_none(),
             "the broken socket is not written again"
         );
         assert_eq!(left(&mut m), ["Fa"], "refused before it was taken");
