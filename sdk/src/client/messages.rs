@@ -10,11 +10,12 @@ use futures::channel::oneshot;
 
 use chinwag_wire::module::{MessageQuery, OfflineBatch, SortOrder};
 
-use super::{Inner, new_gid};
+use super::{Inner, Waiter, new_gid};
 use crate::error::{Error, Result};
 use crate::model::{
     Content, Delivery, LocalMessage, Message, OfflineMessages, SentMessage, Target,
 };
+use crate::proto::cache::Place;
 use crate::proto::rest::{Endpoint, Framing};
 use crate::proto::{Gid, frames};
 use crate::runtime::unix_ms;
@@ -48,11 +49,18 @@ impl Messages<'_> {
         if content.body().is_empty() {
             return Err(Error::InvalidInput("a message must not be empty".into()));
         }
-        self.put(new_gid(), target, content)
+        self.put(new_gid(), target, content, None)
     }
 
-    /// Puts the message `gid` in the outbox and shows it in its conversation as pending.
-    fn put(&self, gid: String, target: Target, content: Content) -> Result<Receipt> {
+    /// Puts the message `gid` in the outbox and shows it in its conversation as pending (a
+    /// failed one sent `again` in its place).
+    fn put(
+        &self,
+        gid: String,
+        target: Target,
+        content: Content,
+        again: Option<Place>,
+    ) -> Result<Receipt> {
         let frames::MessageOut {
             frame,
             content,
@@ -61,7 +69,7 @@ impl Messages<'_> {
         // The echo keeps the gid as made; the outbox, the cache's index and the receipt share
         // one copy.
         let shared = Gid::from(gid.as_str());
-        let (waiter, rx) = oneshot::channel();
+        let (tx, rx) = oneshot::channel();
         let mut state = self.inner.state();
         if state.closed {
             return Err(Error::Closed);
@@ -79,11 +87,13 @@ impl Messages<'_> {
             timestamp_ms: unix_ms(),
             delivery: Delivery::Pending,
         };
-        state.store_send(&shared, &frame, echo);
+        let echo = Some(state.store_send(&shared, &frame, echo, again));
         // A send that can go out now is written from this thread if the driver is not
         // writing, or else by its next turn; with a store the driver first writes the send
         // into the store. A send waiting for an answer or a link needs no turn of its own.
-        let now = state.machine.send(shared.clone(), frame, waiter);
+        let now = state
+            .machine
+            .send(shared.clone(), frame, Waiter { tx, echo });
         if state.store.is_some() || (now && !state.write_now()) {
             state.wake();
         }
@@ -95,13 +105,13 @@ impl Messages<'_> {
     /// [`Error::NotFound`] if no failed message has that gid; [`Error::InvalidInput`] if it
     /// is still pending.
     pub fn retry(&self, gid: &str) -> Result<Receipt> {
-        let failed = self.inner.state().cache.unsent(gid).cloned();
+        let failed = (self.inner.state().cache.unsent(gid)).map(|(at, m)| (at, m.clone()));
         match failed {
             None => Err(Error::NotFound(format!("no failed message with gid {gid}"))),
-            Some(m) if m.delivery == Delivery::Pending => Err(Error::InvalidInput(format!(
+            Some((_, m)) if m.delivery == Delivery::Pending => Err(Error::InvalidInput(format!(
                 "message {gid} is still pending"
             ))),
-            Some(m) => self.put(m.gid, m.chat, m.content),
+            Some((at, m)) => self.put(m.gid, m.chat, m.content, Some(at)),
         }
     }
 

@@ -335,8 +335,19 @@ impl Drop for Owner {
     }
 }
 
-/// Who waits for a send: the sender's channel (the machine hands the gid back with it).
-pub(crate) type Waiter = oneshot::Sender<Result<SentMessage>>;
+/// Who waits for a send, as the machine holds it and hands it back with the gid: the
+/// sender's channel, and where the send's echo is in its conversation (none for a send the
+/// store kept without one).
+pub(crate) struct Waiter {
+    tx: oneshot::Sender<Result<SentMessage>>,
+    echo: Option<cache::Place>,
+}
+
+impl std::fmt::Debug for Waiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Waiter").field("echo", &self.echo).finish()
+    }
+}
 
 pub(crate) struct State {
     session: Option<Session>,
@@ -439,8 +450,8 @@ impl State {
     /// Hands the machine's finished sends to their senders (and their gids to the store).
     fn finish_sends(&mut self) {
         while let Some(done) = self.machine.poll_completion() {
-            self.store_finished(&done.gid, &done.outcome);
-            let _ = done.waiter.send(done.outcome);
+            self.store_finished(&done.gid, done.waiter.echo, &done.outcome);
+            let _ = done.waiter.tx.send(done.outcome);
         }
     }
 

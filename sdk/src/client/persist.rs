@@ -18,7 +18,7 @@ use super::{State, Waiter};
 use crate::error::{Error, Result};
 use crate::model::{Chat, LocalMessage, Message, User};
 use crate::proto::Gid;
-use crate::proto::cache::MessageCache;
+use crate::proto::cache::{MessageCache, Place};
 use crate::store::{Changes, PendingSend, Saved, Store};
 
 impl State {
@@ -38,8 +38,15 @@ impl State {
         (&mut self.cache, store)
     }
 
-    /// Notes a new send for the store, and shows it in its conversation as pending.
-    pub(super) fn store_send(&mut self, gid: &Gid, frame: &str, echo: LocalMessage) {
+    /// Notes a new send for the store, and shows it in its conversation as pending (a failed
+    /// one sent `again` in its place); returns where its echo is.
+    pub(super) fn store_send(
+        &mut self,
+        gid: &Gid,
+        frame: &str,
+        echo: LocalMessage,
+        again: Option<Place>,
+    ) -> Place {
         if self.store.is_some() {
             self.store_work.sent.push(PendingSend {
                 gid: gid.to_string(),
@@ -47,17 +54,24 @@ impl State {
             });
         }
         let (cache, store) = self.cache();
-        cache.echo(gid.clone(), echo, store);
+        cache.echo(echo, again, store)
     }
 
-    /// Notes a finished send for the store and in its conversation, unless the client
-    /// closing failed it (then it waits in the store for the next client).
-    pub(super) fn store_finished(&mut self, gid: &str, outcome: &Result<crate::SentMessage>) {
+    /// Notes a finished send for the store and, if it has an echo, in its conversation,
+    /// unless the client closing failed it (then it waits in the store for the next client).
+    pub(super) fn store_finished(
+        &mut self,
+        gid: &str,
+        echo: Option<Place>,
+        outcome: &Result<crate::SentMessage>,
+    ) {
         if self.store.is_some() && !matches!(outcome, Err(Error::Closed)) {
             self.store_work.finished.push(gid.to_string());
         }
-        let (cache, store) = self.cache();
-        cache.settle(gid, outcome, store);
+        if let Some(place) = echo {
+            let (cache, store) = self.cache();
+            cache.settle(place, outcome, store);
+        }
     }
 
     /// Keeps `users` (as seen in an answer or an event); returns the store's part (empty
@@ -141,12 +155,15 @@ impl State {
         self.machine.resume_from(session.cursor);
         self.session = Some(session);
         self.chats = saved.chats;
-        self.cache.restore(saved.messages, saved.conversations);
+        let echoes = self.cache.restore(saved.messages, saved.conversations);
         self.users = saved.users.into_iter().map(|u| (u.id, u)).collect();
         for send in saved.outbox {
-            let (waiter, _): (Waiter, _) = oneshot::channel();
+            let (tx, _) = oneshot::channel();
+            let echo = echoes.get(&send.gid).copied();
             // Written once the driver starts and the link opens.
-            let _ = self.machine.send(send.gid.into(), send.frame, waiter);
+            let _ = self
+                .machine
+                .send(send.gid.into(), send.frame, Waiter { tx, echo });
         }
         true
     }

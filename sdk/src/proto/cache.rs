@@ -4,7 +4,10 @@
 //! client has one.
 //!
 //! Order in a conversation: stored messages by server id, then your local ones (no server id
-//! yet) in the order they were sent. Messages arrive in order per conversation (the session machine's
+//! yet) in the order they were sent. A send's echo is found again by its [`Place`], which the
+//! send carries to its answer; there is no index by gid to keep up per send — the few lookups
+//! by gid (your message back from catch-up, an app's retry or discard) search the local ones,
+//! oldest first, where the one sought almost always is. Messages arrive in order per conversation (the session machine's
 //! rule), so a message at or below the newest id received was seen before — by this run, or
 //! by the one before a restart — and is not counted unread again.
 
@@ -17,7 +20,6 @@ type HashMap<K, V> = foldhash::HashMap<K, V>;
 #[cfg(target_arch = "wasm32")]
 type HashMap<K, V> = std::collections::HashMap<K, V>;
 
-use super::Gid;
 use crate::error::Error;
 use crate::model::{Delivery, LocalMessage, Message, MessageId, SentMessage, Target, UserId};
 use crate::store::{Changes, Conversation};
@@ -33,10 +35,16 @@ pub struct MessageCache {
     /// Stored messages kept per conversation (your local ones are always kept).
     limit: usize,
     chats: HashMap<Target, Kept>,
-    /// Where each of your local messages is (conversation, place), by gid.
-    local: HashMap<Gid, (Target, u64)>,
-    /// The next local message's place.
+    /// The last local message's place.
     next: u64,
+}
+
+/// Where one of your local messages is: its conversation, and its place there (places grow
+/// with every send and are never reused, so a place names one message for good).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    chat: Target,
+    at: u64,
 }
 
 /// One conversation.
@@ -82,8 +90,10 @@ impl Local {
         self.0.remove(at).map(|(_, m)| m)
     }
 
-    fn get(&self, place: u64) -> Option<&LocalMessage> {
-        self.find(place).ok().map(|at| &self.0[at].1)
+    /// The place of the one with `gid`, oldest first: what is sought is mostly an early
+    /// send (its answer lost with a link, a failed one sent again).
+    fn place_of(&self, gid: &str) -> Option<u64> {
+        self.0.iter().find(|(_, m)| m.gid == gid).map(|(p, _)| *p)
     }
 
     fn iter(&self) -> impl Iterator<Item = (u64, &LocalMessage)> {
@@ -132,13 +142,18 @@ impl MessageCache {
         MessageCache {
             limit,
             chats: HashMap::default(),
-            local: HashMap::default(),
             next: 0,
         }
     }
 
-    /// Takes what a store kept (messages in order per conversation).
-    pub fn restore(&mut self, messages: Vec<LocalMessage>, conversations: Vec<Conversation>) {
+    /// Takes what a store kept (messages in order per conversation); returns where each of
+    /// your local messages went, by gid, for the sends to carry.
+    pub fn restore(
+        &mut self,
+        messages: Vec<LocalMessage>,
+        conversations: Vec<Conversation>,
+    ) -> std::collections::HashMap<String, Place> {
+        let mut places = std::collections::HashMap::new();
         for c in conversations {
             let kept = self.chats.entry(c.chat).or_default();
             kept.unread = c.unread;
@@ -149,48 +164,64 @@ impl MessageCache {
                 let limit = self.limit;
                 self.chats.entry(m.chat).or_default().keep(m, limit, None);
             } else {
-                let gid = Gid::from(m.gid.as_str());
-                self.put_local(gid, m);
+                let gid = m.gid.clone();
+                places.insert(gid, self.put_local(m, None));
             }
         }
+        places
     }
 
     /// Forgets everything (the session's user is gone).
     pub fn clear(&mut self) {
         self.chats.clear();
-        self.local.clear();
     }
 
-    /// Puts your local message `m` (whose gid is `gid`) after the others of its conversation
-    /// (or in its own place, if it is there already).
-    fn put_local(&mut self, gid: Gid, m: LocalMessage) {
-        let place = match self.local.get(&gid) {
-            Some(&(chat, place)) if chat == m.chat => place,
+    /// Puts your local message `m` at `place` (its own, if it is there already), or else
+    /// after the others of its conversation; returns where it is.
+    fn put_local(&mut self, m: LocalMessage, place: Option<Place>) -> Place {
+        let place = match place {
+            Some(place) if place.chat == m.chat => place,
             _ => {
                 self.next += 1;
-                self.local.insert(gid, (m.chat, self.next));
-                self.next
+                Place {
+                    chat: m.chat,
+                    at: self.next,
+                }
             }
         };
-        self.chats.entry(m.chat).or_default().local.insert(place, m);
+        self.chats
+            .entry(place.chat)
+            .or_default()
+            .local
+            .insert(place.at, m);
+        place
     }
 
-    /// Takes your local message `gid` out, if there is one, with the index's gid.
-    fn take_local(&mut self, gid: &str) -> Option<(Gid, LocalMessage)> {
-        let (gid, (chat, place)) = self.local.remove_entry(gid)?;
-        let m = self.chats.get_mut(&chat)?.local.remove(place)?;
-        Some((gid, m))
+    /// Where your local message `gid` is, if there is one (a search: for the app's rare
+    /// calls, not per message).
+    pub fn place_of(&self, gid: &str) -> Option<Place> {
+        self.chats.iter().find_map(|(chat, kept)| {
+            let at = kept.local.place_of(gid)?;
+            Some(Place { chat: *chat, at })
+        })
+    }
+
+    /// Takes your local message at `place` out, if it is there.
+    fn take_local(&mut self, place: Place) -> Option<LocalMessage> {
+        self.chats.get_mut(&place.chat)?.local.remove(place.at)
     }
 
     /// A message received (by user `me`): kept, and counted unread if someone else sent it
     /// and it is newer than what was received before. Your own send coming back (from
     /// catch-up) replaces its echo.
     pub fn receive(&mut self, m: &Message, me: UserId, mut store: Option<&mut Changes>) {
-        if m.sender == me {
-            self.take_local(&m.gid);
-        }
         let limit = self.limit;
         let kept = self.chats.entry(m.chat).or_default();
+        if m.sender == me && !kept.local.0.is_empty() {
+            if let Some(at) = kept.local.place_of(&m.gid) {
+                kept.local.remove(at);
+            }
+        }
         let new = m.id > kept.latest_id;
         if new {
             kept.latest_id = m.id;
@@ -228,28 +259,34 @@ impl MessageCache {
         }
     }
 
-    /// Your send `m`, shown at once as pending (a failed one sent again takes its place);
-    /// `gid` is its gid, shared.
-    pub fn echo(&mut self, gid: Gid, m: LocalMessage, store: Option<&mut Changes>) {
+    /// Your send `m`, shown at once as pending: after the others of its conversation, or,
+    /// a failed one sent again, at its `again` place. Returns where it is, for its answer.
+    pub fn echo(
+        &mut self,
+        m: LocalMessage,
+        again: Option<Place>,
+        store: Option<&mut Changes>,
+    ) -> Place {
         if let Some(store) = store {
             store.messages.push(m.clone());
         }
-        self.put_local(gid, m);
+        self.put_local(m, again)
     }
 
-    /// Your send `gid` finished: sent, with the server's id and time, or failed with the
+    /// Your send at `place` finished: sent, with the server's id and time, or failed with the
     /// error. A send the client's closing ended stays pending (it goes out again from the
-    /// next client on the store).
+    /// next client on the store). Nothing if its echo is gone (taken by catch-up, or the
+    /// session's user forgotten).
     pub fn settle(
         &mut self,
-        gid: &str,
+        place: Place,
         outcome: &Result<SentMessage, Error>,
         store: Option<&mut Changes>,
     ) {
         if matches!(outcome, Err(Error::Closed)) {
             return;
         }
-        let Some((gid, mut m)) = self.take_local(gid) else {
+        let Some(mut m) = self.take_local(place) else {
             return;
         };
         match outcome {
@@ -272,15 +309,15 @@ impl MessageCache {
             let limit = self.limit;
             self.chats.entry(m.chat).or_default().keep(m, limit, store);
         } else {
-            // Failed, or sent but dropped by a delivery rule: it stays local.
-            self.put_local(gid, m);
+            // Failed, or sent but dropped by a delivery rule: it stays local, in its place.
+            self.put_local(m, Some(place));
         }
     }
 
     /// Takes your send `gid` out of its conversation if it is not stored (pending or failed);
     /// true if it was there.
     pub fn remove(&mut self, gid: &str, store: Option<&mut Changes>) -> bool {
-        let Some((_, removed)) = self.take_local(gid) else {
+        let Some(removed) = self.place_of(gid).and_then(|place| self.take_local(place)) else {
             return false;
         };
         if let Some(store) = store {
@@ -289,10 +326,12 @@ impl MessageCache {
         true
     }
 
-    /// Your send `gid` if it is not stored (pending or failed).
-    pub fn unsent(&self, gid: &str) -> Option<&LocalMessage> {
-        let (chat, place) = self.local.get(gid)?;
-        self.chats.get(chat)?.local.get(*place)
+    /// Your send `gid` if it is not stored (pending or failed), and where it is.
+    pub fn unsent(&self, gid: &str) -> Option<(Place, &LocalMessage)> {
+        let place = self.place_of(gid)?;
+        let kept = self.chats.get(&place.chat)?;
+        let at = kept.local.find(place.at).ok()?;
+        Some((place, &kept.local.0[at].1))
     }
 
     /// Every send of yours not stored (pending or failed), oldest first.
@@ -373,8 +412,8 @@ mod tests {
     fn a_send_shows_at_once_then_turns_sent_in_id_order_or_failed() {
         let mut cache = MessageCache::new(10);
         let mut store = Changes::default();
-        cache.echo("a".into(), echo("a"), Some(&mut store));
-        cache.echo("b".into(), echo("b"), Some(&mut store));
+        let a = cache.echo(echo("a"), None, Some(&mut store));
+        let b = cache.echo(echo("b"), None, Some(&mut store));
         cache.receive(&received(7, 2, "p"), ME, Some(&mut store));
         assert_eq!(gids(&cache), ["p", "a", "b"], "pending sends come last");
         let sent = SentMessage {
@@ -382,16 +421,18 @@ mod tests {
             id: Some(8),
             timestamp_ms: Some(80),
         };
-        cache.settle("b", &Ok(sent), Some(&mut store));
+        cache.settle(b, &Ok(sent), Some(&mut store));
         let refused = Err(Error::Server("not a member".into()));
-        cache.settle("a", &refused, Some(&mut store));
+        cache.settle(a, &refused, Some(&mut store));
         let recent = cache.recent(PEER);
         assert_eq!(gids(&cache), ["p", "b", "a"]);
         assert_eq!((recent[1].id, recent[1].timestamp_ms), (Some(8), 80));
         assert_eq!(recent[1].delivery, Delivery::Sent);
         assert!(matches!(recent[2].delivery, Delivery::Failed { .. }));
         assert_eq!(cache.all_unsent()[0].gid, "a");
-        cache.echo("a".into(), echo("a"), None);
+        let (again, _) = cache.unsent("a").unwrap();
+        assert_eq!(again, a, "found where it was");
+        cache.echo(echo("a"), Some(again), None);
         assert_eq!(
             gids(&cache),
             ["p", "b", "a"],
@@ -412,12 +453,16 @@ mod tests {
     #[test]
     fn unsent_messages_keep_their_order_whatever_order_they_settle_in() {
         let mut cache = MessageCache::new(10);
-        for gid in ["a", "b", "c", "d", "e"] {
-            cache.echo(gid.into(), echo(gid), None);
-        }
+        let places: Vec<Place> = ["a", "b", "c", "d", "e"]
+            .into_iter()
+            .map(|gid| cache.echo(echo(gid), None, None))
+            .collect();
+        let [a, b, c, d, e] = places[..] else {
+            unreachable!()
+        };
         let failed = Err(Error::Server("refused".into()));
-        cache.settle("c", &failed, None);
-        cache.settle("e", &failed, None);
+        cache.settle(c, &failed, None);
+        cache.settle(e, &failed, None);
         let sent = |id| {
             Ok(SentMessage {
                 gid: String::new(),
@@ -425,20 +470,26 @@ mod tests {
                 timestamp_ms: None,
             })
         };
-        cache.settle("d", &sent(3), None);
-        cache.settle("a", &sent(4), None);
+        cache.settle(d, &sent(3), None);
+        cache.settle(a, &sent(4), None);
         assert_eq!(gids(&cache), ["d", "a", "b", "c", "e"]);
-        cache.echo("c".into(), echo("c"), None);
-        cache.echo("f".into(), echo("f"), None);
+        cache.settle(a, &sent(4), None);
+        assert_eq!(
+            gids(&cache),
+            ["d", "a", "b", "c", "e"],
+            "a place settles once"
+        );
+        cache.echo(echo("c"), Some(c), None);
+        cache.echo(echo("f"), None, None);
         let unsent: Vec<_> = cache.all_unsent().into_iter().map(|m| m.gid).collect();
         assert_eq!(unsent, ["b", "c", "e", "f"], "a send again keeps its place");
         assert_eq!(
-            cache.unsent("c").map(|m| &m.delivery),
+            cache.unsent("c").map(|(_, m)| &m.delivery),
             Some(&Delivery::Pending)
         );
         assert!(cache.remove("e", None));
         assert!(cache.unsent("e").is_none());
-        cache.settle("b", &sent(5), None);
+        cache.settle(b, &sent(5), None);
         assert_eq!(gids(&cache), ["d", "a", "b", "c", "f"]);
     }
 
@@ -469,8 +520,8 @@ mod tests {
     #[test]
     fn a_send_ended_by_closing_stays_pending() {
         let mut cache = MessageCache::new(10);
-        cache.echo("a".into(), echo("a"), None);
-        cache.settle("a", &Err(Error::Closed), None);
+        let a = cache.echo(echo("a"), None, None);
+        cache.settle(a, &Err(Error::Closed), None);
         assert_eq!(cache.recent(PEER)[0].delivery, Delivery::Pending);
         assert!(cache.unsent("a").is_some());
     }
@@ -496,22 +547,31 @@ mod tests {
     #[test]
     fn your_send_coming_back_from_catch_up_replaces_its_echo() {
         let mut cache = MessageCache::new(10);
-        cache.echo("a".into(), echo("a"), None);
+        cache.echo(echo("b"), None, None);
+        let a = cache.echo(echo("a"), None, None);
         cache.receive(&received(9, ME, "a"), ME, None);
         let recent = cache.recent(PEER);
-        assert_eq!(recent.len(), 1);
+        assert_eq!(gids(&cache), ["a", "b"]);
         assert_eq!(
             (recent[0].id, &recent[0].delivery),
             (Some(9), &Delivery::Sent)
         );
-        assert!(cache.all_unsent().is_empty());
+        let sent = SentMessage {
+            gid: "a".into(),
+            id: Some(9),
+            timestamp_ms: Some(90),
+        };
+        cache.settle(a, &Ok(sent), None);
+        assert_eq!(gids(&cache), ["a", "b"], "its answer changes nothing more");
+        let unsent: Vec<_> = cache.all_unsent().into_iter().map(|m| m.gid).collect();
+        assert_eq!(unsent, ["b"]);
     }
 
     #[test]
     fn only_the_latest_stored_messages_are_kept_and_unsent_ones_always() {
         let mut cache = MessageCache::new(2);
         let mut store = Changes::default();
-        cache.echo("a".into(), echo("a"), Some(&mut store));
+        cache.echo(echo("a"), None, Some(&mut store));
         for id in 1..=4 {
             cache.receive(&received(id, 2, &format!("r{id}")), ME, Some(&mut store));
         }
@@ -529,11 +589,11 @@ mod tests {
         let mut first = MessageCache::new(10);
         let mut store = Changes::default();
         first.receive(&received(3, 2, "x"), ME, Some(&mut store));
-        first.echo("a".into(), echo("a"), Some(&mut store));
+        first.echo(echo("a"), None, Some(&mut store));
         let mut saved = crate::store::Saved::default();
         store.apply_to(&mut saved);
         let mut second = MessageCache::new(10);
-        second.restore(saved.messages, saved.conversations);
+        let places = second.restore(saved.messages, saved.conversations);
         assert_eq!(gids(&second), ["x", "a"]);
         assert_eq!(second.unread(PEER), 1);
         second.receive(&received(3, 2, "x"), ME, None);
@@ -542,6 +602,13 @@ mod tests {
             1,
             "not counted again after the restart"
         );
-        assert!(second.unsent("a").is_some());
+        let (place, _) = second.unsent("a").unwrap();
+        assert_eq!(places.get("a"), Some(&place), "restore tells where it went");
+        let refused = Err(Error::Server("refused".into()));
+        second.settle(place, &refused, None);
+        assert!(matches!(
+            second.recent(PEER)[1].delivery,
+            Delivery::Failed { .. }
+        ));
     }
 }
