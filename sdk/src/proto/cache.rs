@@ -611,4 +611,186 @@ mod tests {
             Delivery::Failed { .. }
         ));
     }
+
+    /// Random interleavings of your sends and their fates — answered, refused, ended by the
+    /// client closing, back from a catch-up before their answer (which then comes too),
+    /// sent again, discarded — in two conversations, against a model: every conversation
+    /// shows its stored messages by id, then its unsent ones in the order they were first
+    /// sent, each once; `unsent` and `all_unsent` agree with it.
+    mod props {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        const CHATS: [Target; 2] = [PEER, Target::Group(9)];
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Send(usize),
+            Answered(usize),
+            Refused(usize),
+            Closed(usize),
+            BackFromCatchUp(usize),
+            Retry(usize),
+            Discard(usize),
+        }
+
+        #[derive(Debug, Clone, PartialEq)]
+        enum Fate {
+            Pending,
+            Failed,
+            /// Stored with this id; `true` if its echo was taken by a catch-up, its answer
+            /// still to come.
+            Stored(MessageId, bool),
+            Gone,
+        }
+
+        struct Send {
+            gid: String,
+            chat: Target,
+            place: Place,
+            fate: Fate,
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                3 => (0..2usize).prop_map(Op::Send),
+                3 => any::<usize>().prop_map(Op::Answered),
+                1 => any::<usize>().prop_map(Op::Refused),
+                1 => any::<usize>().prop_map(Op::Closed),
+                1 => any::<usize>().prop_map(Op::BackFromCatchUp),
+                1 => any::<usize>().prop_map(Op::Retry),
+                1 => any::<usize>().prop_map(Op::Discard),
+            ]
+        }
+
+        fn echo_in(chat: Target, gid: &str) -> LocalMessage {
+            LocalMessage { chat, ..echo(gid) }
+        }
+
+        fn check(cache: &MessageCache, sends: &[Send]) {
+            for chat in CHATS {
+                let mut stored: Vec<(MessageId, &str)> = sends
+                    .iter()
+                    .filter(|s| s.chat == chat)
+                    .filter_map(|s| match s.fate {
+                        Fate::Stored(id, _) => Some((id, s.gid.as_str())),
+                        _ => None,
+                    })
+                    .collect();
+                stored.sort_unstable();
+                let unsent = sends
+                    .iter()
+                    .filter(|s| s.chat == chat)
+                    .filter(|s| matches!(s.fate, Fate::Pending | Fate::Failed));
+                let want: Vec<&str> = stored
+                    .into_iter()
+                    .map(|(_, gid)| gid)
+                    .chain(unsent.map(|s| s.gid.as_str()))
+                    .collect();
+                let shown = cache.recent(chat);
+                let got: Vec<&str> = shown.iter().map(|m| m.gid.as_str()).collect();
+                assert_eq!(got, want, "{chat:?}");
+            }
+            let want: Vec<&str> = sends
+                .iter()
+                .filter(|s| matches!(s.fate, Fate::Pending | Fate::Failed))
+                .map(|s| s.gid.as_str())
+                .collect();
+            let all = cache.all_unsent();
+            assert_eq!(all.iter().map(|m| m.gid.as_str()).collect::<Vec<_>>(), want);
+            for s in sends {
+                let delivery = cache.unsent(&s.gid).map(|(_, m)| m.delivery.clone());
+                match s.fate {
+                    Fate::Pending => assert_eq!(delivery, Some(Delivery::Pending)),
+                    Fate::Failed => assert!(matches!(delivery, Some(Delivery::Failed { .. }))),
+                    _ => assert_eq!(delivery, None),
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+            #[test]
+            fn every_send_shows_once_in_its_place_whatever_befalls_it(
+                ops in proptest::collection::vec(op(), 0..80),
+            ) {
+                let mut cache = MessageCache::new(1000);
+                let mut sends: Vec<Send> = Vec::new();
+                let mut next_id: MessageId = 1;
+                for op in ops {
+                    let n = sends.len().max(1);
+                    match op {
+                        Op::Send(chat) => {
+                            let gid = format!("g{}", sends.len());
+                            let chat = CHATS[chat];
+                            let place = cache.echo(echo_in(chat, &gid), None, None);
+                            sends.push(Send { gid, chat, place, fate: Fate::Pending });
+                        }
+                        Op::Answered(i) | Op::Refused(i) | Op::Closed(i) => {
+                            let Some(s) = sends.get_mut(i % n) else { continue };
+                            // Only a send still in the outbox is answered: pending, or
+                            // taken by a catch-up before its answer.
+                            let back = matches!(s.fate, Fate::Stored(_, true));
+                            if s.fate != Fate::Pending && !back {
+                                continue;
+                            }
+                            let outcome = match op {
+                                Op::Answered(_) => Ok(SentMessage {
+                                    gid: s.gid.clone(),
+                                    id: Some(next_id),
+                                    timestamp_ms: Some(1),
+                                }),
+                                Op::Refused(_) => Err(Error::Server("refused".into())),
+                                _ => Err(Error::Closed),
+                            };
+                            cache.settle(s.place, &outcome, None);
+                            s.fate = match (&s.fate, op) {
+                                // Its echo is gone: the answer changes nothing.
+                                (Fate::Stored(id, true), _) => Fate::Stored(*id, false),
+                                (_, Op::Answered(_)) => {
+                                    next_id += 1;
+                                    Fate::Stored(next_id - 1, false)
+                                }
+                                (_, Op::Refused(_)) => Fate::Failed,
+                                (fate, _) => fate.clone(),
+                            };
+                        }
+                        Op::BackFromCatchUp(i) => {
+                            let Some(s) = sends.get_mut(i % n) else { continue };
+                            if s.fate != Fate::Pending {
+                                continue;
+                            }
+                            let mut m = received(next_id, ME, &s.gid);
+                            m.chat = s.chat;
+                            cache.receive(&m, ME, None);
+                            s.fate = Fate::Stored(next_id, true);
+                            next_id += 1;
+                        }
+                        Op::Retry(i) => {
+                            let Some(s) = sends.get_mut(i % n) else { continue };
+                            if s.fate != Fate::Failed {
+                                continue;
+                            }
+                            let (place, m) = cache.unsent(&s.gid).expect("failed, so shown");
+                            prop_assert_eq!(place, s.place);
+                            let again = LocalMessage { delivery: Delivery::Pending, ..m.clone() };
+                            cache.echo(again, Some(place), None);
+                            s.fate = Fate::Pending;
+                        }
+                        Op::Discard(i) => {
+                            let Some(s) = sends.get_mut(i % n) else { continue };
+                            let unsent = matches!(s.fate, Fate::Pending | Fate::Failed);
+                            prop_assert_eq!(cache.remove(&s.gid, None), unsent);
+                            if unsent {
+                                s.fate = Fate::Gone;
+                            }
+                        }
+                    }
+                    check(&cache, &sends);
+                }
+            }
+        }
+    }
 }
