@@ -66,8 +66,7 @@ impl Messages<'_> {
             content,
             gid,
         } = frames::message(target, content, gid).map_err(Error::InvalidInput)?;
-        // The echo keeps the gid as made; the outbox, the cache's index and the receipt share
-        // one copy.
+        // The echo keeps the gid as made; the outbox and the receipt share one copy.
         let shared = Gid::from(gid.as_str());
         let (tx, rx) = oneshot::channel();
         let mut state = self.inner.state();
@@ -91,9 +90,8 @@ impl Messages<'_> {
         // A send that can go out now is written from this thread if the driver is not
         // writing, or else by its next turn; with a store the driver first writes the send
         // into the store. A send waiting for an answer or a link needs no turn of its own.
-        let now = state
-            .machine
-            .send(shared.clone(), frame, Waiter { tx, echo });
+        let waiter = Waiter { tx, echo };
+        let now = state.machine.send(shared.clone(), frame, waiter);
         if state.store.is_some() || (now && !state.write_now()) {
             state.wake();
         }
@@ -105,7 +103,12 @@ impl Messages<'_> {
     /// [`Error::NotFound`] if no failed message has that gid; [`Error::InvalidInput`] if it
     /// is still pending.
     pub fn retry(&self, gid: &str) -> Result<Receipt> {
-        let failed = (self.inner.state().cache.unsent(gid)).map(|(at, m)| (at, m.clone()));
+        let failed = self
+            .inner
+            .state()
+            .cache
+            .unsent(gid)
+            .map(|(at, m)| (at, m.clone()));
         match failed {
             None => Err(Error::NotFound(format!("no failed message with gid {gid}"))),
             Some((_, m)) if m.delivery == Delivery::Pending => Err(Error::InvalidInput(format!(

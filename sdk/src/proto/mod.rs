@@ -13,5 +13,5 @@ pub mod rest;
 pub mod session;
 
 /// A send's gid as the SDK holds it while the send is in flight: one allocation shared by
-/// the outbox, the cache's index of local echoes and the app's receipt (each kept a copy).
+/// the outbox, its completion and the app's receipt.
 pub type Gid = std::sync::Arc<str>;
