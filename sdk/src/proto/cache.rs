@@ -7,9 +7,10 @@
 //! yet) in the order they were sent. A send's echo is found again by its [`Place`], which the
 //! send carries to its answer; there is no index by gid to keep up per send — the few lookups
 //! by gid (your message back from catch-up, an app's retry or discard) search the local ones,
-//! oldest first, where the one sought almost always is. Messages arrive in order per conversation (the session machine's
-//! rule), so a message at or below the newest id received was seen before — by this run, or
-//! by the one before a restart — and is not counted unread again.
+//! oldest first, where the one sought almost always is. Messages arrive in order per
+//! conversation (the session machine's rule), so a message at or below the newest id received
+//! was seen before — by this run, or by the one before a restart — and is not counted unread
+//! again.
 
 use std::collections::VecDeque;
 
@@ -27,9 +28,10 @@ use crate::store::{Changes, Conversation};
 /// Stored messages kept per conversation when the app does not say otherwise.
 pub const DEFAULT_LIMIT: usize = 100;
 
-/// The conversations a client keeps. Every change costs O(log n) in the messages of its
-/// conversation (a burst of 100,000 sends while offline stays cheap), but for dropping the
-/// oldest stored one, O(1).
+/// The conversations a client keeps. A change by place or id costs O(log n) in the messages
+/// of its conversation, O(1) at either end — where sends are added and answered, and where
+/// the oldest stored one is dropped — so a burst of 100,000 sends while offline stays cheap.
+/// A lookup by gid searches the unsent messages (O(n), found at once when oldest).
 #[derive(Debug)]
 pub struct MessageCache {
     /// Stored messages kept per conversation (your local ones are always kept).
