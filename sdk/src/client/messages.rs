@@ -86,7 +86,7 @@ impl Messages<'_> {
             timestamp_ms: unix_ms(),
             delivery: Delivery::Pending,
         };
-        let echo = Some(state.store_send(&shared, &frame, echo, again));
+        let echo = Some(state.store_send(&frame, echo, again));
         // A send that can go out now is written from this thread if the driver is not
         // writing, or else by its next turn; with a store the driver first writes the send
         // into the store. A send waiting for an answer or a link needs no turn of its own.

@@ -338,15 +338,10 @@ impl Drop for Owner {
 /// Who waits for a send, as the machine holds it and hands it back with the gid: the
 /// sender's channel, and where the send's echo is in its conversation (none for a send the
 /// store kept without one).
+#[derive(Debug)]
 pub(crate) struct Waiter {
     tx: oneshot::Sender<Result<SentMessage>>,
     echo: Option<cache::Place>,
-}
-
-impl std::fmt::Debug for Waiter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Waiter").field("echo", &self.echo).finish()
-    }
 }
 
 pub(crate) struct State {

@@ -17,7 +17,6 @@ use futures::channel::oneshot;
 use super::{State, Waiter};
 use crate::error::{Error, Result};
 use crate::model::{Chat, LocalMessage, Message, User};
-use crate::proto::Gid;
 use crate::proto::cache::{MessageCache, Place};
 use crate::store::{Changes, PendingSend, Saved, Store};
 
@@ -42,14 +41,13 @@ impl State {
     /// one sent `again` in its place); returns where its echo is.
     pub(super) fn store_send(
         &mut self,
-        gid: &Gid,
         frame: &str,
         echo: LocalMessage,
         again: Option<Place>,
     ) -> Place {
         if self.store.is_some() {
             self.store_work.sent.push(PendingSend {
-                gid: gid.to_string(),
+                gid: echo.gid.clone(),
                 frame: frame.to_string(),
             });
         }

@@ -92,10 +92,10 @@ impl Local {
         self.0.remove(at).map(|(_, m)| m)
     }
 
-    /// The place of the one with `gid`, oldest first: what is sought is mostly an early
-    /// send (its answer lost with a link, a failed one sent again).
-    fn place_of(&self, gid: &str) -> Option<u64> {
-        self.0.iter().find(|(_, m)| m.gid == gid).map(|(p, _)| *p)
+    /// Where the one with `gid` is in the queue, searched oldest first: what is sought is
+    /// mostly an early send (its answer lost with a link, a failed one sent again).
+    fn index_of(&self, gid: &str) -> Option<usize> {
+        self.0.iter().position(|(_, m)| m.gid == gid)
     }
 
     fn iter(&self) -> impl Iterator<Item = (u64, &LocalMessage)> {
@@ -154,8 +154,8 @@ impl MessageCache {
         &mut self,
         messages: Vec<LocalMessage>,
         conversations: Vec<Conversation>,
-    ) -> std::collections::HashMap<String, Place> {
-        let mut places = std::collections::HashMap::new();
+    ) -> HashMap<String, Place> {
+        let mut places = HashMap::default();
         for c in conversations {
             let kept = self.chats.entry(c.chat).or_default();
             kept.unread = c.unread;
@@ -199,13 +199,12 @@ impl MessageCache {
         place
     }
 
-    /// Where your local message `gid` is, if there is one (a search: for the app's rare
-    /// calls, not per message).
-    pub fn place_of(&self, gid: &str) -> Option<Place> {
-        self.chats.iter().find_map(|(chat, kept)| {
-            let at = kept.local.place_of(gid)?;
-            Some(Place { chat: *chat, at })
-        })
+    /// Your local message `gid`, if there is one: its conversation and its index there (a
+    /// search: for the app's rare calls, not per message).
+    fn find_local(&self, gid: &str) -> Option<(Target, usize)> {
+        self.chats
+            .iter()
+            .find_map(|(chat, kept)| Some((*chat, kept.local.index_of(gid)?)))
     }
 
     /// Takes your local message at `place` out, if it is there.
@@ -219,9 +218,9 @@ impl MessageCache {
     pub fn receive(&mut self, m: &Message, me: UserId, mut store: Option<&mut Changes>) {
         let limit = self.limit;
         let kept = self.chats.entry(m.chat).or_default();
-        if m.sender == me && !kept.local.0.is_empty() {
-            if let Some(at) = kept.local.place_of(&m.gid) {
-                kept.local.remove(at);
+        if m.sender == me {
+            if let Some(at) = kept.local.index_of(&m.gid) {
+                kept.local.0.remove(at);
             }
         }
         let new = m.id > kept.latest_id;
@@ -319,7 +318,11 @@ impl MessageCache {
     /// Takes your send `gid` out of its conversation if it is not stored (pending or failed);
     /// true if it was there.
     pub fn remove(&mut self, gid: &str, store: Option<&mut Changes>) -> bool {
-        let Some(removed) = self.place_of(gid).and_then(|place| self.take_local(place)) else {
+        let removed = self.find_local(gid).and_then(|(chat, at)| {
+            let kept = self.chats.get_mut(&chat)?;
+            kept.local.0.remove(at).map(|(_, m)| m)
+        });
+        let Some(removed) = removed else {
             return false;
         };
         if let Some(store) = store {
@@ -330,10 +333,9 @@ impl MessageCache {
 
     /// Your send `gid` if it is not stored (pending or failed), and where it is.
     pub fn unsent(&self, gid: &str) -> Option<(Place, &LocalMessage)> {
-        let place = self.place_of(gid)?;
-        let kept = self.chats.get(&place.chat)?;
-        let at = kept.local.find(place.at).ok()?;
-        Some((place, &kept.local.0[at].1))
+        let (chat, at) = self.find_local(gid)?;
+        let (place, m) = self.chats.get(&chat)?.local.0.get(at)?;
+        Some((Place { chat, at: *place }, m))
     }
 
     /// Every send of yours not stored (pending or failed), oldest first.
