@@ -59,7 +59,7 @@ pub struct Beat {
 pub struct AckFrame {
     /// Always [`ACK_TYPE`].
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: AckType,
     /// The gid of the frame acknowledged (the server's own when the frame had none).
     pub gid: String,
     /// The stored message's id.
@@ -73,6 +73,16 @@ pub struct AckFrame {
     /// When it was stored, unix milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
+}
+
+/// The `type` of an [`AckFrame`], [`ACK_TYPE`]: a unit rather than a string, so the frame
+/// that answers every send is read without allocating for its constant `type`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AckType {
+    /// `"ACK"`.
+    #[default]
+    #[serde(rename = "ACK")]
+    Ack,
 }
 
 /// Client → server: the app has every message with an id up to `upTo`:
@@ -180,7 +190,7 @@ mod tests {
     #[test]
     fn ack_and_received_shapes() {
         let ack = AckFrame {
-            kind: ACK_TYPE.into(),
+            kind: AckType::Ack,
             gid: "c-1".into(),
             id: Some(41),
             timestamp: Some(5),
@@ -188,6 +198,13 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&ack).unwrap(),
             json!({"type": "ACK", "gid": "c-1", "id": "41", "timestamp": 5})
+        );
+        let read: AckFrame =
+            serde_json::from_str(r#"{"type":"ACK","gid":"c-1","id":"41","timestamp":5}"#).unwrap();
+        assert_eq!(read, ack);
+        assert!(
+            serde_json::from_str::<AckFrame>(r#"{"type":"ACKED","gid":"c-1"}"#).is_err(),
+            "another type is not an ACK"
         );
         let r: ReceivedFrame =
             serde_json::from_value(json!({"type": "RECEIVED", "upTo": 57})).unwrap();

@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use chinwag_wire::ext::{ACK_TYPE, AckFrame, PING_TYPE, PONG_TYPE, RECEIVED_TYPE, ReceivedFrame};
+use chinwag_wire::ext::{AckFrame, AckType, PING_TYPE, PONG_TYPE, RECEIVED_TYPE, ReceivedFrame};
 use chinwag_wire::module::{ClientFrame, ErrorFrame, MessageKind};
 
 use crate::app::AppState;
@@ -159,7 +159,7 @@ impl ModuleConn {
                 Ok(posted) if session.dialect == Dialect::Sdk => {
                     let stored = posted.message();
                     session.send(Outbound::Frame(render::text(&AckFrame {
-                        kind: ACK_TYPE.into(),
+                        kind: AckType::Ack,
                         gid: stored.map(|m| m.gid.clone()).or(gid).unwrap_or_default(),
                         id: stored.map(|m| m.id),
                         timestamp: stored.map(|m| m.date),
