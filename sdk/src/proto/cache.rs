@@ -88,7 +88,11 @@ impl Local {
     }
 
     fn remove(&mut self, place: u64) -> Option<LocalMessage> {
-        let at = self.find(place).ok()?;
+        self.take_at(self.find(place).ok()?)
+    }
+
+    /// Takes out the one at index `at` of the queue.
+    fn take_at(&mut self, at: usize) -> Option<LocalMessage> {
         self.0.remove(at).map(|(_, m)| m)
     }
 
@@ -220,7 +224,7 @@ impl MessageCache {
         let kept = self.chats.entry(m.chat).or_default();
         if m.sender == me {
             if let Some(at) = kept.local.index_of(&m.gid) {
-                kept.local.0.remove(at);
+                kept.local.take_at(at);
             }
         }
         let new = m.id > kept.latest_id;
@@ -318,10 +322,9 @@ impl MessageCache {
     /// Takes your send `gid` out of its conversation if it is not stored (pending or failed);
     /// true if it was there.
     pub fn remove(&mut self, gid: &str, store: Option<&mut Changes>) -> bool {
-        let removed = self.find_local(gid).and_then(|(chat, at)| {
-            let kept = self.chats.get_mut(&chat)?;
-            kept.local.0.remove(at).map(|(_, m)| m)
-        });
+        let removed = self
+            .find_local(gid)
+            .and_then(|(chat, at)| self.chats.get_mut(&chat)?.local.take_at(at));
         let Some(removed) = removed else {
             return false;
         };

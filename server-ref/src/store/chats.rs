@@ -105,17 +105,23 @@ pub struct MemberRow {
     pub mute: bool,
 }
 
-/// The start of a query for chat rows, as a macro (see `message_select!` in `messages.rs`).
+/// The start of a query for chat rows, as a macro (see `message_select!` in `messages.rs`);
+/// `chat_select!(", m.star")` selects more columns after the chat's.
 macro_rules! chat_select {
     () => {
-        "SELECT c.id, c.gid, c.name, c.type, c.admins, c.committers, c.subject, \
-         c.public, c.created_by, COALESCE(u.account, ''), c.created_date, COALESCE(e.account, ''), \
-         c.edited_date, c.last_active, c.channel_name \
-         FROM chats c LEFT JOIN users u ON u.id = c.created_by LEFT JOIN users e ON e.id = c.edited_by"
+        chat_select!("")
+    };
+    ($more:literal) => {
+        concat!(
+            "SELECT c.id, c.gid, c.name, c.type, c.admins, c.committers, c.subject, \
+             c.public, c.created_by, COALESCE(u.account, ''), c.created_date, \
+             COALESCE(e.account, ''), c.edited_date, c.last_active, c.channel_name",
+            $more,
+            " FROM chats c LEFT JOIN users u ON u.id = c.created_by \
+             LEFT JOIN users e ON e.id = c.edited_by"
+        )
     };
 }
-
-const CHAT_SELECT: &str = chat_select!();
 
 fn chat_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChatRow> {
     Ok(ChatRow {
@@ -194,12 +200,12 @@ pub fn public_chats(conn: &Connection) -> ApiResult<Vec<ChatRow>> {
 
 /// The live chats `user` is a member of, with the user's flags.
 pub fn of_user(conn: &Connection, user: i64) -> ApiResult<Vec<(ChatRow, MemberRow)>> {
-    let sql = format!(
-        "{CHAT_SELECT} JOIN members m ON m.chat_id = c.id \
+    let sql = concat!(
+        chat_select!(", m.star, m.hide, m.mute"),
+        " JOIN members m ON m.chat_id = c.id \
          WHERE m.user_id = ?1 AND m.quit_at IS NULL AND c.dissolved = 0 ORDER BY c.id"
-    )
-    .replacen(" FROM chats c", ", m.star, m.hide, m.mute FROM chats c", 1);
-    many(conn, &sql, [user], |r| {
+    );
+    many(conn, sql, [user], |r| {
         let flags = MemberRow {
             star: r.get(15)?,
             hide: r.get(16)?,

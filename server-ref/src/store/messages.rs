@@ -58,8 +58,6 @@ macro_rules! message_select {
     };
 }
 
-const MESSAGE_SELECT: &str = message_select!();
-
 fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
     Ok(MessageRow {
         id: r.get(0)?,
@@ -224,8 +222,12 @@ pub fn inbox(conn: &Connection, user: i64, filter: InboxFilter) -> ApiResult<Vec
     many(
         conn,
         &format!(
-            "{MESSAGE_SELECT} JOIN inbox i ON i.message_id = m.id WHERE i.user_id = ?1 {cond} \
-             ORDER BY m.id LIMIT 10000"
+            concat!(
+                message_select!(),
+                " JOIN inbox i ON i.message_id = m.id WHERE i.user_id = ?1 {cond} \
+                 ORDER BY m.id LIMIT 10000"
+            ),
+            cond = cond
         ),
         [user],
         message_row,
@@ -325,8 +327,9 @@ pub fn sync_page(
 ) -> ApiResult<Vec<MessageRow>> {
     many(
         conn,
-        &format!(
-            "{MESSAGE_SELECT} JOIN members mb ON mb.chat_id = m.chat_id AND mb.user_id = ?1 \
+        concat!(
+            message_select!(),
+            " JOIN members mb ON mb.chat_id = m.chat_id AND mb.user_id = ?1 \
              AND mb.quit_at IS NULL \
              WHERE c.dissolved = 0 AND m.id > ?2 AND m.sender_id != ?1 \
              AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.user_id = ?1 \
